@@ -1,0 +1,43 @@
+# Entry points for people and CI. `make run` and `make test` set up
+# everything on a fresh Debian 12 machine (scripts/bootstrap.sh).
+
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+CMAKE_FLAGS ?=
+NINJA ?= ninja
+
+CONFIGURE = cmake -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+  -DLLVM_USE_LINKER=lld -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
+  -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit \
+  $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+
+.PHONY: all bootstrap configure build build-asan run test clean
+
+all: build
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+$(BUILD)/build.ninja: | bootstrap
+	$(CONFIGURE) $(CMAKE_FLAGS) -S . -B $(BUILD)
+
+configure: $(BUILD)/build.ninja
+
+build: bootstrap configure
+	$(NINJA) -C $(BUILD)
+
+$(ASAN_BUILD)/build.ninja: | bootstrap
+	$(CONFIGURE) -DTCC_SANITIZE=ON -DTCC_BUILD_FUZZERS=ON $(CMAKE_FLAGS) -S . -B $(ASAN_BUILD)
+
+build-asan: bootstrap $(ASAN_BUILD)/build.ninja
+	$(NINJA) -C $(ASAN_BUILD) tcc-opt tcc tcc-parse-fuzzer
+
+run: build
+	$(BUILD)/bin/tcc eval examples/mlp.mlir
+
+test: build build-asan
+	@bash scripts/run_tests.sh $(BUILD) $(ASAN_BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

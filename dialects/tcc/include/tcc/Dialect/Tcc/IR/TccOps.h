@@ -1,0 +1,46 @@
+//===- TccOps.h - tcc dialect operations and attributes ---------*- C++ -*-===//
+
+#ifndef TCC_DIALECT_TCC_IR_TCCOPS_H
+#define TCC_DIALECT_TCC_IR_TCCOPS_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "tcc/Dialect/Tcc/IR/TccDialect.h"
+
+#include "tcc/Dialect/Tcc/IR/TccEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "tcc/Dialect/Tcc/IR/TccAttrs.h.inc"
+
+#define GET_OP_CLASSES
+#include "tcc/Dialect/Tcc/IR/TccOps.h.inc"
+
+namespace mlir::tcc {
+
+/// Names of the discardable attributes of the graph contract
+/// (docs/contract.md).
+namespace attrs {
+/// On a function: the mesh it runs on per device (a FlatSymbolRefAttr).
+inline constexpr llvm::StringLiteral kMesh = "tcc.mesh";
+/// On a function argument or result: its name (a StringAttr).
+inline constexpr llvm::StringLiteral kName = "tcc.name";
+/// On a function argument or result: its role (see contract.md).
+inline constexpr llvm::StringLiteral kRole = "tcc.role";
+/// On a function argument or result: its layout (a ShardingAttr).
+inline constexpr llvm::StringLiteral kSharding = "tcc.sharding";
+} // namespace attrs
+
+/// Looks up the mesh named by `meshRef` from `from`'s nearest symbol table.
+MeshOp lookupMesh(Operation *from, FlatSymbolRefAttr meshRef,
+                  SymbolTableCollection *symbolTables = nullptr);
+
+} // namespace mlir::tcc
+
+#endif // TCC_DIALECT_TCC_IR_TCCOPS_H

@@ -1,0 +1,37 @@
+//===- HostArray.h - A dense array in host memory ---------------*- C++ -*-===//
+//
+// The exchange type between file formats (.npy, checkpoints), the reference
+// interpreter and the device drivers: plain owned bytes with a dtype and a
+// shape, so that none of them depends on another's array class.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TCC_RUNTIME_HOSTARRAY_H
+#define TCC_RUNTIME_HOSTARRAY_H
+
+#include "tcc/runtime/DType.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace tcc::rt {
+
+/// A dense array in row-major (C) order with little-endian elements.
+///
+/// A well-formed array has bytes.size() == numElements() *
+/// dtypeSize(dtype); producers (parseNpy, ...) guarantee it and consumers
+/// (writeNpy, ...) check it, since the fields are public.
+struct HostArray {
+  DType dtype = DType::F32;
+  /// Empty for a scalar (one element).
+  std::vector<int64_t> shape;
+  std::vector<uint8_t> bytes;
+
+  /// Number of elements, or -1 when the shape is invalid (a negative dim or
+  /// more than 2^62 elements, see checkedNumElements).
+  int64_t numElements() const { return checkedNumElements(shape).value_or(-1); }
+};
+
+} // namespace tcc::rt
+
+#endif // TCC_RUNTIME_HOSTARRAY_H
