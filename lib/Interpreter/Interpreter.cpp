@@ -1,0 +1,331 @@
+//===- Interpreter.cpp - the reference evaluator's walk over a function ---===//
+
+#include "tcc/Interpreter/Interpreter.h"
+
+#include "Kernels.h"
+#include "SimulatedMesh.h"
+
+#include "tcc/Dialect/Tcc/IR/TccOps.h"
+
+#include "mlir/IR/SymbolTable.h"
+
+#include <thread>
+
+using namespace mlir;
+using namespace mlir::tcc;
+using namespace mlir::tcc::interp;
+
+//===----------------------------------------------------------------------===//
+// Kernel support
+//===----------------------------------------------------------------------===//
+
+void interp::forEachIndex(
+    ArrayRef<int64_t> shape,
+    llvm::function_ref<void(ArrayRef<int64_t>, int64_t)> fn) {
+  int64_t count = 1;
+  for (int64_t d : shape)
+    count *= d;
+  SmallVector<int64_t, 6> index(shape.size(), 0);
+  for (int64_t linear = 0; linear < count; ++linear) {
+    fn(index, linear);
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+}
+
+FailureOr<Tensor> KernelContext::allocate(Operation *op, DType dtype,
+                                          ArrayRef<int64_t> shape) {
+  int64_t count = 1;
+  for (int64_t d : shape)
+    count *= d; // Bounded by the dialect's 2^40-element type constraint.
+  // The evaluator holds every element in 8 bytes (double or int64).
+  if (count > options.maxBytes / 8)
+    return op->emitError("result of ")
+           << count << " elements needs " << (count * 8) / (1 << 20)
+           << " MiB in the evaluator, more than its limit of "
+           << options.maxBytes / (1 << 20) << " MiB (--max-memory)";
+  return Tensor(dtype, shape);
+}
+
+FailureOr<Tensor> KernelContext::allocate(Operation *op, Value result) {
+  auto type = cast<RankedTensorType>(result.getType());
+  return allocate(op, *dtypeOf(type.getElementType()), type.getShape());
+}
+
+SmallVector<StringRef> interp::supportedOperations() {
+  static const KernelTable table = [] {
+    KernelTable t;
+    registerElementwiseKernels(t);
+    registerDataMovementKernels(t);
+    registerReductionKernels(t);
+    registerContractionKernels(t);
+    registerNormalizationKernels(t);
+    registerRandomKernels(t);
+    registerCollectiveKernels(t);
+    return t;
+  }();
+  SmallVector<StringRef> names;
+  for (const auto &entry : table)
+    names.push_back(entry.getKey());
+  // Structural ops the walk itself handles.
+  names.append({AnnotateOp::getOperationName(), StageOp::getOperationName(),
+                YieldOp::getOperationName(), MeshOp::getOperationName()});
+  llvm::sort(names);
+  return names;
+}
+
+//===----------------------------------------------------------------------===//
+// The walk
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+const KernelTable &kernels() {
+  static const KernelTable table = [] {
+    KernelTable t;
+    registerElementwiseKernels(t);
+    registerDataMovementKernels(t);
+    registerReductionKernels(t);
+    registerContractionKernels(t);
+    registerNormalizationKernels(t);
+    registerRandomKernels(t);
+    registerCollectiveKernels(t);
+    return t;
+  }();
+  return table;
+}
+
+/// Evaluates one function on one device.
+class FunctionEvaluator {
+public:
+  FunctionEvaluator(const EvalOptions &options, DeviceState *device)
+      : context(options, device) {}
+
+  FailureOr<SmallVector<Tensor>> run(func::FuncOp function,
+                                     ArrayRef<Tensor> arguments,
+                                     unsigned depth = 0);
+
+private:
+  /// Runs `block`; the terminator's operands are returned in `yielded`.
+  LogicalResult runBlock(Block &block, SmallVectorImpl<Tensor> &yielded,
+                         unsigned depth);
+  LogicalResult runOp(Operation &op, unsigned depth);
+  FailureOr<SmallVector<const Tensor *>> operandsOf(Operation &op);
+
+  KernelContext context;
+  llvm::DenseMap<Value, Tensor> values;
+};
+
+LogicalResult checkArguments(func::FuncOp function, ArrayRef<Tensor> arguments) {
+  if (arguments.size() != function.getNumArguments())
+    return function.emitError("expects ")
+           << function.getNumArguments() << " arguments, got "
+           << arguments.size();
+  for (auto [i, type, argument] :
+       llvm::enumerate(function.getArgumentTypes(), arguments)) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    std::optional<DType> dtype =
+        tensor ? dtypeOf(tensor.getElementType()) : std::nullopt;
+    if (!dtype)
+      return function.emitError("argument #")
+             << i << " has type " << type << ", which tcc cannot evaluate";
+    if (tensor.getShape() != argument.shape() || *dtype != argument.dtype()) {
+      std::string got;
+      llvm::raw_string_ostream os(got);
+      os << rt::dtypeName(argument.dtype()) << "[";
+      llvm::interleaveComma(argument.shape(), os);
+      os << "]";
+      return function.emitError("argument #")
+             << i << " expects " << type << ", got " << got;
+    }
+  }
+  return success();
+}
+
+FailureOr<SmallVector<Tensor>>
+FunctionEvaluator::run(func::FuncOp function, ArrayRef<Tensor> arguments,
+                       unsigned depth) {
+  if (function.isExternal())
+    return function.emitError("cannot evaluate a function without a body");
+  if (failed(checkArguments(function, arguments)))
+    return failure();
+  Block &entry = function.getBody().front();
+  for (auto [arg, tensor] : llvm::zip(entry.getArguments(), arguments))
+    values[arg] = tensor;
+  SmallVector<Tensor> results;
+  if (failed(runBlock(entry, results, depth)))
+    return failure();
+  return results;
+}
+
+FailureOr<SmallVector<const Tensor *>>
+FunctionEvaluator::operandsOf(Operation &op) {
+  SmallVector<const Tensor *> operands;
+  for (auto [i, operand] : llvm::enumerate(op.getOperands())) {
+    auto it = values.find(operand);
+    if (it == values.end()) {
+      InFlightDiagnostic diag = op.emitError("operand #")
+                                << i << " has no value on this device";
+      if (auto stage = operand.getDefiningOp<StageOp>())
+        diag << ": it comes from tcc.stage " << stage.getIndex()
+             << ", which runs on other devices; send it with tcc.send";
+      return diag;
+    }
+    operands.push_back(&it->second);
+  }
+  return operands;
+}
+
+LogicalResult FunctionEvaluator::runBlock(Block &block,
+                                          SmallVectorImpl<Tensor> &yielded,
+                                          unsigned depth) {
+  // Free each value after its last use in this block, so the evaluator's
+  // memory follows the program's liveness rather than its size.
+  llvm::DenseMap<Operation *, SmallVector<Value>> dies;
+  {
+    llvm::DenseMap<Value, Operation *> lastUse;
+    for (Operation &op : block) {
+      op.walk([&](Operation *nested) {
+        for (Value operand : nested->getOperands())
+          lastUse[operand] = &op;
+      });
+    }
+    for (auto [value, op] : lastUse)
+      dies[op].push_back(value);
+  }
+  for (Operation &op : block) {
+    if (op.hasTrait<OpTrait::IsTerminator>()) {
+      FailureOr<SmallVector<const Tensor *>> operands = operandsOf(op);
+      if (failed(operands))
+        return failure();
+      for (const Tensor *t : *operands)
+        yielded.push_back(*t);
+      return success();
+    }
+    if (failed(runOp(op, depth)))
+      return failure();
+    for (Value value : dies.lookup(&op))
+      values.erase(value);
+  }
+  return success();
+}
+
+LogicalResult FunctionEvaluator::runOp(Operation &op, unsigned depth) {
+  if (auto annotate = dyn_cast<AnnotateOp>(op)) {
+    FailureOr<SmallVector<const Tensor *>> operands = operandsOf(op);
+    if (failed(operands))
+      return failure();
+    values[annotate.getResult()] = *operands->front();
+    return success();
+  }
+  if (auto stage = dyn_cast<StageOp>(op)) {
+    DeviceState *device = context.device;
+    if (!device)
+      return op.emitError("tcc.stage needs a per-device program: add "
+                          "`tcc.mesh = @mesh` to the function");
+    unsigned axis = *device->mesh.axisIndex(stage.getAxis());
+    if (device->coordinates[axis] != static_cast<int64_t>(stage.getIndex()))
+      return success(); // Not this device's stage: its results stay absent.
+    SmallVector<Tensor> yielded;
+    if (failed(runBlock(stage.getBody().front(), yielded, depth)))
+      return failure();
+    for (auto [result, tensor] : llvm::zip(stage.getResults(), yielded))
+      values[result] = std::move(tensor);
+    return success();
+  }
+  if (auto call = dyn_cast<func::CallOp>(op)) {
+    if (depth >= 64)
+      return op.emitError("calls nest more than 64 deep (recursion?)");
+    auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+        &op, call.getCalleeAttr());
+    if (!callee)
+      return op.emitError("calls unknown function ") << call.getCalleeAttr();
+    FailureOr<SmallVector<const Tensor *>> operands = operandsOf(op);
+    if (failed(operands))
+      return failure();
+    SmallVector<Tensor> arguments;
+    for (const Tensor *t : *operands)
+      arguments.push_back(*t);
+    FunctionEvaluator nested(context.options, context.device);
+    FailureOr<SmallVector<Tensor>> results =
+        nested.run(callee, arguments, depth + 1);
+    if (failed(results))
+      return failure();
+    for (auto [result, tensor] : llvm::zip(call.getResults(), *results))
+      values[result] = std::move(tensor);
+    return success();
+  }
+
+  auto kernel = kernels().find(op.getName().getStringRef());
+  if (kernel == kernels().end())
+    return op.emitError("the evaluator does not support ")
+           << op.getName() << "";
+  FailureOr<SmallVector<const Tensor *>> operands = operandsOf(op);
+  if (failed(operands))
+    return failure();
+  SmallVector<Tensor> results;
+  if (failed(kernel->second(&op, *operands, results, context)))
+    return failure();
+  for (auto [result, tensor] : llvm::zip(op.getResults(), results)) {
+    if (!context.options.computeInF64 || !tensor.isFloat())
+      tensor.roundToDType();
+    values[result] = std::move(tensor);
+  }
+  return success();
+}
+
+} // namespace
+
+FailureOr<SmallVector<Tensor>> interp::evaluate(func::FuncOp function,
+                                                ArrayRef<Tensor> arguments,
+                                                const EvalOptions &options) {
+  FunctionEvaluator evaluator(options, /*device=*/nullptr);
+  return evaluator.run(function, arguments);
+}
+
+FailureOr<SmallVector<SmallVector<Tensor>>>
+interp::evaluateSpmd(func::FuncOp function, MeshOp mesh,
+                     ArrayRef<SmallVector<Tensor>> arguments,
+                     const EvalOptions &options) {
+  SimulatedMesh simulated(mesh, options.collectiveTimeout);
+  int64_t n = simulated.numDevices();
+  if (static_cast<int64_t>(arguments.size()) != n)
+    return function.emitError("needs arguments for ")
+           << n << " devices, got " << arguments.size();
+  SmallVector<SmallVector<Tensor>> results(n);
+  SmallVector<char> ok(n, 0);
+  // Kernels may build attributes (e.g. for diagnostics) from any thread.
+  MLIRContext *ctx = function.getContext();
+  bool wasMultithreaded = ctx->isMultithreadingEnabled();
+  if (!wasMultithreaded)
+    ctx->enableMultithreading(true);
+  {
+    std::vector<std::thread> threads;
+    for (int64_t rank = 0; rank < n; ++rank) {
+      threads.emplace_back([&, rank] {
+        DeviceState device(simulated, rank);
+        FunctionEvaluator evaluator(options, &device);
+        FailureOr<SmallVector<Tensor>> out =
+            evaluator.run(function, arguments[rank]);
+        if (succeeded(out)) {
+          results[rank] = std::move(*out);
+          ok[rank] = 1;
+          return;
+        }
+        if (!device.aborted)
+          function.emitRemark("evaluation failed on ") << device.describe();
+        simulated.abort();
+      });
+    }
+    for (std::thread &t : threads)
+      t.join();
+  }
+  if (!wasMultithreaded)
+    ctx->enableMultithreading(false);
+  if (llvm::is_contained(ok, 0))
+    return failure();
+  return results;
+}

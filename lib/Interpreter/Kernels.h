@@ -1,0 +1,70 @@
+//===- Kernels.h - the evaluator's per-op kernels ---------------*- C++ -*-===//
+//
+// One kernel per op, grouped by family in Elementwise.cpp, DataMovement.cpp,
+// Reductions.cpp, Contractions.cpp, Normalization.cpp, Random.cpp and
+// Collectives.cpp; Interpreter.cpp walks the function and calls them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TCC_LIB_INTERPRETER_KERNELS_H
+#define TCC_LIB_INTERPRETER_KERNELS_H
+
+#include "tcc/Interpreter/Interpreter.h"
+
+#include "mlir/IR/Operation.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <functional>
+
+namespace mlir::tcc::interp {
+
+class DeviceState;
+
+/// What a kernel may use besides its operands.
+class KernelContext {
+public:
+  KernelContext(const EvalOptions &options, DeviceState *device)
+      : options(options), device(device) {}
+
+  /// A zero tensor of `result`'s type, or failure (reported at `op`) when
+  /// it exceeds the evaluator's memory budget.
+  FailureOr<Tensor> allocate(Operation *op, Value result);
+  FailureOr<Tensor> allocate(Operation *op, DType dtype,
+                             ArrayRef<int64_t> shape);
+
+  const EvalOptions &options;
+  /// The simulated device running this op; null outside an SPMD evaluation.
+  DeviceState *device;
+};
+
+using Kernel = std::function<LogicalResult(
+    Operation *op, ArrayRef<const Tensor *> operands,
+    SmallVectorImpl<Tensor> &results, KernelContext &context)>;
+using KernelTable = llvm::StringMap<Kernel>;
+
+void registerElementwiseKernels(KernelTable &table);
+void registerDataMovementKernels(KernelTable &table);
+void registerReductionKernels(KernelTable &table);
+void registerContractionKernels(KernelTable &table);
+void registerNormalizationKernels(KernelTable &table);
+void registerRandomKernels(KernelTable &table);
+void registerCollectiveKernels(KernelTable &table);
+
+/// Calls `fn(index, linear)` for every multi-index of `shape` in row-major
+/// order.
+void forEachIndex(ArrayRef<int64_t> shape,
+                  llvm::function_ref<void(ArrayRef<int64_t>, int64_t)> fn);
+
+/// Adds `kernel` for op `OpTy`, adapting the generic signature to a typed op.
+template <typename OpTy, typename Fn>
+void addKernel(KernelTable &table, Fn fn) {
+  table[OpTy::getOperationName()] =
+      [fn](Operation *op, ArrayRef<const Tensor *> operands,
+           SmallVectorImpl<Tensor> &results, KernelContext &context) {
+        return fn(cast<OpTy>(op), operands, results, context);
+      };
+}
+
+} // namespace mlir::tcc::interp
+
+#endif // TCC_LIB_INTERPRETER_KERNELS_H

@@ -1,0 +1,43 @@
+# -*- Python -*-
+# lit configuration of the tcc regression tests: FileCheck tests of tcc-opt,
+# end-to-end numerics of `tcc eval` against NumPy/PyTorch, and robustness
+# tests on malformed input.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "TCC"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test", ".py"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "Inputs", "lib", "Unit",
+                   "CMakeLists.txt", "README.md"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.tcc_obj_root, "test")
+
+# Debian's interpreter carries python3-numpy and python3-torch (bootstrap).
+config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(("%tcc_src_root", config.tcc_src_root))
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+
+llvm_config.with_system_environment(["HOME", "TMPDIR"])
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.tcc_tools_dir, config.llvm_tools_dir]
+tools = [ToolSubst("tcc-opt", unresolved="fatal"),
+         ToolSubst("tcc", unresolved="fatal")]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# Helpers shared by the Python tests (test/lib/tcctest.py).
+config.environment["PYTHONPATH"] = os.path.join(config.tcc_src_root, "test",
+                                                "lib")
+config.environment["TCC_BIN"] = config.tcc_tools_dir
+config.environment["OPENBLAS_NUM_THREADS"] = "1"
+
+if config.tcc_sanitized:
+    config.available_features.add("asan")
+    # LLVM's own allocations are not instrumented; only report real errors.
+    config.environment["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=0"
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1"
