@@ -12,7 +12,7 @@ from lit.llvm.subst import ToolSubst
 config.name = "TCC"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test", ".py"]
-config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "Inputs", "lib", "Unit",
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "Inputs", "lib",
                    "CMakeLists.txt", "README.md"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.tcc_obj_root, "test")
@@ -41,3 +41,7 @@ if config.tcc_sanitized:
     # LLVM's own allocations are not instrumented; only report real errors.
     config.environment["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=0"
     config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1"
+
+# The sanitizer build runs the tools' tests; it builds no GoogleTest suites.
+if config.tcc_sanitized:
+    config.excludes.append("Unit")

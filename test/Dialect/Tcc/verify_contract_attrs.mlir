@@ -1,0 +1,138 @@
+// RUN: tcc-opt %s -split-input-file -verify-diagnostics
+
+// Errors of the graph-contract attributes (docs/contract.md): tcc.name,
+// tcc.role and tcc.sharding on function arguments and results, tcc.mesh on
+// functions.
+
+// expected-error@+1 {{'tcc.name' on a function argument must be a non-empty string}}
+func.func @empty_name(%x: tensor<4xf32> {tcc.name = ""}) {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{'tcc.name' on a function result must be a non-empty string}}
+func.func @name_not_string(%x: tensor<4xf32>) -> (tensor<4xf32> {tcc.name = 1 : i64}) {
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+// expected-error@+1 {{'tcc.role' on a function argument must be one of input, parameter, buffer, optimizer_state, got "output"}}
+func.func @argument_role(%x: tensor<4xf32> {tcc.role = "output"}) {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{'tcc.role' on a function result must be one of output, loss, parameter, buffer, optimizer_state, got "input"}}
+func.func @result_role(%x: tensor<4xf32>) -> (tensor<4xf32> {tcc.role = "input"}) {
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+// expected-error@+1 {{'tcc.role' on a function argument must be one of input, parameter, buffer, optimizer_state, got 3 : i64}}
+func.func @role_not_string(%x: tensor<4xf32> {tcc.role = 3}) {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{'tcc.sharding' must be a #tcc.sharding on a tensor argument}}
+func.func @sharding_not_attr(%x: tensor<4xf32> {tcc.sharding = "dp"}) {
+  return
+}
+
+// -----
+
+tcc.mesh @world(dp = 2)
+// expected-error@+1 {{'tcc.sharding' must be a #tcc.sharding on a tensor result}}
+func.func @sharding_not_tensor(%x: i32) -> (i32 {tcc.sharding = #tcc.sharding<@world, []>}) {
+  return %x : i32
+}
+
+// -----
+
+// expected-error@+1 {{'tcc.sharding' references unknown mesh @world}}
+func.func @sharding_unknown_mesh(%x: tensor<4xf32> {tcc.sharding = #tcc.sharding<@world, [["dp"]]>}) {
+  return
+}
+
+// -----
+
+tcc.mesh @world(dp = 2, tp = 2)
+// expected-error@+1 {{'tcc.sharding' on a function argument: sharding has 2 dimensions but the tensor has rank 1}}
+func.func @sharding_rank(%x: tensor<4xf32> {tcc.sharding = #tcc.sharding<@world, [["dp"], []]>}) {
+  return
+}
+
+// -----
+
+tcc.mesh @world(dp = 2, tp = 2)
+// expected-error@+1 {{'tcc.sharding' on a function result: sharding names axis 'pp', which mesh @world does not have}}
+func.func @sharding_axis(%x: tensor<4xf32>) -> (tensor<4xf32> {tcc.sharding = #tcc.sharding<@world, [["pp"]]>}) {
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+tcc.mesh @world(dp = 2, tp = 2)
+// expected-error@+1 {{'tcc.sharding' on a function argument: dimension 0 of size 3 does not divide among 2 devices}}
+func.func @sharding_divide(%x: tensor<3xf32> {tcc.sharding = #tcc.sharding<@world, [["tp"]]>}) {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{unknown tcc attribute 'tcc.weight' on a function argument}}
+func.func @unknown_argument_attr(%x: tensor<4xf32> {tcc.weight = 1.0 : f32}) {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{unknown tcc attribute 'tcc.mesh' on a function result}}
+func.func @unknown_result_attr(%x: tensor<4xf32>) -> (tensor<4xf32> {tcc.mesh = @world}) {
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+func.func @unknown_op_attr(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{unknown tcc attribute 'tcc.role' on an operation}}
+  %0 = tcc.relu %x {tcc.role = "output"} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// expected-error@+1 {{'tcc.mesh' must be a mesh symbol on a function}}
+func.func @mesh_not_symbol() attributes {tcc.mesh = "world"} {
+  return
+}
+
+// -----
+
+tcc.mesh @world(dp = 2)
+func.func @mesh_on_op(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{'tcc.mesh' must be a mesh symbol on a function}}
+  %0 = tcc.relu %x {tcc.mesh = @world} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// expected-error@+1 {{'tcc.mesh' references unknown mesh @world}}
+func.func @mesh_unknown() attributes {tcc.mesh = @world} {
+  return
+}
+
+// -----
+
+tcc.mesh @world(dp = 2)
+// A nested reference is not a mesh of this module.
+// expected-error@+1 {{'tcc.mesh' must be a mesh symbol on a function}}
+func.func @mesh_nested() attributes {tcc.mesh = @world::@inner} {
+  return
+}
