@@ -11,6 +11,7 @@
 #include "tcc/Driver/Commands.h"
 
 #include "tcc/Dialect/Tcc/IR/Contract.h"
+#include "tcc/Dialect/Tcc/IR/Sharding.h"
 #include "tcc/Driver/ModuleLoader.h"
 #include "tcc/Interpreter/Interpreter.h"
 #include "tcc/Interpreter/ShardedValues.h"
@@ -43,6 +44,22 @@ std::string describe(DType dtype, ArrayRef<int64_t> shape) {
   return s + "]";
 }
 
+/// The shape a user supplies for argument `index`: in a per-device function
+/// the declared type is one device's shard, and the user gives the global
+/// tensor that the argument's sharding splits.
+RankedTensorType globalArgumentType(func::FuncOp function, unsigned index) {
+  auto type = cast<RankedTensorType>(function.getArgumentTypes()[index]);
+  MeshOp mesh = functionMesh(function);
+  auto sharding =
+      function.getArgAttrOfType<ShardingAttr>(index, attrs::kSharding);
+  if (!mesh || !sharding)
+    return type;
+  SmallVector<int64_t> shape(type.getShape());
+  for (auto [d, n] : llvm::enumerate(shardCounts(sharding, mesh)))
+    shape[d] *= n;
+  return type.clone(shape);
+}
+
 /// Exclusive upper bound for random values of integer argument `index`:
 /// the size of the dimension it indexes when it feeds a gather or labels a
 /// cross_entropy, so random programs stay in range.
@@ -60,10 +77,22 @@ int64_t integerBound(func::FuncOp function, unsigned index) {
 /// Deterministic random values for argument `index`: normal floats
 /// (Box-Muller on Philox draws, identical on every platform; parameters
 /// scaled by 1/sqrt(fan-in) as PyTorch's initializers do, so activations stay
-/// near unit size), integers in [0, bound), and fair booleans.
+/// near unit size), integers in [0, bound), and fair booleans; BatchNorm
+/// running statistics get PyTorch's initial values.
 Tensor randomArgument(func::FuncOp function, unsigned index, uint64_t seed) {
-  auto type = cast<RankedTensorType>(function.getArgumentTypes()[index]);
+  RankedTensorType type = globalArgumentType(function, index);
   Tensor t(*dtypeOf(type.getElementType()), type.getShape());
+  // BatchNorm statistics start as PyTorch's do: mean 0, variance 1.
+  for (Operation *user : function.getArgument(index).getUsers()) {
+    auto norm = dyn_cast<BatchNormOp>(user);
+    if (norm && norm.getRunningMean() == function.getArgument(index))
+      return t;
+    if (norm && norm.getRunningVar() == function.getArgument(index)) {
+      for (int64_t i = 0, e = t.numElements(); i < e; ++i)
+        t.setDouble(i, 1.0);
+      return t;
+    }
+  }
   uint64_t stream = (uint64_t(1) << 40) + index;
   int64_t bound = t.dtype() == DType::Bool ? 2 : integerBound(function, index);
   double scale = 1.0;
@@ -209,7 +238,7 @@ int mlir::tcc::evalMain(int argc, char **argv) {
       error() << path << ": " << tensor.status().message() << "\n";
       return 1;
     }
-    auto type = cast<RankedTensorType>(function.getArgumentTypes()[index]);
+    RankedTensorType type = globalArgumentType(function, index);
     std::optional<DType> expected = dtypeOf(type.getElementType());
     if (tensor->shape() != type.getShape() || tensor->dtype() != expected) {
       error() << "--input '" << name << "': " << path << " holds "
@@ -252,8 +281,6 @@ int mlir::tcc::evalMain(int argc, char **argv) {
             function.getArgAttrOfType<ShardingAttr>(i, attrs::kSharding), mesh,
             coordinates));
     }
-    // The arguments' declared types are per-device shapes; the files hold
-    // global ones. Check before running.
     FailureOr<SmallVector<SmallVector<Tensor>>> out =
         evaluateSpmd(function, mesh, perDevice, options);
     if (failed(out))

@@ -211,15 +211,6 @@ func.func @collective_broadcast_root(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
-tcc.mesh @world(dp = 2, tp = 2)
-func.func @collective_broadcast_negative_root(%x: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error@+1 {{root -1 is not a position in a group of 2 devices}}
-  %0 = tcc.collective_broadcast %x over @world ["dp"] root = -1 : tensor<4xf32>
-  return %0 : tensor<4xf32>
-}
-
-// -----
-
 tcc.mesh @world(dp = 2, pp = 2)
 func.func @send_peer(%x: tensor<4xf32>) {
   // expected-error@+1 {{peer 2 is out of range for axis 'pp' of size 2}}

@@ -16,6 +16,11 @@ using llvm::Twine;
 
 namespace {
 
+/// Shape arithmetic on attribute values happens in 128 bits: dimensions are
+/// below 2^40 but strides, paddings and dilations are whatever the input
+/// says, and their products must not wrap into plausible sizes.
+using Wide = __int128;
+
 std::string str(ArrayRef<int64_t> shape) {
   std::string s = "[";
   for (auto [i, d] : llvm::enumerate(shape)) {
@@ -199,7 +204,9 @@ FailureOr<Shape> shape::sliceShape(ArrayRef<int64_t> operand,
             " and limit " + Twine(limit[d]));
       return failure();
     }
-    result.push_back((limit[d] - start[d] + stride[d] - 1) / stride[d]);
+    result.push_back(limit[d] > start[d]
+                         ? (limit[d] - start[d] - 1) / stride[d] + 1
+                         : 0);
   }
   return result;
 }
@@ -334,14 +341,14 @@ LogicalResult shape::checkBatchNorm(ArrayRef<int64_t> input,
 int64_t shape::pooledSize(int64_t in, int64_t kernel, int64_t stride,
                           int64_t padLo, int64_t padHi, int64_t dilation,
                           bool ceilMode) {
-  int64_t span = in + padLo + padHi - dilation * (kernel - 1) - 1;
+  Wide span = Wide(in) + padLo + padHi - Wide(dilation) * (kernel - 1) - 1;
   if (span < 0)
     return 0;
-  int64_t out = (span + (ceilMode ? stride - 1 : 0)) / stride + 1;
+  Wide out = (span + (ceilMode ? stride - 1 : 0)) / stride + 1;
   // A window must start inside the input or the leading padding.
-  if (ceilMode && (out - 1) * stride >= in + padLo)
+  if (ceilMode && (out - 1) * stride >= Wide(in) + padLo)
     --out;
-  return out;
+  return static_cast<int64_t>(out);
 }
 
 FailureOr<Shape> shape::conv2dShape(ArrayRef<int64_t> input,
@@ -363,7 +370,7 @@ FailureOr<Shape> shape::conv2dShape(ArrayRef<int64_t> input,
           " output channels");
     return failure();
   }
-  if (weight[1] * p.groups != input[1]) {
+  if (Wide(weight[1]) * p.groups != input[1]) {
     error("weight " + str(weight) + " expects " + Twine(weight[1] * p.groups) +
           " input channels, input " + str(input) + " has " + Twine(input[1]));
     return failure();
@@ -375,15 +382,15 @@ FailureOr<Shape> shape::conv2dShape(ArrayRef<int64_t> input,
   }
   Shape result = {input[0], weight[0]};
   for (int i = 0; i < 2; ++i) {
-    int64_t span = input[2 + i] + p.padding[2 * i] + p.padding[2 * i + 1] -
-                   p.dilation[i] * (weight[2 + i] - 1) - 1;
+    Wide span = Wide(input[2 + i]) + p.padding[2 * i] + p.padding[2 * i + 1] -
+                Wide(p.dilation[i]) * (weight[2 + i] - 1) - 1;
     if (span < 0) {
       error("kernel " + str(weight.take_back(2)) + " with dilation " +
             str(p.dilation) + " is larger than the padded input " +
             str(input.take_back(2)));
       return failure();
     }
-    result.push_back(span / p.stride[i] + 1);
+    result.push_back(static_cast<int64_t>(span / p.stride[i] + 1));
   }
   return result;
 }
@@ -403,8 +410,8 @@ FailureOr<Shape> shape::pool2dShape(ArrayRef<int64_t> input,
   for (int i = 0; i < 2; ++i) {
     // PyTorch rejects padding over half the kernel: such windows could lie
     // entirely in the padding.
-    if (2 * p.padding[2 * i] > p.kernel[i] ||
-        2 * p.padding[2 * i + 1] > p.kernel[i]) {
+    if (p.padding[2 * i] > p.kernel[i] / 2 ||
+        p.padding[2 * i + 1] > p.kernel[i] / 2) {
       error("padding " + str(p.padding) + " must be at most half of kernel_size " +
             str(p.kernel));
       return failure();
@@ -489,6 +496,11 @@ FailureOr<Shape> shape::shardShape(ArrayRef<int64_t> global,
 
 bool mlir::tcc::hasBoundedSize(ShapedType type) {
   if (!type.hasStaticShape())
+    return false;
+  // A zero dimension makes the product small; each dimension is bounded too,
+  // so strides computed from the shape never overflow.
+  if (llvm::any_of(type.getShape(),
+                   [](int64_t d) { return d > kMaxElements; }))
     return false;
   return succeeded(shape::numElements(type.getShape(), [](const Twine &) {}));
 }

@@ -207,8 +207,9 @@ CollectiveBroadcastOp::verifySymbolUses(SymbolTableCollection &tables) {
   FailureOr<int64_t> n = verifyGroup(*this, tables, getMeshAttr(), getAxes());
   if (failed(n))
     return failure();
-  if (getRoot() < 0 || getRoot() >= *n)
-    return emitOpError("root ") << getRoot() << " is not a position in a group of "
+  int64_t root = getRoot();
+  if (root < 0 || root >= *n)
+    return emitOpError("root ") << root << " is not a position in a group of "
                                 << *n << " devices";
   return success();
 }
@@ -231,15 +232,18 @@ LogicalResult verifyPeer(Operation *op, SymbolTableCollection &tables,
 } // namespace
 
 LogicalResult SendOp::verifySymbolUses(SymbolTableCollection &tables) {
-  return verifyPeer(*this, tables, getMeshAttr(), getAxis(), getPeer());
+  return verifyPeer(*this, tables, getMeshAttr(), getAxis(),
+                    static_cast<int64_t>(getPeer()));
 }
 
 LogicalResult RecvOp::verifySymbolUses(SymbolTableCollection &tables) {
-  return verifyPeer(*this, tables, getMeshAttr(), getAxis(), getPeer());
+  return verifyPeer(*this, tables, getMeshAttr(), getAxis(),
+                    static_cast<int64_t>(getPeer()));
 }
 
 LogicalResult StageOp::verifySymbolUses(SymbolTableCollection &tables) {
-  return verifyPeer(*this, tables, getMeshAttr(), getAxis(), getIndex());
+  return verifyPeer(*this, tables, getMeshAttr(), getAxis(),
+                    static_cast<int64_t>(getIndex()));
 }
 
 LogicalResult StageOp::verifyRegions() {

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Runs every test of tcc and ends with one line: "N passed, N failed".
+#
+#   scripts/run_tests.sh [BUILD_DIR] [ASAN_BUILD_DIR]
+#
+# 1. lit over BUILD/test: FileCheck tests of tcc-opt, end-to-end numerics of
+#    `tcc eval` against NumPy/PyTorch, robustness tests, script checks, and
+#    every GoogleTest case (test/Unit).
+# 2. The robustness and verifier tests again with the ASan+UBSan tools.
+# 3. The parse-and-verify libFuzzer target for FUZZ_SECONDS (default 60),
+#    seeded with the lit tests' .mlir files.
+set -uo pipefail
+
+build=${1:-build}
+asan=${2:-build-asan}
+fuzz_seconds=${FUZZ_SECONDS:-60}
+lit=${LIT:-/usr/lib/llvm-22/bin/lit}
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+total_passed=0
+total_failed=0
+
+# Adds one lit run's counts to the totals; failures count whatever did not
+# pass or was not deliberately skipped.
+run_lit() {
+  local label=$1
+  shift
+  local log
+  log=$(mktemp)
+  local start=$SECONDS
+  "$lit" -sv --timeout=600 "$@" >"$log" 2>&1
+  local passed failed
+  passed=$(awk '/^ *(Passed|Expectedly Failed) *:/ {s += $NF} END {print s+0}' \
+    <(sed -E 's/ \([0-9.]+%\)//' "$log"))
+  failed=$(awk '/^ *(Failed|Unresolved|Timed Out|Unexpectedly Passed) *:/ {s += $NF} END {print s+0}' \
+    <(sed -E 's/ \([0-9.]+%\)//' "$log"))
+  grep -E '^(FAIL|UNRESOLVED|TIMEOUT|XPASS):' "$log" || true
+  if [ "$failed" -gt 0 ]; then
+    # Show the failing tests' output.
+    sed -n '/^\*\*\*\*\*\*\*\*\*\*\*\*\*\*\*\*\*\*\*\* TEST/,/^\*\*\*\*\*\*\*\*\*\*$/p' "$log" | head -400
+  fi
+  if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
+    echo "$label: lit ran no tests"
+    tail -20 "$log"
+    failed=1
+  fi
+  echo "$label: $passed passed, $failed failed ($((SECONDS - start)) s)"
+  total_passed=$((total_passed + passed))
+  total_failed=$((total_failed + failed))
+  rm -f "$log"
+}
+
+# GoogleTest binaries run directly, so that each case counts once.
+run_gtests() {
+  local start=$SECONDS passed=0 failed=0
+  for binary in "$build"/unittests/*Tests; do
+    local log
+    log=$(mktemp)
+    if ! OPENBLAS_NUM_THREADS=1 "$binary" --gtest_brief=1 >"$log" 2>&1; then
+      cat "$log"
+    fi
+    local p f
+    p=$(grep -Eo '^\[  PASSED  \] [0-9]+' "$log" | grep -Eo '[0-9]+$' || echo 0)
+    f=$(grep -Eo '^\[  FAILED  \] [0-9]+ test' "$log" | grep -Eo '[0-9]+' || echo 0)
+    if ! grep -q '^\[==========\]' "$log"; then
+      echo "$binary crashed"
+      tail -20 "$log"
+      f=$((f + 1))
+    fi
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0}))
+    rm -f "$log"
+  done
+  echo "unit tests: $passed passed, $failed failed ($((SECONDS - start)) s)"
+  total_passed=$((total_passed + passed))
+  total_failed=$((total_failed + failed))
+}
+
+run_lit "lit tests" --filter-out 'TCC-Unit' "$build/test"
+run_gtests
+
+if [ -x "$asan/bin/tcc-opt" ]; then
+  run_lit "tests under ASan+UBSan" "$asan/test/Robustness" "$asan/test/Dialect"
+else
+  echo "tests under ASan+UBSan: $asan/bin/tcc-opt is missing (make build-asan)"
+  total_failed=$((total_failed + 1))
+fi
+
+if [ -x "$asan/bin/tcc-parse-fuzzer" ]; then
+  corpus=$(mktemp -d)
+  find "$root/test" "$root/examples" -name '*.mlir' -exec cp {} "$corpus" \;
+  start=$SECONDS
+  if ASAN_OPTIONS=detect_leaks=0 "$asan/bin/tcc-parse-fuzzer" \
+      -max_total_time="$fuzz_seconds" -rss_limit_mb=4096 -timeout=20 \
+      -print_final_stats=1 -artifact_prefix="$corpus/" "$corpus" \
+      >"$corpus/fuzz.log" 2>&1; then
+    echo "fuzzer: no crash in ${fuzz_seconds} s ($(grep -o 'stat::number_of_executed_units: *[0-9]*' "$corpus/fuzz.log" | grep -o '[0-9]*$') inputs, $((SECONDS - start)) s)"
+    total_passed=$((total_passed + 1))
+  else
+    echo "fuzzer: FAILED; crashing inputs are kept in $corpus"
+    tail -40 "$corpus/fuzz.log"
+    total_failed=$((total_failed + 1))
+    corpus=""
+  fi
+  [ -n "$corpus" ] && rm -rf "$corpus"
+else
+  echo "fuzzer: $asan/bin/tcc-parse-fuzzer is missing (make build-asan)"
+  total_failed=$((total_failed + 1))
+fi
+
+echo "$total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]

@@ -1,0 +1,210 @@
+"""Shared helpers of the end-to-end numerical tests (test/e2e/*.py).
+
+A test builds a small model in MLIR, runs it with `tcc eval` on NumPy inputs
+and compares each result with an independent reference (NumPy or PyTorch):
+
+  suite = tcctest.Suite("elementwise")
+  x = suite.rng.standard_normal((3, 4))
+  model = tcctest.func([("x", tcctest.ty((3, 4), "f64"))],
+                       "%y = tcc.exp %x : tensor<3x4xf64>",
+                       [("y", "%y", tcctest.ty((3, 4), "f64"))])
+  suite.check("exp", "f64 3x4", model, {"x": x}, {"y": np.exp(x)}, "f64")
+  suite.finish()
+
+Tolerances (per result tensor, rel = ||got - want||_2 / max(||want||_2, FLOOR)):
+  f64: 1e-12, f32: 1e-5; integers and i1 exactly; f16 and bf16 elementwise
+  within one ulp of the dtype at the reference value (`ulp=` mode). FLOOR =
+  1e-6 is an absolute floor, so a reference that is (nearly) all zeros is
+  compared by its absolute error instead of dividing by ~0. NaN and inf must
+  appear at the same positions in both; the rest is compared as above.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+TOLERANCE = {"f64": 1e-12, "f32": 1e-5}
+FLOOR = 1e-6
+FLOAT_TYPES = ("f64", "f32")
+
+# The .npy dtype of each tcc element type (bf16 has none: tcc writes bf16
+# results as f32, and bf16 inputs must be cast inside the model).
+NUMPY_DTYPE = {"f64": np.float64, "f32": np.float32, "f16": np.float16,
+               "bf16": np.float32, "i64": np.int64, "i32": np.int32,
+               "i1": np.bool_}
+
+TCC = os.path.join(os.environ.get("TCC_BIN", ""), "tcc")
+
+
+def ty(shape, dtype):
+    """The MLIR tensor type of `shape` and `dtype`: tensor<2x3xf32>."""
+    dims = "".join(f"{d}x" for d in shape)
+    return f"tensor<{dims}{dtype}>"
+
+
+def func(args, body, results, attrs="", prelude=""):
+    """A module with one function @main.
+
+    args: [(name, type)], bound to SSA values %name and tcc.name "name".
+    results: [(name, ssa, type)]. body: the ops, one per line.
+    """
+    params = ",\n    ".join(f'%{n}: {t} {{tcc.name = "{n}"}}' for n, t in args)
+    outs = ", ".join(f'{t} {{tcc.name = "{n}"}}' for n, _, t in results)
+    ret = ", ".join(s for _, s, _ in results)
+    ret_types = ", ".join(t for _, _, t in results)
+    attr_text = f" attributes {{{attrs}}}" if attrs else ""
+    lines = "\n  ".join(l for l in body.strip().splitlines())
+    return (f"{prelude}\nfunc.func @main(\n    {params})\n    -> ({outs})"
+            f"{attr_text} {{\n  {lines}\n  return {ret} : {ret_types}\n}}\n")
+
+
+def unary(op, shape, dtype, extra="", out_dtype=None):
+    """A model `%y = tcc.<op> %x` with one input x and one result y."""
+    t = ty(shape, dtype)
+    return func([("x", t)], f"%y = tcc.{op} %x {extra}: {t}",
+                [("y", "%y", ty(shape, out_dtype or dtype))])
+
+
+def binary(op, shape, dtype):
+    """A model `%z = tcc.<op> %x, %y` with inputs x, y and result z."""
+    t = ty(shape, dtype)
+    return func([("x", t), ("y", t)], f"%z = tcc.{op} %x, %y : {t}",
+                [("z", "%z", t)])
+
+
+def run_eval(model, inputs, workdir, flags=()):
+    """Runs `tcc eval` on `model` with `inputs` ({name: array}); returns
+    ({result name: array}, None) or (None, error text)."""
+    path = os.path.join(workdir, "model.mlir")
+    with open(path, "w") as f:
+        f.write(model)
+    cmd = [TCC, "eval", path, "--output-dir", os.path.join(workdir, "out"),
+           "--quiet", *flags]
+    for name, value in inputs.items():
+        file = os.path.join(workdir, f"in_{name}.npy")
+        np.save(file, value)
+        cmd.append(f"--input={name}=@{file}")
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0:
+        return None, f"tcc eval exited {proc.returncode}: {proc.stderr.strip()}"
+    out = {}
+    for file in os.listdir(os.path.join(workdir, "out")):
+        out[file[:-4]] = np.load(os.path.join(workdir, "out", file))
+    return out, None
+
+
+def ulp(values, dtype):
+    """One unit in the last place of `dtype` (f16, bf16) at each value."""
+    v = np.abs(np.asarray(values, np.float64))
+    mantissa, min_exp = {"f16": (10, -14), "bf16": (7, -126)}[dtype]
+    exp = np.floor(np.log2(np.where(v > 0, v, 1.0)))
+    exp = np.maximum(np.where(v > 0, exp, min_exp), min_exp)
+    return np.exp2(exp - mantissa)
+
+
+def compare(got, want, mode):
+    """None if `got` matches `want` under `mode` ("exact", "ulp:<dtype>" or
+    a relative tolerance), else a description of the mismatch; the second
+    value is the measured error."""
+    got = np.asarray(got)
+    want = np.asarray(want)
+    if got.shape != want.shape:
+        return f"shape {got.shape}, expected {want.shape}", None
+    if got.dtype != want.dtype:
+        return f"dtype {got.dtype}, expected {want.dtype}", None
+    if mode == "exact" or got.dtype.kind in "biu":
+        bad = got != want
+        if got.dtype.kind == "f":
+            bad &= ~(np.isnan(got) & np.isnan(want))
+        if bad.any():
+            i = tuple(np.argwhere(bad)[0])
+            return (f"{int(bad.sum())} of {got.size} elements differ; first at "
+                    f"{i}: got {got[i]!r}, expected {want[i]!r}"), None
+        return None, 0.0
+    g = got.astype(np.float64)
+    w = want.astype(np.float64)
+    special = ~np.isfinite(w)
+    if (~np.isfinite(g) != special).any() or (
+            np.nan_to_num(g[special], nan=7.0) !=
+            np.nan_to_num(w[special], nan=7.0)).any():
+        i = tuple(np.argwhere((~np.isfinite(g) != special) | (
+            special & (np.nan_to_num(g, nan=7.0) != np.nan_to_num(w, nan=7.0))))[0])
+        return f"NaN/inf mismatch at {i}: got {g[i]!r}, expected {w[i]!r}", None
+    g, w = g[~special], w[~special]
+    if isinstance(mode, str) and mode.startswith("ulp:"):
+        err = np.abs(g - w) / ulp(w, mode[4:])
+        worst = float(err.max()) if err.size else 0.0
+        if worst > 1.0:
+            i = int(np.argmax(err))
+            return (f"{worst:.3g} ulp at flat index {i} of the finite elements: "
+                    f"got {g[i]!r}, expected {w[i]!r}"), worst
+        return None, worst
+    rel = float(np.linalg.norm(g - w) / max(np.linalg.norm(w), FLOOR))
+    if not rel <= mode:
+        i = int(np.argmax(np.abs(g - w)))
+        return (f"rel={rel:.3g} > {mode:g}; largest difference at flat index "
+                f"{i}: got {g[i]!r}, expected {w[i]!r}"), rel
+    return None, rel
+
+
+class Suite:
+    """Runs cases, prints one line per case and exits non-zero at the end if
+    any failed."""
+
+    def __init__(self, name, seed=0):
+        self.name = name
+        self.rng = np.random.default_rng(seed)
+        self.failures = []
+        self.count = 0
+        self.tmp = tempfile.TemporaryDirectory(prefix=f"tcc-e2e-{name}-")
+
+    def evaluate(self, model, inputs, flags=()):
+        """Runs the model; returns (outputs, error)."""
+        self.count += 1
+        workdir = os.path.join(self.tmp.name, str(self.count))
+        os.makedirs(workdir)
+        inputs = {n: np.asarray(v) for n, v in inputs.items()}
+        return run_eval(model, inputs, workdir, flags)
+
+    def check(self, op, case, model, inputs, expected, tol, flags=()):
+        """Evaluates `model` and compares each result in `expected`.
+
+        tol: "f64"/"f32" (the dtype's tolerance), a number, "exact" or
+        "ulp:f16"/"ulp:bf16".
+        """
+        mode = TOLERANCE.get(tol, tol)
+        shapes = ", ".join(f"{n}:{np.shape(v)}" for n, v in inputs.items())
+        out, error = self.evaluate(model, inputs, flags)
+        worst = 0.0
+        if error is None:
+            for name, want in expected.items():
+                if name not in out:
+                    error = f"no result '{name}' (got {sorted(out)})"
+                    break
+                error, measured = compare(out[name], want, mode)
+                if error:
+                    error = f"result '{name}': {error}"
+                    break
+                worst = max(worst, measured)
+        metric = ("ulp" if str(mode).startswith("ulp") else
+                  "exact" if mode == "exact" else "rel")
+        self.record(op, case, error, worst, shapes, model, metric)
+
+    def record(self, op, case, error, measure=0.0, shapes="", model="",
+               metric="rel"):
+        if error is None:
+            value = "" if metric == "exact" else f"={measure:.3g}"
+            print(f"PASS {op} {case} {metric}{value}")
+            return
+        print(f"FAIL {op} {case} [{shapes}]: {error}")
+        if os.environ.get("TCC_E2E_VERBOSE"):
+            print(model)
+        self.failures.append((op, case))
+
+    def finish(self):
+        print(f"{self.name}: {self.count} evaluations, "
+              f"{len(self.failures)} failed")
+        sys.exit(1 if self.failures else 0)
