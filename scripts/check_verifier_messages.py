@@ -56,9 +56,10 @@ PREFIX_RE = re.compile(r"^'?\s*op$")
 
 EXPECTED_RE = re.compile(r"expected-error(?:-re)?(?:@[^\s{]*)?\s*\{\{(.*)\}\}")
 # Tools without -verify-diagnostics (`tcc eval`) are tested through FileCheck
-# on their stderr: `// CHECK: error: ...`.
-CHECK_ERROR_RE = re.compile(r"^\s*(?://|#|;)\s*CHECK[\w-]*:.*?\berror:(.*)$",
-                            re.MULTILINE)
+# on their stderr: `// CHECK: error: ...`, with any check prefix
+# (`--check-prefix=POW` gives `// POW: ...`).
+CHECK_ERROR_RE = re.compile(
+    r"^\s*(?://|#|;)\s*(?!RUN:)[A-Z][\w-]*:.*?\berror:(.*)$", re.MULTILINE)
 
 
 class Source:

@@ -23,6 +23,9 @@ config.substitutions.append(("%tcc_src_root", config.tcc_src_root))
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 
 llvm_config.with_system_environment(["HOME", "TMPDIR"])
+# `not` and `split-file` at the start of a RUN line come from PATH; the
+# default substitutions rewrite `not` only after a pipe.
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.tcc_tools_dir, config.llvm_tools_dir]

@@ -181,6 +181,11 @@ int mlir::tcc::evalMain(int argc, char **argv) {
   cl::opt<unsigned> printLimit("print-limit",
                                cl::desc("Values printed per result"),
                                cl::init(8), cl::cat(category));
+  cl::opt<unsigned> timeout(
+      "collective-timeout",
+      cl::desc("Seconds a simulated device waits for its peers at a "
+               "collective or recv before the evaluation fails"),
+      cl::init(20), cl::cat(category));
   cl::opt<bool> quiet("quiet", cl::desc("Print nothing but errors"),
                       cl::cat(category));
   cl::HideUnrelatedOptions(category);
@@ -198,7 +203,7 @@ int mlir::tcc::evalMain(int argc, char **argv) {
   if (failed(found))
     return 1;
   func::FuncOp function = *found;
-  if (failed(verifyUniqueNames(function)))
+  if (failed(verifyUniqueNames(function)) || failed(checkSignature(function)))
     return 1;
 
   // Bind the given files by argument name.
@@ -264,6 +269,7 @@ int mlir::tcc::evalMain(int argc, char **argv) {
   EvalOptions options;
   options.computeInF64 = f64;
   options.maxBytes = std::max<int64_t>(maxMemory, 1) << 20;
+  options.collectiveTimeout = std::chrono::seconds(std::max(timeout.getValue(), 1u));
   SmallVector<Tensor> results;
   if (MeshOp mesh = functionMesh(function)) {
     int64_t devices = mesh.getNumDevices();

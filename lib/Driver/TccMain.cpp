@@ -8,6 +8,8 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <string>
+
 using namespace mlir;
 
 namespace {
@@ -41,9 +43,15 @@ int mlir::tcc::tccMain(int argc, char **argv) {
     printUsage(llvm::outs());
     return 0;
   }
-  for (const Subcommand &s : kSubcommands)
-    if (name == s.name)
-      return s.main(argc - 1, argv + 1);
+  for (const Subcommand &s : kSubcommands) {
+    if (name != s.name)
+      continue;
+    // The subcommand sees itself as the program: `tcc eval --help` shows
+    // "USAGE: tcc eval [options]".
+    std::string program = "tcc " + s.name.str();
+    argv[1] = program.data();
+    return s.main(argc - 1, argv + 1);
+  }
   llvm::errs() << "tcc: unknown subcommand '" << name << "'\n\n";
   printUsage(llvm::errs());
   return 1;

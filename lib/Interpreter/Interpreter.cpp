@@ -77,6 +77,23 @@ SmallVector<StringRef> interp::supportedOperations() {
   return names;
 }
 
+LogicalResult interp::checkSignature(func::FuncOp function) {
+  auto evaluable = [](Type type) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    return tensor && tensor.hasStaticShape() &&
+           dtypeOf(tensor.getElementType()) && hasBoundedSize(tensor);
+  };
+  for (auto [i, type] : llvm::enumerate(function.getArgumentTypes()))
+    if (!evaluable(type))
+      return function.emitError("argument #")
+             << i << " has type " << type << ", which tcc cannot evaluate";
+  for (auto [i, type] : llvm::enumerate(function.getResultTypes()))
+    if (!evaluable(type))
+      return function.emitError("result #")
+             << i << " has type " << type << ", which tcc cannot evaluate";
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // The walk
 //===----------------------------------------------------------------------===//
@@ -120,26 +137,24 @@ private:
 };
 
 LogicalResult checkArguments(func::FuncOp function, ArrayRef<Tensor> arguments) {
+  if (failed(checkSignature(function)))
+    return failure();
   if (arguments.size() != function.getNumArguments())
     return function.emitError("expects ")
            << function.getNumArguments() << " arguments, got "
            << arguments.size();
   for (auto [i, type, argument] :
        llvm::enumerate(function.getArgumentTypes(), arguments)) {
-    auto tensor = dyn_cast<RankedTensorType>(type);
-    std::optional<DType> dtype =
-        tensor ? dtypeOf(tensor.getElementType()) : std::nullopt;
-    if (!dtype)
-      return function.emitError("argument #")
-             << i << " has type " << type << ", which tcc cannot evaluate";
-    if (tensor.getShape() != argument.shape() || *dtype != argument.dtype()) {
+    auto tensor = cast<RankedTensorType>(type);
+    if (tensor.getShape() != argument.shape() ||
+        *dtypeOf(tensor.getElementType()) != argument.dtype()) {
       std::string got;
       llvm::raw_string_ostream os(got);
       os << rt::dtypeName(argument.dtype()) << "[";
       llvm::interleaveComma(argument.shape(), os);
       os << "]";
-      return function.emitError("argument #")
-             << i << " expects " << type << ", got " << got;
+      return function.emitError("the tensor bound to argument ")
+             << i << " is " << got << ", but the function expects " << type;
     }
   }
   return success();
@@ -182,15 +197,17 @@ FunctionEvaluator::operandsOf(Operation &op) {
 LogicalResult FunctionEvaluator::runBlock(Block &block,
                                           SmallVectorImpl<Tensor> &yielded,
                                           unsigned depth) {
-  // Free each value after its last use in this block, so the evaluator's
-  // memory follows the program's liveness rather than its size.
+  // Free each value of this block after its last use, so the evaluator's
+  // memory follows the program's liveness rather than its size. Values from
+  // enclosing blocks stay: their own block frees them.
   llvm::DenseMap<Operation *, SmallVector<Value>> dies;
   {
     llvm::DenseMap<Value, Operation *> lastUse;
     for (Operation &op : block) {
       op.walk([&](Operation *nested) {
         for (Value operand : nested->getOperands())
-          lastUse[operand] = &op;
+          if (operand.getParentBlock() == &block)
+            lastUse[operand] = &op;
       });
     }
     for (auto [value, op] : lastUse)

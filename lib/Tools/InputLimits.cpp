@@ -13,7 +13,8 @@ LogicalResult mlir::tcc::checkInputLimits(SourceMgr &sourceMgr) {
     for (size_t i = 0, n = text.size(); i < n; ++i) {
       char c = text[i];
       if (c == '/' && i + 1 < n && text[i + 1] == '/') {
-        i = text.find('\n', i);
+        // MLIR's lexer ends a comment at '\r' as well as at '\n'.
+        i = text.find_first_of("\n\r", i);
         if (i == StringRef::npos)
           break;
         continue;
@@ -28,7 +29,8 @@ LogicalResult mlir::tcc::checkInputLimits(SourceMgr &sourceMgr) {
       bool opens = c == '(' || c == '[' || c == '{' || c == '<';
       // `->` and `>=` are not closing brackets.
       bool closes = c == ')' || c == ']' || c == '}' ||
-                    (c == '>' && !(i > 0 && text[i - 1] == '-'));
+                    (c == '>' && !(i > 0 && text[i - 1] == '-') &&
+                     !(i + 1 < n && text[i + 1] == '='));
       if (opens && ++depth > kMaxNestingDepth) {
         sourceMgr.PrintMessage(
             SMLoc::getFromPointer(text.data() + i), SourceMgr::DK_Error,

@@ -77,11 +77,13 @@ for dt in ["f64", "f32"]:
                 x = positive(shape, npdt)
             s.check(op, f"{dt} {shape}", binary(op, shape, dt),
                     {"x": x, "y": y}, {"z": ref(x, y)}, dt)
-    # pow of negative bases with integral exponents, and x^0 = 1.
-    x = np.array([-2.0, -1.5, -0.5, 0.0, 0.0, 3.0], npdt)
-    y = np.array([3.0, 2.0, -3.0, 0.0, 2.0, 0.0], npdt)
-    s.check("pow", f"{dt} negative base", binary("pow", (6,), dt),
-            {"x": x, "y": y}, {"z": np.power(x, y)}, dt)
+    # pow of negative bases with integral exponents (NaN otherwise), x^0 = 1
+    # and 0^-1 = inf.
+    x = np.array([-2.0, -1.5, -0.5, 0.0, 0.0, 3.0, -8.0, 0.0], npdt)
+    y = np.array([3.0, 2.0, -3.0, 0.0, 2.0, 0.0, 1 / 3, -1.0], npdt)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s.check("pow", f"{dt} negative base, zero", binary("pow", (8,), dt),
+                {"x": x, "y": y}, {"z": np.power(x, y)}, dt)
     # max/min propagate NaN from either side.
     x = np.array([1.0, np.nan, 2.0, np.nan, -np.inf], npdt)
     y = np.array([np.nan, 1.0, -3.0, np.nan, 4.0], npdt)

@@ -60,4 +60,12 @@ for kind in ["max", "min", "sum"]:
                                                      "f64", (2,)),
             {"x": x}, {"y": REF[kind](x, axis=1)}, "f64")
 
+# Reducing an empty dimension gives the identity (NaN for mean: 0 / 0).
+x = np.zeros((0, 3))
+for kind, want in [("sum", np.zeros(3)), ("prod", np.ones(3)),
+                   ("mean", np.full(3, np.nan))]:
+    s.check("reduce", f"{kind} f64 (0, 3) dims=[0]",
+            reduce_model(kind, (0, 3), [0], False, "f64", (3,)), {"x": x},
+            {"y": want}, "f64")
+
 s.finish()

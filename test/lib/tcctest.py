@@ -48,13 +48,17 @@ def ty(shape, dtype):
 def func(args, body, results, attrs="", prelude=""):
     """A module with one function @main.
 
-    args: [(name, type)], bound to SSA values %name and tcc.name "name".
-    results: [(name, ssa, type)]. body: the ops, one per line.
+    args: [(name, type[, extra attributes])], bound to SSA values %name and
+    tcc.name "name". results: [(name, ssa, type[, extra attributes])].
+    body: the ops, one per line.
     """
-    params = ",\n    ".join(f'%{n}: {t} {{tcc.name = "{n}"}}' for n, t in args)
-    outs = ", ".join(f'{t} {{tcc.name = "{n}"}}' for n, _, t in results)
-    ret = ", ".join(s for _, s, _ in results)
-    ret_types = ", ".join(t for _, _, t in results)
+    def attr(n, rest):
+        return f'{{tcc.name = "{n}"{", " + rest[0] if rest else ""}}}'
+    params = ",\n    ".join(f"%{n}: {t} {attr(n, rest)}"
+                             for n, t, *rest in args)
+    outs = ", ".join(f"{t} {attr(n, rest)}" for n, _, t, *rest in results)
+    ret = ", ".join(r[1] for r in results)
+    ret_types = ", ".join(r[2] for r in results)
     attr_text = f" attributes {{{attrs}}}" if attrs else ""
     lines = "\n  ".join(l for l in body.strip().splitlines())
     return (f"{prelude}\nfunc.func @main(\n    {params})\n    -> ({outs})"
@@ -87,7 +91,10 @@ def run_eval(model, inputs, workdir, flags=()):
         file = os.path.join(workdir, f"in_{name}.npy")
         np.save(file, value)
         cmd.append(f"--input={name}=@{file}")
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, f"cannot run {TCC} (TCC_BIN is the bin folder): {e}"
     if proc.returncode != 0:
         return None, f"tcc eval exited {proc.returncode}: {proc.stderr.strip()}"
     out = {}
@@ -194,7 +201,7 @@ class Suite:
         self.record(op, case, error, worst, shapes, model, metric)
 
     def record(self, op, case, error, measure=0.0, shapes="", model="",
-               metric="rel"):
+               metric="exact"):
         if error is None:
             value = "" if metric == "exact" else f"={measure:.3g}"
             print(f"PASS {op} {case} {metric}{value}")

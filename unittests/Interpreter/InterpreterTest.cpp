@@ -184,7 +184,8 @@ TEST_F(InterpreterTest, ArgumentsAreCheckedAgainstTheSignature) {
     })mlir");
   ASSERT_TRUE(f) << diagnostics;
   EXPECT_TRUE(failed(evaluate(f, {iotaTensor({3, 2})})));
-  EXPECT_NE(diagnostics.find("expects 'tensor<2x3xf32>', got f32[3, 2]"),
+  EXPECT_NE(diagnostics.find(
+                "is f32[3, 2], but the function expects 'tensor<2x3xf32>'"),
             std::string::npos)
       << diagnostics;
 }

@@ -34,6 +34,11 @@ struct EvalOptions {
   std::chrono::milliseconds collectiveTimeout{20000};
 };
 
+/// Checks that every argument and result of `function` is a tensor the
+/// evaluator can hold (static shape, tcc element type); reports at the
+/// function otherwise.
+LogicalResult checkSignature(func::FuncOp function);
+
 /// Evaluates `function` on one device. Arguments must match its signature
 /// (types are checked, with located errors). Errors are reported through the
 /// context's diagnostic handler.

@@ -21,7 +21,15 @@ FailureOr<func::FuncOp> mlir::tcc::findEntryFunction(ModuleOp module,
       candidates.push_back(function);
   if (candidates.size() == 1)
     return candidates.front();
-  InFlightDiagnostic diag = module.emitError();
+  // Point at a function when there is one: the module's own location is
+  // often unknown.
+  Location loc = module.getLoc();
+  auto functions = llvm::to_vector(module.getOps<func::FuncOp>());
+  if (candidates.size() > 1)
+    loc = candidates[1].getLoc();
+  else if (!functions.empty())
+    loc = functions.front().getLoc();
+  InFlightDiagnostic diag = emitError(loc);
   if (candidates.empty())
     return diag << "the module has no public function with a body to run";
   diag << "the module has " << candidates.size()
