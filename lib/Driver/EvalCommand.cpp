@@ -25,7 +25,9 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::tcc;
@@ -205,6 +207,29 @@ int mlir::tcc::evalMain(int argc, char **argv) {
   func::FuncOp function = *found;
   if (failed(verifyUniqueNames(function)) || failed(checkSignature(function)))
     return 1;
+  // `--entry` may name a declaration; it has no arguments to bind.
+  if (function.isExternal()) {
+    function.emitError("cannot evaluate a function without a body");
+    return 1;
+  }
+  // Clamped so that the shift to bytes cannot overflow.
+  int64_t maxBytes =
+      std::clamp<int64_t>(maxMemory, 1,
+                          std::numeric_limits<int64_t>::max() >> 20)
+      << 20;
+  // Arguments count against the budget as op results do (8 bytes an
+  // element), before random values or a file's contents are allocated.
+  for (unsigned i = 0, e = function.getNumArguments(); i < e; ++i) {
+    int64_t count = globalArgumentType(function, i).getNumElements();
+    if (count > maxBytes / 8) {
+      function.emitError("argument '")
+          << argumentName(function, i) << "' of " << count
+          << " elements needs " << count / (1 << 17)
+          << " MiB in the evaluator, more than its limit of "
+          << maxBytes / (1 << 20) << " MiB (--max-memory)";
+      return 1;
+    }
+  }
 
   // Bind the given files by argument name.
   llvm::StringMap<unsigned> argumentIndex;
@@ -268,7 +293,7 @@ int mlir::tcc::evalMain(int argc, char **argv) {
 
   EvalOptions options;
   options.computeInF64 = f64;
-  options.maxBytes = std::max<int64_t>(maxMemory, 1) << 20;
+  options.maxBytes = maxBytes;
   options.collectiveTimeout = std::chrono::seconds(std::max(timeout.getValue(), 1u));
   SmallVector<Tensor> results;
   if (MeshOp mesh = functionMesh(function)) {

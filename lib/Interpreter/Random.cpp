@@ -1,7 +1,9 @@
 //===- Random.cpp - evaluator kernel of dropout ---------------------------===//
 
 #include "Kernels.h"
+#include "SimulatedMesh.h"
 
+#include "tcc/Dialect/Tcc/IR/Sharding.h"
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
 #include "tcc/Support/Philox.h"
 
@@ -21,9 +23,37 @@ void interp::registerRandomKernels(KernelTable &table) {
     FailureOr<Tensor> result = context.allocate(op, op.getResult());
     if (failed(result))
       return failure();
+    // Element i of this shard is element globalIndex[i] of the global tensor.
+    std::vector<int64_t> globalIndex(x.numElements());
+    ShardingAttr sharding = op.getShardingAttr();
+    if (sharding && context.device) {
+      MeshOp mesh = lookupMesh(op, sharding.getMesh());
+      SmallVector<int64_t> counts = shardCounts(sharding, mesh);
+      SmallVector<int64_t> global(x.shape()), offset(x.rank(), 0);
+      for (int64_t d = 0; d < x.rank(); ++d) {
+        int64_t block = 0;
+        for (StringRef axis : sharding.getDimAxes(d)) {
+          unsigned a = *mesh.getAxisIndex(axis);
+          block = block * mesh.getAxisSizes()[a] +
+                  context.device->coordinates[a];
+        }
+        global[d] *= counts[d];
+        offset[d] = block * x.shape()[d];
+      }
+      auto strides = stridesOf(global);
+      forEachIndex(x.shape(), [&](ArrayRef<int64_t> index, int64_t i) {
+        int64_t linear = 0;
+        for (int64_t d = 0; d < x.rank(); ++d)
+          linear += strides[d] * (offset[d] + index[d]);
+        globalIndex[i] = linear;
+      });
+    } else {
+      for (int64_t i = 0, e = x.numElements(); i < e; ++i)
+        globalIndex[i] = i;
+    }
     double scale = 1.0 / (1.0 - rate);
     for (int64_t i = 0, e = x.numElements(); i < e; ++i) {
-      bool keep = ::tcc::philoxUniform(seed, stream, i) >= rate;
+      bool keep = ::tcc::philoxUniform(seed, stream, globalIndex[i]) >= rate;
       result->setDouble(i, keep ? x.getDouble(i) * scale : 0.0);
     }
     results.push_back(std::move(*result));

@@ -5,12 +5,10 @@
 
 import numpy as np
 
-from tcctest import Suite, func, ty
+from tcctest import NPDT, Suite, func, ty
 
 s = Suite("data_movement")
 rng = s.rng
-NPDT = {"f64": np.float64, "f32": np.float32, "i64": np.int64,
-        "i32": np.int32, "i1": np.bool_}
 
 
 def rand(shape, dt):

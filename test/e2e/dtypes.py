@@ -9,12 +9,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from tcctest import Suite, func, ty
+from tcctest import NPDT, Suite, func, ty
 
 s = Suite("dtypes")
 rng = s.rng
-NPDT = {"f64": np.float64, "f32": np.float32, "f16": np.float16,
-        "i64": np.int64, "i32": np.int32, "i1": np.bool_}
 
 
 def bf16(x):
@@ -26,9 +24,10 @@ def bf16(x):
 def cast_model(shape, src, dst):
     """x (src, or f32 for bf16) -> [cast to bf16 ->] cast to dst -> y."""
     if src == "bf16":
-        body = (f"%b = tcc.cast %x : {ty(shape, 'f32')} -> {ty(shape, 'bf16')}\n"
-                f"%y = tcc.cast %b : {ty(shape, 'bf16')} -> {ty(shape, dst)}")
-        return func([("x", ty(shape, "f32"))], body, [("y", "%y", ty(shape, dst))])
+        f32, b16, out = ty(shape, "f32"), ty(shape, "bf16"), ty(shape, dst)
+        body = (f"%b = tcc.cast %x : {f32} -> {b16}\n"
+                f"%y = tcc.cast %b : {b16} -> {out}")
+        return func([("x", f32)], body, [("y", "%y", out)])
     body = f"%y = tcc.cast %x : {ty(shape, src)} -> {ty(shape, dst)}"
     return func([("x", ty(shape, src))], body, [("y", "%y", ty(shape, dst))])
 
@@ -88,7 +87,8 @@ with np.errstate(over="ignore", invalid="ignore"):
                 .astype(np.int32)
         if dst == "f16":
             x = np.clip(x, -65504, 65504)
-        want = bf16(x.astype(np.float32)) if dst == "bf16" else x.astype(NPDT[dst])
+        want = (bf16(x.astype(np.float32)) if dst == "bf16"
+                else x.astype(NPDT[dst]))
         s.check("cast", f"{src}->{dst} exact and rounded",
                 cast_model(x.shape, src, dst), {"x": x}, {"y": want}, "exact")
 

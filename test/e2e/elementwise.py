@@ -7,7 +7,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from tcctest import Suite, binary, func, ty, unary
+from tcctest import NPDT, Suite, binary, func, ty, unary
 
 s = Suite("elementwise")
 rng = s.rng
@@ -123,7 +123,8 @@ lim = np.iinfo(np.int32)
 x = np.array([lim.max, lim.min, 65536, lim.max], np.int32)
 y = np.array([1, -1, 65536, lim.max], np.int32)
 with np.errstate(over="ignore"):
-    for op, ref in [("add", np.add), ("sub", np.subtract), ("mul", np.multiply)]:
+    for op, ref in [("add", np.add), ("sub", np.subtract),
+                    ("mul", np.multiply)]:
         s.check(op, "i32 wraparound", binary(op, (4,), "i32"), {"x": x, "y": y},
                 {"z": ref(x, y)}, "exact")
 
@@ -138,8 +139,6 @@ def compare_model(d, shape, dt):
                 [("z", "%z", ty(shape, "i1"))])
 
 
-NPDT = {"f64": np.float64, "f32": np.float32, "i64": np.int64,
-        "i32": np.int32, "i1": np.bool_}
 for dt in ["f64", "f32", "i64", "i32", "i1"]:
     for shape in [(), (4, 5)]:
         hi = 2 if dt == "i1" else 4
@@ -168,7 +167,8 @@ for dt in ["f64", "f32", "i64", "i32", "i1"]:
         b = (rng.standard_normal(shape) * 5).astype(NPDT[dt])
         t, tc = ty(shape, dt), ty(shape, "i1")
         model = func([("c", tc), ("a", t), ("b", t)],
-                     f"%r = tcc.select %c, %a, %b : {tc}, {t}", [("r", "%r", t)])
+                     f"%r = tcc.select %c, %a, %b : {tc}, {t}",
+                     [("r", "%r", t)])
         s.check("select", f"{dt} {shape}", model, {"c": c, "a": a, "b": b},
                 {"r": np.where(c, a, b)}, "exact")
 

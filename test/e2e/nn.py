@@ -8,11 +8,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from tcctest import Suite, func, ty
+from tcctest import NPDT, Suite, func, ty
 
 s = Suite("nn")
 rng = s.rng
-NPDT = {"f64": np.float64, "f32": np.float32}
 
 
 def randn(shape, dt, scale=1.0, offset=0.0):
@@ -94,7 +93,8 @@ for dt in ["f64", "f32"]:
     # softmax, log_softmax: (shape, dim, scale, offset)
     for shape, dim, scale, offset in [
             ((4, 10), 1, 1.0, 0.0), ((4, 10), 0, 1.0, 0.0),
-            ((2, 3, 5), 1, 3.0, 0.0), ((7,), 0, 1.0, 0.0), ((3, 1), 1, 1.0, 0.0),
+            ((2, 3, 5), 1, 3.0, 0.0), ((7,), 0, 1.0, 0.0),
+            ((3, 1), 1, 1.0, 0.0),
             ((3, 6), 1, 1e4, 0.0), ((2, 5), 1, 10.0, 1e4),
             ((2, 5), 0, 10.0, -1e4)]:
         x = randn(shape, dt, scale, offset)

@@ -4,11 +4,10 @@
 
 import numpy as np
 
-from tcctest import Suite, func, ty
+from tcctest import NPDT, Suite, func, ty
 
 s = Suite("reductions")
 rng = s.rng
-NPDT = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32}
 REF = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min,
        "prod": np.prod}
 CASES = [((3, 4, 5), [1]), ((3, 4, 5), [0, 2]), ((3, 4, 5), [0, 1, 2]),
@@ -41,7 +40,8 @@ for dt in ["f64", "f32", "i64", "i32"]:
                 x = data(kind, shape, dt)
                 want = np.asarray(ref(x, axis=tuple(dims), keepdims=keepdims),
                                   NPDT[dt])
-                model = reduce_model(kind, shape, dims, keepdims, dt, want.shape)
+                model = reduce_model(kind, shape, dims, keepdims, dt,
+                                     want.shape)
                 kd = " keepdims" if keepdims else ""
                 s.check("reduce", f"{kind} {dt} {shape} dims={dims}{kd}", model,
                         {"x": x}, {"y": want}, "exact" if dt[0] == "i" else dt)

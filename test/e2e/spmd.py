@@ -19,8 +19,8 @@ SPLIT = '#tcc.sharding<@m, [["dp"], []]>'
 
 
 def model(dt):
-    x_t, w_t, y_t, g_t, scalar = (ty((b, K), dt), ty((K, N), dt), ty((b, N), dt),
-                                  ty((K, N), dt), ty((), dt))
+    x_t, w_t, y_t = ty((b, K), dt), ty((K, N), dt), ty((b, N), dt)
+    g_t, scalar = ty((K, N), dt), ty((), dt)
     body = f"""
 %y = tcc.matmul %x, %w : ({x_t}, {w_t}) -> {y_t}
 %gl = tcc.matmul %x, %y {{transpose_lhs}} : ({x_t}, {y_t}) -> {g_t}

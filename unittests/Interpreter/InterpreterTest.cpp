@@ -106,6 +106,55 @@ TEST_F(InterpreterTest, CollectivesOverSimulatedMesh) {
   }
 }
 
+TEST_F(InterpreterTest, ShardedDropoutDrawsTheSingleDeviceMask) {
+  // The same dropout, on one device and split over a 2x2 mesh (rows over
+  // dp, columns over tp): every element must get the same mask.
+  func::FuncOp whole = parse(R"mlir(
+    func.func @f(%x: tensor<4x6xf32>, %s: tensor<i64>) -> tensor<4x6xf32> {
+      %y = tcc.dropout %x, %s {rate = 0.5 : f64, stream = 9 : i64} : tensor<4x6xf32>, tensor<i64>
+      return %y : tensor<4x6xf32>
+    })mlir");
+  ASSERT_TRUE(whole) << diagnostics;
+  Tensor x = iotaTensor({4, 6}, 1.0), seed(DType::I64, {});
+  seed.setInt(0, 1234);
+  auto expected = evaluate(whole, {x, seed});
+  ASSERT_TRUE(succeeded(expected)) << diagnostics;
+  OwningOpRef<ModuleOp> keep = std::move(module);
+
+  func::FuncOp split = parse(R"mlir(
+    tcc.mesh @m(dp = 2, tp = 2)
+    func.func @f(%x: tensor<2x3xf32>, %s: tensor<i64>) -> tensor<2x3xf32>
+        attributes {tcc.mesh = @m} {
+      %y = tcc.dropout %x, %s {rate = 0.5 : f64, stream = 9 : i64,
+                               sharding = #tcc.sharding<@m, [["dp"], ["tp"]]>}
+          : tensor<2x3xf32>, tensor<i64>
+      return %y : tensor<2x3xf32>
+    })mlir");
+  ASSERT_TRUE(split) << diagnostics;
+  SmallVector<SmallVector<Tensor>> args;
+  for (int d = 0; d < 4; ++d) {
+    Tensor shard(DType::F32, {2, 3});
+    for (int r = 0; r < 2; ++r)
+      for (int c = 0; c < 3; ++c)
+        shard.setDouble(r * 3 + c, x.getDouble((2 * (d / 2) + r) * 6 +
+                                               3 * (d % 2) + c));
+    args.push_back({shard, seed});
+  }
+  auto out = evaluateSpmd(split, functionMesh(split), args);
+  ASSERT_TRUE(succeeded(out)) << diagnostics;
+  int dropped = 0;
+  for (int d = 0; d < 4; ++d)
+    for (int r = 0; r < 2; ++r)
+      for (int c = 0; c < 3; ++c) {
+        double want =
+            (*expected)[0].getDouble((2 * (d / 2) + r) * 6 + 3 * (d % 2) + c);
+        EXPECT_EQ((*out)[d][0].getDouble(r * 3 + c), want);
+        dropped += want == 0.0;
+      }
+  EXPECT_GT(dropped, 0);
+  EXPECT_LT(dropped, 24);
+}
+
 TEST_F(InterpreterTest, PipelineStagesSendAndReceive) {
   func::FuncOp f = parse(R"mlir(
     tcc.mesh @m(pp = 2)

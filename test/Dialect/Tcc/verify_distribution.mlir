@@ -429,3 +429,29 @@ func.func @sharding_mesh_symbol(%x: tensor<4xf32>) -> tensor<4xf32> {
   %0 = tcc.annotate %x {sharding = #tcc.sharding<"world", [[]]>} : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+tcc.mesh @world(dp = 2)
+func.func @dropout_sharding_rank(%x: tensor<4x8xf32>, %s: tensor<i64>) -> tensor<4x8xf32> {
+  // expected-error@+1 {{'tcc.dropout' op sharding has 1 dimensions but the tensor has rank 2}}
+  %y = tcc.dropout %x, %s {rate = 0.1 : f64, stream = 0 : i64, sharding = #tcc.sharding<@world, [["dp"]]>} : tensor<4x8xf32>, tensor<i64>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @dropout_sharding_unknown_mesh(%x: tensor<4x8xf32>, %s: tensor<i64>) -> tensor<4x8xf32> {
+  // expected-error@+1 {{'tcc.dropout' op references unknown mesh @nowhere}}
+  %y = tcc.dropout %x, %s {rate = 0.1 : f64, stream = 0 : i64, sharding = #tcc.sharding<@nowhere, [[], []]>} : tensor<4x8xf32>, tensor<i64>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+tcc.mesh @world(dp = 2)
+func.func @dropout_sharding_unknown_axis(%x: tensor<4x8xf32>, %s: tensor<i64>) -> tensor<4x8xf32> {
+  // expected-error@+1 {{'tcc.dropout' op sharding names axis 'tp', which mesh @world does not have}}
+  %y = tcc.dropout %x, %s {rate = 0.1 : f64, stream = 0 : i64, sharding = #tcc.sharding<@world, [["tp"], []]>} : tensor<4x8xf32>, tensor<i64>
+  return %y : tensor<4x8xf32>
+}

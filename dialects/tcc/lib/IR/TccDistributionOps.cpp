@@ -159,6 +159,25 @@ LogicalResult AnnotateOp::verifySymbolUses(SymbolTableCollection &tables) {
   return verifySharding(getSharding(), getType(), mesh, opError(*this));
 }
 
+LogicalResult DropoutOp::verifySymbolUses(SymbolTableCollection &tables) {
+  ShardingAttr sharding = getShardingAttr();
+  if (!sharding)
+    return success();
+  MeshOp mesh = lookupMesh(*this, sharding.getMesh(), &tables);
+  if (!mesh)
+    return emitOpError("references unknown mesh ") << sharding.getMesh();
+  // The operand is one shard: check the sharding against the global type.
+  RankedTensorType local = getType();
+  if (static_cast<int64_t>(sharding.getDims().size()) != local.getRank())
+    return emitOpError("sharding has ")
+           << sharding.getDims().size()
+           << " dimensions but the tensor has rank " << local.getRank();
+  SmallVector<int64_t> global(local.getShape());
+  for (auto [d, n] : llvm::enumerate(shardCounts(sharding, mesh)))
+    global[d] *= n;
+  return verifySharding(sharding, local.clone(global), mesh, opError(*this));
+}
+
 LogicalResult AllReduceOp::verifySymbolUses(SymbolTableCollection &tables) {
   return verifyGroup(*this, tables, getMeshAttr(), getAxes());
 }

@@ -59,17 +59,23 @@ def Tcc_IotaOp : Tcc_Op<"iota", [Pure]> {
 }
 
 def Tcc_DropoutOp : Tcc_Op<"dropout",
-    [Pure, AllTypesMatch<["input", "result"]>]> {
+    [Pure, AllTypesMatch<["input", "result"]>,
+     DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "Zeroes elements with probability `rate`, scales the rest";
   let description = [{
     `result[i] = keep(i) ? input[i] / (1 - rate) : 0` (PyTorch's inverted
     dropout). `keep(i)` draws from Philox-4x32-10 keyed by the 0-d `seed`
     operand, counted by (global element index `i`, `stream`): the first
     32-bit output word `w` gives `u = (w >> 8) * 2^-24` and `keep = u >= rate`.
-    Every backend, every data-parallel rank and the evaluator therefore draw
-    the same mask for the same element; `stream` distinguishes the dropout
-    ops of one graph and must be unique per function. The backward pass
-    regenerates the mask instead of storing it.
+    `stream` distinguishes the dropout ops of one graph and must be unique
+    per function. The backward pass regenerates the mask instead of storing
+    it.
+
+    In a per-device function, `sharding` (set by the SPMD partitioner) says
+    how the operand is one shard of a global tensor; `i` is then the
+    element's row-major index in the global tensor, so every device, every
+    backend and the evaluator draw the same mask for the same element as the
+    single-device program does.
 
     ```mlir
     %y = tcc.dropout %x, %seed {rate = 0.1 : f64, stream = 3 : i64}
@@ -77,7 +83,8 @@ def Tcc_DropoutOp : Tcc_Op<"dropout",
     ```
   }];
   let arguments = (ins Tcc_FloatTensor:$input, Tcc_SeedTensor:$seed,
-                       F64Attr:$rate, I64Attr:$stream);
+                       F64Attr:$rate, I64Attr:$stream,
+                       OptionalAttr<Tcc_ShardingAttr>:$sharding);
   let results = (outs Tcc_FloatTensor:$result);
   let assemblyFormat =
       "$input `,` $seed attr-dict `:` type($input) `,` type($seed)";
