@@ -20,6 +20,7 @@ config.test_exec_root = os.path.join(config.tcc_obj_root, "test")
 # Debian's interpreter carries python3-numpy and python3-torch (bootstrap).
 config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(("%tcc_src_root", config.tcc_src_root))
+config.substitutions.append(("%tcc_obj_root", config.tcc_obj_root))
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 
 llvm_config.with_system_environment(["HOME", "TMPDIR"])

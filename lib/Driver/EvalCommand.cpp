@@ -11,19 +11,21 @@
 #include "tcc/Driver/Commands.h"
 
 #include "tcc/Dialect/Tcc/IR/Contract.h"
-#include "tcc/Dialect/Tcc/IR/Sharding.h"
+#include "tcc/Driver/ArgumentBinding.h"
 #include "tcc/Driver/ModuleLoader.h"
 #include "tcc/Interpreter/Interpreter.h"
 #include "tcc/Interpreter/ShardedValues.h"
-#include "tcc/Support/Philox.h"
 #include "tcc/runtime/Npy.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -36,89 +38,107 @@ namespace cl = llvm::cl;
 
 namespace {
 
-llvm::raw_ostream &error() { return llvm::WithColor::error(llvm::errs(), "tcc eval"); }
-llvm::raw_ostream &note() { return llvm::WithColor::note(llvm::errs(), "tcc eval"); }
+constexpr llvm::StringLiteral kTool = "tcc eval";
 
-std::string describe(DType dtype, ArrayRef<int64_t> shape) {
-  std::string s = std::string(rt::dtypeName(dtype)) + "[";
-  for (auto [i, d] : llvm::enumerate(shape))
-    s += (i ? ", " : "") + std::to_string(d);
-  return s + "]";
+llvm::raw_ostream &error() { return llvm::WithColor::error(llvm::errs(), kTool); }
+llvm::raw_ostream &note() { return llvm::WithColor::note(llvm::errs(), kTool); }
+
+/// The evaluator's budget in bytes: `mebibytes`, clamped to what this
+/// machine has, so that an absurd flag cannot turn a refused allocation into
+/// an aborted one.
+int64_t memoryBudget(int64_t mebibytes) {
+  int64_t physical = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) *
+                     static_cast<int64_t>(sysconf(_SC_PAGESIZE));
+  int64_t cap = physical > 0 ? physical >> 20
+                             : std::numeric_limits<int64_t>::max() >> 20;
+  return std::clamp<int64_t>(mebibytes, 1, cap) << 20;
 }
 
-/// The shape a user supplies for argument `index`: in a per-device function
-/// the declared type is one device's shard, and the user gives the global
-/// tensor that the argument's sharding splits.
-RankedTensorType globalArgumentType(func::FuncOp function, unsigned index) {
-  auto type = cast<RankedTensorType>(function.getArgumentTypes()[index]);
-  MeshOp mesh = functionMesh(function);
-  auto sharding =
-      function.getArgAttrOfType<ShardingAttr>(index, attrs::kSharding);
-  if (!mesh || !sharding)
-    return type;
-  SmallVector<int64_t> shape(type.getShape());
-  for (auto [d, n] : llvm::enumerate(shardCounts(sharding, mesh)))
-    shape[d] *= n;
-  return type.clone(shape);
+/// `name` made safe as a file name ("fc1.weight" stays, "a/b" -> "a_b").
+std::string fileNameFor(StringRef name) {
+  std::string s;
+  for (char c : name)
+    s += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
+          c == '_')
+             ? c
+             : '_';
+  return s + ".npy";
 }
 
-/// Exclusive upper bound for random values of integer argument `index`:
-/// the size of the dimension it indexes when it feeds a gather or labels a
-/// cross_entropy, so random programs stay in range.
-int64_t integerBound(func::FuncOp function, unsigned index) {
-  for (Operation *user : function.getArgument(index).getUsers()) {
-    if (auto gather = dyn_cast<GatherOp>(user))
-      if (gather.getIndices() == function.getArgument(index))
-        return gather.getTable().getType().getShape()[gather.getAxis()];
-    if (auto loss = dyn_cast<CrossEntropyOp>(user))
-      return loss.getLogits().getType().getShape()[1];
+/// Where each result goes under `dir`, checked before anything is computed:
+/// the folder exists (or is created), no two results share a file, and no
+/// result overwrites an input.
+FailureOr<SmallVector<std::string>>
+planOutputs(func::FuncOp function, StringRef dir,
+            ArrayRef<std::string> inputPaths) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir)) {
+    error() << "cannot create '" << dir << "': " << ec.message() << "\n";
+    return failure();
   }
-  return 10;
-}
-
-/// Deterministic random values for argument `index`: normal floats
-/// (Box-Muller on Philox draws, identical on every platform; parameters
-/// scaled by 1/sqrt(fan-in) as PyTorch's initializers do, so activations stay
-/// near unit size), integers in [0, bound), and fair booleans; BatchNorm
-/// running statistics get PyTorch's initial values.
-Tensor randomArgument(func::FuncOp function, unsigned index, uint64_t seed) {
-  RankedTensorType type = globalArgumentType(function, index);
-  Tensor t(*dtypeOf(type.getElementType()), type.getShape());
-  // BatchNorm statistics start as PyTorch's do: mean 0, variance 1.
-  for (Operation *user : function.getArgument(index).getUsers()) {
-    auto norm = dyn_cast<BatchNormOp>(user);
-    if (norm && norm.getRunningMean() == function.getArgument(index))
-      return t;
-    if (norm && norm.getRunningVar() == function.getArgument(index)) {
-      for (int64_t i = 0, e = t.numElements(); i < e; ++i)
-        t.setDouble(i, 1.0);
-      return t;
+  if (!llvm::sys::fs::is_directory(dir)) {
+    error() << "--output-dir '" << dir << "' is not a directory\n";
+    return failure();
+  }
+  SmallVector<std::string> paths;
+  llvm::StringMap<std::string> owner;
+  for (unsigned i = 0, e = function.getNumResults(); i < e; ++i) {
+    std::string name = resultName(function, i);
+    llvm::SmallString<256> path(dir);
+    llvm::sys::path::append(path, fileNameFor(name));
+    auto [it, inserted] = owner.try_emplace(path, name);
+    if (!inserted) {
+      error() << "results '" << it->second << "' and '" << name
+              << "' would both be written to " << path
+              << "; rename one (tcc.name)\n";
+      return failure();
     }
+    for (const std::string &input : inputPaths) {
+      if (llvm::sys::fs::equivalent(input, path)) {
+        error() << "refusing to overwrite input file '" << input
+                << "' with result '" << name << "'\n";
+        return failure();
+      }
+    }
+    paths.push_back(std::string(path));
   }
-  uint64_t stream = (uint64_t(1) << 40) + index;
-  int64_t bound = t.dtype() == DType::Bool ? 2 : integerBound(function, index);
-  double scale = 1.0;
-  if (argumentRole(function, index) == "parameter" && type.getRank() > 0) {
-    int64_t fanIn = type.getRank() > 1 ? t.numElements() / type.getShape()[0]
-                                       : type.getShape()[0];
-    scale = 1.0 / std::sqrt(static_cast<double>(std::max<int64_t>(fanIn, 1)));
+  return paths;
+}
+
+/// Runs a per-device function on every device of its mesh: global arguments
+/// are split by their shardings, results joined by theirs.
+FailureOr<SmallVector<Tensor>> evaluateOnMesh(func::FuncOp function,
+                                              MeshOp mesh,
+                                              ArrayRef<Tensor> arguments,
+                                              const EvalOptions &options) {
+  int64_t devices = mesh.getNumDevices();
+  SmallVector<SmallVector<Tensor>> perDevice(devices);
+  for (int64_t rank = 0; rank < devices; ++rank) {
+    SmallVector<int64_t> coordinates = mesh.getCoordinates(rank);
+    for (auto [i, argument] : llvm::enumerate(arguments))
+      perDevice[rank].push_back(shardOf(
+          argument,
+          function.getArgAttrOfType<ShardingAttr>(i, attrs::kSharding), mesh,
+          coordinates));
   }
-  for (int64_t i = 0, e = t.numElements(); i < e; ++i) {
-    double u1 = ::tcc::philoxUniform(seed, stream, 2 * i);
-    double u2 = ::tcc::philoxUniform(seed, stream, 2 * i + 1);
-    if (t.isFloat())
-      t.setDouble(i, scale * std::sqrt(-2.0 * std::log1p(-u1)) *
-                         std::cos(2.0 * M_PI * u2));
-    else
-      t.setInt(i, std::min<int64_t>(static_cast<int64_t>(u1 * bound), bound - 1));
+  FailureOr<SmallVector<SmallVector<Tensor>>> out =
+      evaluateSpmd(function, mesh, perDevice, options);
+  if (failed(out))
+    return failure();
+  SmallVector<Tensor> results;
+  for (unsigned i = 0, e = function.getNumResults(); i < e; ++i) {
+    SmallVector<Tensor> shards;
+    for (auto &device : *out)
+      shards.push_back(device[i]);
+    results.push_back(assembleShards(
+        shards, function.getResultAttrOfType<ShardingAttr>(i, attrs::kSharding),
+        mesh));
   }
-  t.roundToDType();
-  return t;
+  return results;
 }
 
 void printTensor(llvm::raw_ostream &os, StringRef name, const Tensor &t,
                  unsigned limit) {
-  os << name << ": " << describe(t.dtype(), t.shape()) << "\n  [";
+  os << name << ": " << describeTensor(t.dtype(), t.shape()) << "\n  [";
   int64_t n = t.numElements();
   for (int64_t i = 0; i < std::min<int64_t>(n, limit); ++i) {
     if (i)
@@ -140,17 +160,6 @@ void printTensor(llvm::raw_ostream &os, StringRef name, const Tensor &t,
     }
     os << llvm::format("  min %.6g  max %.6g  mean %.6g\n", lo, hi, sum / n);
   }
-}
-
-/// `name` made safe as a file name ("fc1.weight" stays, "a/b" -> "a_b").
-std::string fileNameFor(StringRef name) {
-  std::string s;
-  for (char c : name)
-    s += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
-          c == '_')
-             ? c
-             : '_';
-  return s + ".npy";
 }
 
 } // namespace
@@ -177,17 +186,18 @@ int mlir::tcc::evalMain(int argc, char **argv) {
                          cl::desc("Seed of the random values for arguments "
                                   "given no --input"),
                          cl::init(0), cl::cat(category));
-  cl::opt<int64_t> maxMemory("max-memory",
-                             cl::desc("Evaluator memory limit in MiB"),
-                             cl::init(8192), cl::cat(category));
-  cl::opt<unsigned> printLimit("print-limit",
-                               cl::desc("Values printed per result"),
-                               cl::init(8), cl::cat(category));
+  cl::opt<int64_t> maxMemory(
+      "max-memory",
+      cl::desc("Evaluator memory limit in MiB (at most the machine's memory)"),
+      cl::init(8192), cl::cat(category));
   cl::opt<unsigned> timeout(
       "collective-timeout",
       cl::desc("Seconds a simulated device waits for its peers at a "
                "collective or recv before the evaluation fails"),
       cl::init(20), cl::cat(category));
+  cl::opt<unsigned> printLimit("print-limit",
+                               cl::desc("Values printed per result"),
+                               cl::init(8), cl::cat(category));
   cl::opt<bool> quiet("quiet", cl::desc("Print nothing but errors"),
                       cl::cat(category));
   cl::HideUnrelatedOptions(category);
@@ -212,150 +222,44 @@ int mlir::tcc::evalMain(int argc, char **argv) {
     function.emitError("cannot evaluate a function without a body");
     return 1;
   }
-  // Clamped so that the shift to bytes cannot overflow.
-  int64_t maxBytes =
-      std::clamp<int64_t>(maxMemory, 1,
-                          std::numeric_limits<int64_t>::max() >> 20)
-      << 20;
-  // Arguments count against the budget as op results do (8 bytes an
-  // element), before random values or a file's contents are allocated.
-  for (unsigned i = 0, e = function.getNumArguments(); i < e; ++i) {
-    int64_t count = globalArgumentType(function, i).getNumElements();
-    if (count > maxBytes / 8) {
-      function.emitError("argument '")
-          << argumentName(function, i) << "' of " << count
-          << " elements needs " << count / (1 << 17)
-          << " MiB in the evaluator, more than its limit of "
-          << maxBytes / (1 << 20) << " MiB (--max-memory)";
-      return 1;
-    }
-  }
-
-  // Bind the given files by argument name.
-  llvm::StringMap<unsigned> argumentIndex;
-  for (unsigned i = 0, e = function.getNumArguments(); i < e; ++i)
-    argumentIndex[argumentName(function, i)] = i;
-  SmallVector<std::optional<Tensor>> bound(function.getNumArguments());
-  SmallVector<std::string> inputPaths;
-  for (StringRef spec : inputs) {
-    auto [name, path] = spec.split('=');
-    path.consume_front("@");
-    if (name.empty() || path.empty()) {
-      error() << "--input '" << spec << "': expected NAME=@FILE.npy\n";
-      return 1;
-    }
-    auto it = argumentIndex.find(name);
-    if (it == argumentIndex.end()) {
-      error() << "--input '" << name << "': @" << function.getSymName()
-              << " has no argument of that name; its arguments are:";
-      for (unsigned i = 0, e = function.getNumArguments(); i < e; ++i)
-        llvm::errs() << " " << argumentName(function, i);
-      llvm::errs() << "\n";
-      return 1;
-    }
-    unsigned index = it->second;
-    if (bound[index]) {
-      error() << "--input '" << name << "' is given twice\n";
-      return 1;
-    }
-    rt::StatusOr<rt::HostArray> array = rt::readNpy(path.str());
-    if (!array.isOk()) {
-      error() << array.status().message() << "\n";
-      return 1;
-    }
-    rt::StatusOr<Tensor> tensor = Tensor::fromHostArray(*array);
-    if (!tensor.isOk()) {
-      error() << path << ": " << tensor.status().message() << "\n";
-      return 1;
-    }
-    RankedTensorType type = globalArgumentType(function, index);
-    std::optional<DType> expected = dtypeOf(type.getElementType());
-    if (tensor->shape() != type.getShape() || tensor->dtype() != expected) {
-      error() << "--input '" << name << "': " << path << " holds "
-              << describe(tensor->dtype(), tensor->shape()) << ", but @"
-              << function.getSymName() << " expects " << type << "\n";
-      return 1;
-    }
-    bound[index] = std::move(*tensor);
-    inputPaths.push_back(path.str());
-  }
-  SmallVector<Tensor> arguments;
-  for (unsigned i = 0, e = function.getNumArguments(); i < e; ++i) {
-    if (!bound[i]) {
-      bound[i] = randomArgument(function, i, seed);
-      if (!quiet)
-        note() << "no --input for '" << argumentName(function, i) << "' ("
-               << describe(bound[i]->dtype(), bound[i]->shape())
-               << "): using random values (seed " << seed << ")\n";
-    }
-    arguments.push_back(std::move(*bound[i]));
-  }
 
   EvalOptions options;
   options.computeInF64 = f64;
-  options.maxBytes = maxBytes;
-  options.collectiveTimeout = std::chrono::seconds(std::max(timeout.getValue(), 1u));
-  SmallVector<Tensor> results;
-  if (MeshOp mesh = functionMesh(function)) {
-    int64_t devices = mesh.getNumDevices();
-    SmallVector<SmallVector<Tensor>> perDevice(devices);
-    for (int64_t rank = 0; rank < devices; ++rank) {
-      SmallVector<int64_t> coordinates;
-      int64_t r = rank;
-      for (int64_t size : llvm::reverse(mesh.getAxisSizes())) {
-        coordinates.insert(coordinates.begin(), r % size);
-        r /= size;
-      }
-      for (unsigned i = 0; i < arguments.size(); ++i)
-        perDevice[rank].push_back(shardOf(
-            arguments[i],
-            function.getArgAttrOfType<ShardingAttr>(i, attrs::kSharding), mesh,
-            coordinates));
-    }
-    FailureOr<SmallVector<SmallVector<Tensor>>> out =
-        evaluateSpmd(function, mesh, perDevice, options);
-    if (failed(out))
+  options.maxBytes = memoryBudget(maxMemory);
+  options.collectiveTimeout =
+      std::chrono::seconds(std::max(timeout.getValue(), 1u));
+
+  FailureOr<BoundArguments> arguments = bindArguments(
+      function, inputs, seed, options.maxBytes, quiet, kTool);
+  if (failed(arguments))
+    return 1;
+  SmallVector<std::string> outputPaths;
+  if (!outputDir.empty()) {
+    FailureOr<SmallVector<std::string>> planned =
+        planOutputs(function, outputDir, arguments->inputPaths);
+    if (failed(planned))
       return 1;
-    for (unsigned i = 0, e = function.getNumResults(); i < e; ++i) {
-      SmallVector<Tensor> shards;
-      for (auto &device : *out)
-        shards.push_back(device[i]);
-      results.push_back(assembleShards(
-          shards, function.getResultAttrOfType<ShardingAttr>(i, attrs::kSharding),
-          mesh));
-    }
-    if (!quiet)
-      note() << "evaluated on the " << devices << " devices of mesh @"
-             << mesh.getSymName() << "\n";
-  } else {
-    FailureOr<SmallVector<Tensor>> out = evaluate(function, arguments, options);
-    if (failed(out))
-      return 1;
-    results = std::move(*out);
+    outputPaths = std::move(*planned);
   }
 
-  if (!outputDir.empty()) {
-    if (std::error_code ec = llvm::sys::fs::create_directories(outputDir)) {
-      error() << "cannot create '" << outputDir << "': " << ec.message() << "\n";
-      return 1;
-    }
+  FailureOr<SmallVector<Tensor>> results = failure();
+  if (MeshOp mesh = functionMesh(function)) {
+    results = evaluateOnMesh(function, mesh, arguments->values, options);
+    if (succeeded(results) && !quiet)
+      note() << "evaluated on the " << mesh.getNumDevices()
+             << " devices of mesh @" << mesh.getSymName() << "\n";
+  } else {
+    results = evaluate(function, arguments->values, options);
   }
-  for (auto [i, result] : llvm::enumerate(results)) {
-    std::string name = resultName(function, i);
+  if (failed(results))
+    return 1;
+
+  for (auto [i, result] : llvm::enumerate(*results)) {
     if (!quiet)
-      printTensor(llvm::outs(), name, result, printLimit);
-    if (outputDir.empty())
+      printTensor(llvm::outs(), resultName(function, i), result, printLimit);
+    if (outputPaths.empty())
       continue;
-    llvm::SmallString<256> path(outputDir);
-    llvm::sys::path::append(path, fileNameFor(name));
-    for (const std::string &input : inputPaths) {
-      if (llvm::sys::fs::equivalent(input, path)) {
-        error() << "refusing to overwrite input file '" << input
-                << "' with result '" << name << "'\n";
-        return 1;
-      }
-    }
-    rt::Status status = rt::writeNpy(std::string(path), result.toHostArray(f64));
+    rt::Status status = rt::writeNpy(outputPaths[i], result.toHostArray(f64));
     if (!status.isOk()) {
       error() << status.message() << "\n";
       return 1;

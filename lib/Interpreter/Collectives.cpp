@@ -88,8 +88,7 @@ LogicalResult runCollective(Operation *op, ArrayAttr axes,
                             SmallVectorImpl<Tensor> &results,
                             KernelContext &context, const CombineFn &combine) {
   if (!context.device)
-    return op->emitError("collectives need a per-device program: add "
-                         "`tcc.mesh = @mesh` to the function");
+    return op->emitOpError(kNeedsMesh);
   if (failed(context.allocate(op, op->getResult(0))))
     return failure();
   FailureOr<Tensor> result = context.device->mesh.exchange(
@@ -194,8 +193,7 @@ void interp::registerCollectiveKernels(KernelTable &table) {
                               KernelContext &context) -> LogicalResult {
     DeviceState *device = context.device;
     if (!device)
-      return op.emitError("send needs a per-device program: add "
-                          "`tcc.mesh = @mesh` to the function");
+      return op.emitOpError(kNeedsMesh);
     SmallVector<int64_t> peer(device->coordinates);
     peer[*device->mesh.axisIndex(op.getAxis())] = op.getPeer();
     device->mesh.send(device->rank, device->mesh.rankOf(peer), op.getTag(),
@@ -208,8 +206,7 @@ void interp::registerCollectiveKernels(KernelTable &table) {
                               KernelContext &context) -> LogicalResult {
     DeviceState *device = context.device;
     if (!device)
-      return op.emitError("recv needs a per-device program: add "
-                          "`tcc.mesh = @mesh` to the function");
+      return op.emitOpError(kNeedsMesh);
     SmallVector<int64_t> peer(device->coordinates);
     peer[*device->mesh.axisIndex(op.getAxis())] = op.getPeer();
     FailureOr<Tensor> received = device->mesh.recv(
@@ -219,7 +216,7 @@ void interp::registerCollectiveKernels(KernelTable &table) {
     RankedTensorType type = op.getType();
     if (received->shape() != type.getShape() ||
         received->dtype() != *dtypeOf(type.getElementType()))
-      return op.emitError("received a tensor of another shape or type than ")
+      return op.emitOpError("received a tensor of another shape or type than ")
              << type;
     results.push_back(std::move(*received));
     return success();

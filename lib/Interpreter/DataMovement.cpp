@@ -17,7 +17,7 @@ LogicalResult constantKernel(ConstantOp op, ArrayRef<const Tensor *>,
                              KernelContext &context) {
   auto dense = dyn_cast<DenseElementsAttr>(op.getValue());
   if (!dense)
-    return op.emitError("the evaluator supports dense constants only, got ")
+    return op.emitOpError("the evaluator supports dense constants only, got ")
            << op.getValue();
   FailureOr<Tensor> result = context.allocate(op, op.getResult());
   if (failed(result))
@@ -186,7 +186,7 @@ void interp::registerDataMovementKernels(KernelTable &table) {
     int64_t bound = table.shape()[axis];
     for (int64_t i = 0, e = indices.numElements(); i < e; ++i)
       if (indices.getInt(i) < 0 || indices.getInt(i) >= bound)
-        return op.emitError("index ")
+        return op.emitOpError("index ")
                << indices.getInt(i) << " at position " << i
                << " of the indices is out of range [0, " << bound << ")";
     auto tableStrides = stridesOf(table.shape());

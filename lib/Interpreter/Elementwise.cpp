@@ -90,7 +90,7 @@ double nanMin(double a, double b) {
 
 FailureOr<int64_t> intDiv(Operation *op, int64_t a, int64_t b) {
   if (b == 0) {
-    op->emitError("integer division by zero");
+    op->emitOpError("integer division by zero");
     return failure();
   }
   if (b == -1)
@@ -100,7 +100,7 @@ FailureOr<int64_t> intDiv(Operation *op, int64_t a, int64_t b) {
 
 FailureOr<int64_t> intPow(Operation *op, int64_t base, int64_t exponent) {
   if (exponent < 0) {
-    op->emitError("integer pow with negative exponent ") << exponent;
+    op->emitOpError("integer pow with negative exponent ") << exponent;
     return failure();
   }
   int64_t result = 1;
@@ -142,7 +142,11 @@ LogicalResult castKernel(CastOp op, ArrayRef<const Tensor *> operands,
   DType to = result->dtype();
   for (int64_t i = 0, e = x.numElements(); i < e; ++i) {
     if (result->isFloat()) {
-      result->setDouble(i, x.getDouble(i));
+      long double exact = x.isFloat() ? static_cast<long double>(x.getDouble(i))
+                                      : static_cast<long double>(x.getInt(i));
+      result->setDouble(i, context.options.computeInF64
+                               ? static_cast<double>(exact)
+                               : roundExactly(exact, to));
       continue;
     }
     if (to == DType::Bool) {
@@ -156,7 +160,7 @@ LogicalResult castKernel(CastOp op, ArrayRef<const Tensor *> operands,
     double v = std::trunc(x.getDouble(i));
     double limit = to == DType::I32 ? 2147483648.0 : 9223372036854775808.0;
     if (!(v >= -limit && v < limit))
-      return op.emitError("cannot convert ")
+      return op.emitOpError("cannot convert ")
              << x.getDouble(i) << " at element " << i << " to "
              << rt::dtypeName(to);
     result->setInt(i, static_cast<int64_t>(v));

@@ -43,7 +43,7 @@ FailureOr<Tensor> KernelContext::allocate(Operation *op, DType dtype,
     count *= d; // Bounded by the dialect's 2^40-element type constraint.
   // The evaluator holds every element in 8 bytes (double or int64).
   if (count > options.maxBytes / 8)
-    return op->emitError("result of ")
+    return op->emitOpError("result of ")
            << count << " elements needs " << (count * 8) / (1 << 20)
            << " MiB in the evaluator, more than its limit of "
            << options.maxBytes / (1 << 20) << " MiB (--max-memory)";
@@ -182,7 +182,7 @@ FunctionEvaluator::operandsOf(Operation &op) {
   for (auto [i, operand] : llvm::enumerate(op.getOperands())) {
     auto it = values.find(operand);
     if (it == values.end()) {
-      InFlightDiagnostic diag = op.emitError("operand #")
+      InFlightDiagnostic diag = op.emitOpError("operand #")
                                 << i << " has no value on this device";
       if (auto stage = operand.getDefiningOp<StageOp>())
         diag << ": it comes from tcc.stage " << stage.getIndex()
@@ -241,8 +241,7 @@ LogicalResult FunctionEvaluator::runOp(Operation &op, unsigned depth) {
   if (auto stage = dyn_cast<StageOp>(op)) {
     DeviceState *device = context.device;
     if (!device)
-      return op.emitError("tcc.stage needs a per-device program: add "
-                          "`tcc.mesh = @mesh` to the function");
+      return op.emitOpError(kNeedsMesh);
     unsigned axis = *device->mesh.axisIndex(stage.getAxis());
     if (device->coordinates[axis] != static_cast<int64_t>(stage.getIndex()))
       return success(); // Not this device's stage: its results stay absent.
@@ -255,11 +254,11 @@ LogicalResult FunctionEvaluator::runOp(Operation &op, unsigned depth) {
   }
   if (auto call = dyn_cast<func::CallOp>(op)) {
     if (depth >= 64)
-      return op.emitError("calls nest more than 64 deep (recursion?)");
+      return op.emitOpError("calls nest more than 64 deep (recursion?)");
     auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
         &op, call.getCalleeAttr());
     if (!callee)
-      return op.emitError("calls unknown function ") << call.getCalleeAttr();
+      return op.emitOpError("calls unknown function ") << call.getCalleeAttr();
     FailureOr<SmallVector<const Tensor *>> operands = operandsOf(op);
     if (failed(operands))
       return failure();
@@ -278,8 +277,7 @@ LogicalResult FunctionEvaluator::runOp(Operation &op, unsigned depth) {
 
   auto kernel = kernels().find(op.getName().getStringRef());
   if (kernel == kernels().end())
-    return op.emitError("the evaluator does not support ")
-           << op.getName() << "";
+    return op.emitOpError("is not supported by the evaluator");
   FailureOr<SmallVector<const Tensor *>> operands = operandsOf(op);
   if (failed(operands))
     return failure();

@@ -20,6 +20,10 @@ namespace mlir::tcc::interp {
 
 class DeviceState;
 
+/// Diagnostic of ops that only a per-device program can run.
+inline constexpr llvm::StringLiteral kNeedsMesh =
+    "needs a per-device program: add `tcc.mesh = @mesh` to the function";
+
 /// What a kernel may use besides its operands.
 class KernelContext {
 public:

@@ -68,7 +68,7 @@ LogicalResult batchNormKernel(BatchNormOp op, ArrayRef<const Tensor *> operands,
   double momentum = op.getMomentum().convertToDouble();
   bool training = op.getTraining();
   if (training && count < 2)
-    return op.emitError("training needs more than one value per channel, got ")
+    return op.emitOpError("training needs more than one value per channel, got ")
            << count;
   auto at = [&](int64_t c, int64_t i) {
     return ((i / spatial) * channels + c) * spatial + i % spatial;

@@ -108,7 +108,7 @@ LogicalResult reduceKernel(ReduceOp op, ArrayRef<const Tensor *> operands,
     }
   } else {
     if (count == 0 && (kind == ReduceKind::max || kind == ReduceKind::min))
-      return op.emitError("max/min over an empty set of integers");
+      return op.emitOpError("max/min over an empty set of integers");
     int64_t init = kind == ReduceKind::max   ? INT64_MIN
                    : kind == ReduceKind::min ? INT64_MAX
                    : kind == ReduceKind::prod ? 1
@@ -192,7 +192,7 @@ LogicalResult crossEntropyKernel(CrossEntropyOp op,
     if (ignore && label == *ignore)
       continue;
     if (label < 0 || label >= classes)
-      return op.emitError("label ")
+      return op.emitOpError("label ")
              << label << " of row " << r << " is out of range [0, " << classes
              << ")";
     double maximum = -INFINITY;

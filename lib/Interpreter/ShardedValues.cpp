@@ -29,16 +29,6 @@ SmallVector<int64_t> blockIndex(ShardingAttr sharding, MeshOp mesh,
   return block;
 }
 
-SmallVector<int64_t> coordinatesOf(MeshOp mesh, int64_t rank) {
-  ArrayRef<int64_t> sizes = mesh.getAxisSizes();
-  SmallVector<int64_t> coordinates(sizes.size());
-  for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {
-    coordinates[d] = rank % sizes[d];
-    rank /= sizes[d];
-  }
-  return coordinates;
-}
-
 } // namespace
 
 Tensor interp::shardOf(const Tensor &global, ShardingAttr sharding,
@@ -87,7 +77,7 @@ Tensor interp::assembleShards(ArrayRef<Tensor> perDevice,
   SmallVector<bool> seen(result.numElements(), false);
   for (int64_t rank = 0, e = perDevice.size(); rank < e; ++rank) {
     const Tensor &shard = perDevice[rank];
-    SmallVector<int64_t> coordinates = coordinatesOf(mesh, rank);
+    SmallVector<int64_t> coordinates = mesh.getCoordinates(rank);
     // Replicated axes hold copies: read coordinate 0 only.
     bool contributes = true;
     for (auto [i, name] : llvm::enumerate(

@@ -107,7 +107,7 @@ FailureOr<Tensor> SimulatedMesh::exchange(Operation *op, DeviceState &device,
     if (!changed_.wait_until(lock, deadline,
                              [&] { return slot.ready || aborted_; })) {
       lock.unlock();
-      op->emitError() << "on " << device.describe() << ": waited "
+      op->emitOpError() << "on " << device.describe() << ": waited "
                       << timeout_.count() << " ms for the other "
                       << (groupSize - 1)
                       << " devices of its group; the devices' programs issue "
@@ -125,7 +125,7 @@ FailureOr<Tensor> SimulatedMesh::exchange(Operation *op, DeviceState &device,
     slots_.erase({group, sequence});
   lock.unlock();
   if (error) {
-    op->emitError() << "on " << device.describe() << ": " << *error;
+    op->emitOpError() << "on " << device.describe() << ": " << *error;
     return failure();
   }
   return output;
@@ -145,7 +145,7 @@ FailureOr<Tensor> SimulatedMesh::recv(Operation *op, DeviceState &device,
   if (!changed_.wait_until(lock, deadline,
                            [&] { return !queue.empty() || aborted_; })) {
     lock.unlock();
-    op->emitError() << "on " << device.describe() << ": waited "
+    op->emitOpError() << "on " << device.describe() << ": waited "
                     << timeout_.count() << " ms for a tensor from device "
                     << from << " with tag " << tag << " that was never sent";
     return failure();

@@ -29,6 +29,33 @@ std::optional<DType> interp::dtypeOf(Type type) {
   return std::nullopt;
 }
 
+double interp::roundExactly(long double value, DType dtype) {
+  switch (dtype) {
+  case DType::F64:
+    return static_cast<double>(value);
+  case DType::F32:
+    return static_cast<float>(value);
+  case DType::F16:
+  case DType::BF16: {
+    // Round to odd at f32 precision, then to nearest even at 16 bits: with
+    // f32's 13+ extra bits the result equals one correct rounding.
+    float f = static_cast<float>(value);
+    if (std::isfinite(f) && static_cast<long double>(f) != value) {
+      if (std::fabs(static_cast<long double>(f)) > std::fabs(value))
+        f = std::nextafter(f, 0.0f);
+      uint32_t bits;
+      std::memcpy(&bits, &f, 4);
+      bits |= 1;
+      std::memcpy(&f, &bits, 4);
+    }
+    return dtype == DType::F16 ? rt::halfToFloat(rt::floatToHalf(f))
+                               : rt::bf16ToFloat(rt::floatToBf16(f));
+  }
+  default:
+    return static_cast<double>(value);
+  }
+}
+
 llvm::SmallVector<int64_t, 6> interp::stridesOf(ArrayRef<int64_t> shape) {
   llvm::SmallVector<int64_t, 6> strides(shape.size(), 1);
   for (int64_t d = static_cast<int64_t>(shape.size()) - 2; d >= 0; --d)

@@ -5,6 +5,7 @@
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
 #include "tcc/Tools/InputLimits.h"
 
+#include "mlir/Dialect/Func/Extensions/AllExtensions.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Support/FileUtilities.h"
@@ -18,6 +19,8 @@ using namespace mlir;
 
 void tcc::registerTccDialects(DialectRegistry &registry) {
   registry.insert<tcc::TccDialect, func::FuncDialect>();
+  // func.call inlining and the other interfaces of the func dialect.
+  func::registerAllExtensions(registry);
 }
 
 void tcc::registerTccPasses() {

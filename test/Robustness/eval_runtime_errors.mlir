@@ -11,7 +11,7 @@
 // RUN: tcc-opt %t/labels.mlir > /dev/null
 
 //--- div.mlir
-// DIV: div.mlir:[[@LINE+4]]:8: error: integer division by zero
+// DIV: div.mlir:[[@LINE+4]]:8: error: 'tcc.div' op integer division by zero
 // DIV-NEXT: tcc.div
 func.func @f(%x: tensor<4xi64> {tcc.name = "x"}) -> tensor<4xi64> {
   %z = tcc.constant dense<[1, 2, 0, 4]> : tensor<4xi64>
@@ -20,7 +20,7 @@ func.func @f(%x: tensor<4xi64> {tcc.name = "x"}) -> tensor<4xi64> {
 }
 
 //--- gather.mlir
-// GATHER: gather.mlir:[[@LINE+4]]:8: error: index 7 at position 1 of the indices is out of range [0, 5)
+// GATHER: gather.mlir:[[@LINE+4]]:8: error: 'tcc.gather' op index 7 at position 1 of the indices is out of range [0, 5)
 // GATHER-NEXT: tcc.gather
 func.func @f(%t: tensor<5x3xf32> {tcc.name = "table"}) -> tensor<2x3xf32> {
   %i = tcc.constant dense<[1, 7]> : tensor<2xi64>
@@ -29,7 +29,7 @@ func.func @f(%t: tensor<5x3xf32> {tcc.name = "table"}) -> tensor<2x3xf32> {
 }
 
 //--- labels.mlir
-// LABELS: labels.mlir:[[@LINE+4]]:8: error: label -1 of row 1 is out of range [0, 10)
+// LABELS: labels.mlir:[[@LINE+4]]:8: error: 'tcc.cross_entropy' op label -1 of row 1 is out of range [0, 10)
 // LABELS-NEXT: tcc.cross_entropy
 func.func @f(%logits: tensor<2x10xf32> {tcc.name = "logits"}) -> tensor<f32> {
   %l = tcc.constant dense<[3, -1]> : tensor<2xi64>

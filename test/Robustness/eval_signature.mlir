@@ -46,7 +46,7 @@ func.func @f(%x: tensor<1073741824x1024xf32> {tcc.name = "x"}) -> tensor<1073741
 }
 // A budget too large to count in bytes is clamped, not overflowed: the
 // division by zero below is then the first error.
-// HUGE-FLAG: budget.mlir:[[@LINE+4]]:8: error: integer division by zero
+// HUGE-FLAG: budget.mlir:[[@LINE+4]]:8: error: 'tcc.div' op integer division by zero
 func.func private @small() -> tensor<2xi32> {
   %x = tcc.constant dense<[1, 2]> : tensor<2xi32>
   %z = tcc.constant dense<0> : tensor<2xi32>

@@ -1,33 +1,18 @@
 # RUN: %python %s
 # tcc.dropout in `tcc eval`: (a) each element is 0 or x / (1 - rate); (b) the
 # kept fraction is within 5 standard errors of 1 - rate; (c) the mask is the
-# Philox-4x32-10 mask of the op's description, recomputed here from the
-# published algorithm (Salmon et al., SC'11; checked against Random123's
-# known answers); (d) the same seed and stream give the same mask and another
-# seed or stream another mask.
+# Philox-4x32-10 mask of the op's description, recomputed from the published
+# algorithm (tcctest.philox4x32_10, checked here against Random123's known
+# answers); (d) the same seed and stream give the same mask and another seed
+# or stream another mask.
 
 import numpy as np
 
-from tcctest import NPDT, Suite, func, ty
+from tcctest import (NPDT, Suite, dropout_keep_mask, func, philox4x32_10,
+                     ty)
 
 s = Suite("dropout")
 rng = s.rng
-MASK32 = np.uint64(0xFFFFFFFF)
-
-
-def philox4x32_10(counter, key):
-    """Philox-4x32-10 on arrays of 32-bit words (held in uint64)."""
-    c0, c1, c2, c3 = (np.asarray(c, np.uint64) for c in counter)
-    k0, k1 = (np.uint64(k) for k in key)
-    for _ in range(10):
-        p0 = np.uint64(0xD2511F53) * c0  # < 2^64: no wraparound
-        p1 = np.uint64(0xCD9E8D57) * c2
-        c0, c1, c2, c3 = ((p1 >> np.uint64(32)) ^ c1 ^ k0, p1 & MASK32,
-                          (p0 >> np.uint64(32)) ^ c3 ^ k1, p0 & MASK32)
-        k0 = (k0 + np.uint64(0x9E3779B9)) & MASK32
-        k1 = (k1 + np.uint64(0xBB67AE85)) & MASK32
-    return [int(w) if np.ndim(w) == 0 else w for w in (c0, c1, c2, c3)]
-
 
 KNOWN_ANSWERS = [  # Random123 kat_vectors, philox4x32 10 rounds
     ((0, 0, 0, 0), (0, 0), (0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8)),
@@ -41,20 +26,6 @@ for counter, key, want in KNOWN_ANSWERS:
     got = tuple(philox4x32_10(counter, key))
     s.record("philox", f"known answer {counter[0]:#x}",
              None if got == want else f"got {got}, expected {want}")
-
-
-def keep_mask(n, seed, stream, rate):
-    """keep(i) for elements 0..n-1: counter (i_lo, i_hi, stream_lo,
-    stream_hi), key (seed_lo, seed_hi), u = (word0 >> 8) * 2^-24."""
-    index = np.arange(n, dtype=np.uint64)
-    seed, stream = seed % 2**64, stream % 2**64
-    words = philox4x32_10(
-        (index & MASK32, index >> np.uint64(32),
-         np.full(n, stream & 0xFFFFFFFF, np.uint64),
-         np.full(n, stream >> 32, np.uint64)),
-        (seed & 0xFFFFFFFF, seed >> 32))
-    u = (words[0] >> np.uint64(8)).astype(np.float64) * 2.0**-24
-    return u >= rate
 
 
 def dropout_model(shape, dt, rate, streams):
@@ -91,7 +62,7 @@ def check_dropout(case, shape, dt, rate, seed, stream, stats=False):
         return s.record("dropout", case, f"element {i} is {y[i]!r}, neither "
                         f"0 nor x/(1-rate) = {scaled[i]!r}")
     # (c) the mask is Philox's
-    want = keep_mask(xs.size, seed, stream, rate)
+    want = dropout_keep_mask(xs.size, seed, stream, rate)
     if (kept != want).any():
         i = int(np.argmax(kept != want))
         return s.record("dropout", case, f"{int((kept != want).sum())} of "

@@ -110,6 +110,39 @@ def ulp(values, dtype):
     return np.exp2(exp - mantissa)
 
 
+MASK32 = np.uint64(0xFFFFFFFF)
+
+
+def philox4x32_10(counter, key):
+    """Philox-4x32-10 (Salmon et al., SC'11) on arrays of 32-bit words held
+    in uint64; written from the paper, independently of tcc's Philox.h."""
+    c0, c1, c2, c3 = (np.asarray(c, np.uint64) for c in counter)
+    k0, k1 = (np.uint64(k) for k in key)
+    for _ in range(10):
+        p0 = np.uint64(0xD2511F53) * c0  # < 2^64: no wraparound
+        p1 = np.uint64(0xCD9E8D57) * c2
+        c0, c1, c2, c3 = ((p1 >> np.uint64(32)) ^ c1 ^ k0, p1 & MASK32,
+                          (p0 >> np.uint64(32)) ^ c3 ^ k1, p0 & MASK32)
+        k0 = (k0 + np.uint64(0x9E3779B9)) & MASK32
+        k1 = (k1 + np.uint64(0xBB67AE85)) & MASK32
+    return [int(w) if np.ndim(w) == 0 else w for w in (c0, c1, c2, c3)]
+
+
+def dropout_keep_mask(n, seed, stream, rate):
+    """tcc.dropout's keep(i) for elements 0..n-1: counter (i_lo, i_hi,
+    stream_lo, stream_hi), key (seed_lo, seed_hi), u = (word0 >> 8) * 2^-24,
+    keep = u >= rate."""
+    index = np.arange(n, dtype=np.uint64)
+    seed, stream = seed % 2**64, stream % 2**64
+    words = philox4x32_10(
+        (index & MASK32, index >> np.uint64(32),
+         np.full(n, stream & 0xFFFFFFFF, np.uint64),
+         np.full(n, stream >> 32, np.uint64)),
+        (seed & 0xFFFFFFFF, seed >> 32))
+    u = (words[0] >> np.uint64(8)).astype(np.float64) * 2.0**-24
+    return u >= rate
+
+
 def compare(got, want, mode):
     """None if `got` matches `want` under `mode` ("exact", "ulp:<dtype>" or
     a relative tolerance), else a description of the mismatch; the second

@@ -32,6 +32,11 @@ using rt::DType;
 /// The evaluator's dtype for an MLIR element type, if tcc supports it.
 std::optional<DType> dtypeOf(Type elementType);
 
+/// `value` correctly rounded (to nearest, ties to even) to the float dtype
+/// `dtype`, as a double. long double holds every int64 and double exactly,
+/// so a cast rounds once, from its exact source.
+double roundExactly(long double value, DType dtype);
+
 /// Row-major strides of `shape`.
 llvm::SmallVector<int64_t, 6> stridesOf(llvm::ArrayRef<int64_t> shape);
 

@@ -88,6 +88,16 @@ std::optional<unsigned> MeshOp::getAxisIndex(StringRef name) {
   return std::nullopt;
 }
 
+SmallVector<int64_t> MeshOp::getCoordinates(int64_t rank) {
+  ArrayRef<int64_t> sizes = getAxisSizes();
+  SmallVector<int64_t> coordinates(sizes.size());
+  for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {
+    coordinates[d] = rank % sizes[d];
+    rank /= sizes[d];
+  }
+  return coordinates;
+}
+
 std::optional<int64_t> MeshOp::getAxisSize(StringRef name) {
   if (std::optional<unsigned> index = getAxisIndex(name))
     return getAxisSizes()[*index];

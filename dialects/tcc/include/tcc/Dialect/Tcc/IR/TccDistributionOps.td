@@ -34,6 +34,8 @@ def Tcc_MeshOp : Tcc_Op<"mesh", [Symbol, HasParent<"::mlir::ModuleOp">]> {
     std::optional<int64_t> getAxisSize(llvm::StringRef name);
     /// Position of the named axis, or std::nullopt.
     std::optional<unsigned> getAxisIndex(llvm::StringRef name);
+    /// Coordinates of the device of row-major rank `rank`.
+    llvm::SmallVector<int64_t> getCoordinates(int64_t rank);
   }];
 }
 
