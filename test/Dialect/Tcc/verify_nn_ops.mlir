@@ -258,7 +258,7 @@ func.func @conv2d_groups_zero(%x: tensor<2x4x8x8xf32>, %w: tensor<8x4x3x3xf32>) 
 // -----
 
 func.func @conv2d_channels(%x: tensor<2x4x8x8xf32>, %w: tensor<8x4x3x3xf32>) -> tensor<2x8x6x6xf32> {
-  // expected-error@+2 {{weight [8, 4, 3, 3] expects 8 input channels, input [2, 4, 8, 8] has 4}}
+  // expected-error@+2 {{weight [8, 4, 3, 3] has 4 input channels per group; 2 groups do not match the 4 channels of input [2, 4, 8, 8]}}
   // expected-error@+1 {{failed to infer returned types}}
   %0 = tcc.conv2d %x, %w {groups = 2 : i64} : (tensor<2x4x8x8xf32>, tensor<8x4x3x3xf32>) -> tensor<2x8x6x6xf32>
   return %0 : tensor<2x8x6x6xf32>

@@ -45,6 +45,12 @@ LogicalResult checkParams(ArrayRef<int64_t> values, size_t n, int64_t minimum,
             str(values));
       return failure();
     }
+    // Like dimensions, window parameters stay below 2^40, so index
+    // arithmetic on them (here and in every backend) cannot overflow.
+    if (v > kMaxElements) {
+      error(Twine(what) + " values must be at most 2^40, got " + str(values));
+      return failure();
+    }
   }
   return success();
 }
@@ -371,8 +377,10 @@ FailureOr<Shape> shape::conv2dShape(ArrayRef<int64_t> input,
     return failure();
   }
   if (Wide(weight[1]) * p.groups != input[1]) {
-    error("weight " + str(weight) + " expects " + Twine(weight[1] * p.groups) +
-          " input channels, input " + str(input) + " has " + Twine(input[1]));
+    error("weight " + str(weight) + " has " + Twine(weight[1]) +
+          " input channels per group; " + Twine(p.groups) +
+          " groups do not match the " + Twine(input[1]) +
+          " channels of input " + str(input));
     return failure();
   }
   if (bias) {
@@ -390,7 +398,13 @@ FailureOr<Shape> shape::conv2dShape(ArrayRef<int64_t> input,
             str(input.take_back(2)));
       return failure();
     }
-    result.push_back(static_cast<int64_t>(span / p.stride[i] + 1));
+    Wide out = span / p.stride[i] + 1;
+    if (out > kMaxElements) {
+      error("padding " + str(p.padding) + " makes an output dimension of " +
+            "more than 2^40 elements");
+      return failure();
+    }
+    result.push_back(static_cast<int64_t>(out));
   }
   return result;
 }
