@@ -8,6 +8,9 @@
 #include "mlir/Dialect/Func/Extensions/AllExtensions.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
@@ -32,6 +35,12 @@ int tcc::tccOptMain(int argc, char **argv) {
   DialectRegistry registry;
   registerTccDialects(registry);
   registerTccPasses();
+  // tcc-opt is mlir-opt plus tcc: every upstream dialect and pass, so that
+  // each phase of tcc's lowering (linalg, bufferization, vector, gpu, nvvm,
+  // llvm) can be run and tested alone, as the phases' lit tests do.
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerAllPasses();
   auto [inputFilename, outputFilename] =
       registerAndParseCLIOptions(argc, argv, "tcc modular optimizer", registry);
   MlirOptMainConfig config = MlirOptMainConfig::createFromCLOptions();
