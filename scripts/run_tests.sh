@@ -4,9 +4,10 @@
 #   scripts/run_tests.sh [BUILD_DIR] [ASAN_BUILD_DIR]
 #
 # 1. lit over BUILD/test: FileCheck tests of tcc-opt, end-to-end numerics of
-#    `tcc eval` against NumPy/PyTorch, robustness tests, script checks, and
-#    every GoogleTest case (test/Unit).
-# 2. The robustness and verifier tests again with the ASan+UBSan tools.
+#    `tcc eval` against NumPy/PyTorch, robustness tests and script checks;
+#    then the GoogleTest binaries, run directly so each case counts once.
+# 2. The robustness, verifier, evaluator-error and SPMD tests again with the
+#    ASan+UBSan tools.
 # 3. The parse-and-verify libFuzzer target for FUZZ_SECONDS (default 60),
 #    seeded with the lit tests' .mlir files.
 set -uo pipefail
@@ -80,7 +81,8 @@ run_lit "lit tests" --filter-out 'TCC-Unit' "$build/test"
 run_gtests
 
 if [ -x "$asan/bin/tcc-opt" ]; then
-  run_lit "tests under ASan+UBSan" "$asan/test/Robustness" "$asan/test/Dialect"
+  run_lit "tests under ASan+UBSan" "$asan/test/Robustness" "$asan/test/Dialect" \
+    "$asan/test/Interpreter" "$asan/test/e2e/spmd.py"
 else
   echo "tests under ASan+UBSan: $asan/bin/tcc-opt is missing (make build-asan)"
   total_failed=$((total_failed + 1))

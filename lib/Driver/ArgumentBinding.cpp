@@ -50,10 +50,9 @@ RankedTensorType mlir::tcc::globalArgumentType(func::FuncOp function,
       function.getArgAttrOfType<ShardingAttr>(index, attrs::kSharding);
   if (!mesh || !sharding)
     return type;
-  SmallVector<int64_t> shape(type.getShape());
-  for (auto [d, n] : llvm::enumerate(shardCounts(sharding, mesh)))
-    shape[d] *= n;
-  return type.clone(shape);
+  // The verifier checked that the global shape exists.
+  return type.clone(
+      *globalShape(type.getShape(), sharding, mesh, [](const Twine &) {}));
 }
 
 Tensor mlir::tcc::randomArgument(func::FuncOp function, unsigned index,
@@ -76,8 +75,12 @@ Tensor mlir::tcc::randomArgument(func::FuncOp function, unsigned index,
   int64_t bound = t.dtype() == DType::Bool ? 2 : integerBound(function, index);
   double scale = 1.0;
   if (argumentRole(function, index) == "parameter" && type.getRank() > 0) {
-    int64_t fanIn = type.getRank() > 1 ? t.numElements() / type.getShape()[0]
-                                       : type.getShape()[0];
+    // PyTorch's fan-in: every dimension but the first (the first alone for
+    // a vector, such as a bias or a norm's weight).
+    int64_t fanIn = 1;
+    for (int64_t d : type.getRank() > 1 ? type.getShape().drop_front()
+                                        : type.getShape())
+      fanIn *= d;
     scale = 1.0 / std::sqrt(static_cast<double>(std::max<int64_t>(fanIn, 1)));
   }
   for (int64_t i = 0, e = t.numElements(); i < e; ++i) {

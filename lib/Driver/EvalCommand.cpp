@@ -215,7 +215,8 @@ int mlir::tcc::evalMain(int argc, char **argv) {
   if (failed(found))
     return 1;
   func::FuncOp function = *found;
-  if (failed(verifyUniqueNames(function)) || failed(checkSignature(function)))
+  if (failed(verifyUniqueNames(function)) ||
+      failed(verifyRandomStreams(function)) || failed(checkSignature(function)))
     return 1;
   // `--entry` may name a declaration; it has no arguments to bind.
   if (function.isExternal()) {

@@ -1,5 +1,6 @@
 //===- Collectives.cpp - evaluator kernels of collectives and send/recv ---===//
 
+#include "Arithmetic.h"
 #include "Kernels.h"
 #include "SimulatedMesh.h"
 
@@ -20,23 +21,13 @@ Tensor reduceAll(ArrayRef<const Tensor *> inputs, CollectiveKind kind) {
   for (int64_t i = 0, e = result.numElements(); i < e; ++i) {
     if (result.isFloat()) {
       double acc = inputs[0]->getDouble(i);
-      for (const Tensor *in : inputs.drop_front()) {
-        double v = in->getDouble(i);
-        acc = kind == CollectiveKind::max   ? std::max(acc, v)
-              : kind == CollectiveKind::min ? std::min(acc, v)
-                                            : acc + v;
-      }
+      for (const Tensor *in : inputs.drop_front())
+        acc = combine(kind, acc, in->getDouble(i));
       result.setDouble(i, kind == CollectiveKind::avg ? acc / n : acc);
     } else {
       int64_t acc = inputs[0]->getInt(i);
-      for (const Tensor *in : inputs.drop_front()) {
-        int64_t v = in->getInt(i);
-        acc = kind == CollectiveKind::max   ? std::max(acc, v)
-              : kind == CollectiveKind::min ? std::min(acc, v)
-                                            : static_cast<int64_t>(
-                                                  static_cast<uint64_t>(acc) +
-                                                  static_cast<uint64_t>(v));
-      }
+      for (const Tensor *in : inputs.drop_front())
+        acc = combine(kind, acc, in->getInt(i));
       result.setInt(i, kind == CollectiveKind::avg ? acc / n : acc);
     }
   }
@@ -44,7 +35,7 @@ Tensor reduceAll(ArrayRef<const Tensor *> inputs, CollectiveKind kind) {
   return result;
 }
 
-/// The `count` tensors of `parts` joined along `dim`.
+/// The tensors of `parts`, all of one shape, joined along `dim`.
 Tensor concatenate(ArrayRef<const Tensor *> parts, int64_t dim) {
   SmallVector<int64_t> shape(parts.front()->shape());
   shape[dim] *= static_cast<int64_t>(parts.size());
@@ -89,7 +80,8 @@ LogicalResult runCollective(Operation *op, ArrayAttr axes,
                             KernelContext &context, const CombineFn &combine) {
   if (!context.device)
     return op->emitOpError(kNeedsMesh);
-  if (failed(context.allocate(op, op->getResult(0))))
+  if (failed(context.checkBudget(
+          op, cast<RankedTensorType>(op->getResult(0).getType()).getShape())))
     return failure();
   FailureOr<Tensor> result = context.device->mesh.exchange(
       op, *context.device, axesOf(axes), *operands[0], combine);

@@ -1,5 +1,6 @@
 //===- Contractions.cpp - evaluator kernels of matmul, conv, pooling ------===//
 
+#include "Arithmetic.h"
 #include "Kernels.h"
 
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
@@ -133,7 +134,7 @@ LogicalResult poolKernel(OpTy op, const Tensor &x,
               continue;
             double v = x.getDouble((p * H + h) * W + w);
             if (isMax)
-              acc = std::isnan(v) || std::isnan(acc) ? NAN : std::max(acc, v);
+              acc = nanMax(acc, v);
             else
               acc += v;
             ++counted;

@@ -118,7 +118,7 @@ void interp::registerDataMovementKernels(KernelTable &table) {
                                  ArrayRef<const Tensor *> operands,
                                  SmallVectorImpl<Tensor> &results,
                                  KernelContext &context) -> LogicalResult {
-    if (failed(context.allocate(op, op.getResult())))
+    if (failed(context.checkBudget(op, op.getType().getShape())))
       return failure();
     results.push_back(operands[0]->reshaped(op.getType().getShape()));
     return success();
@@ -158,8 +158,13 @@ void interp::registerDataMovementKernels(KernelTable &table) {
     FailureOr<Tensor> result = context.allocate(op, op.getResult());
     if (failed(result))
       return failure();
+    if (result->numElements() == 0) {
+      results.push_back(std::move(*result));
+      return success();
+    }
     int64_t dim = op.getDim();
-    // Which input holds each position along `dim`, and where in it.
+    // Which input holds each position along `dim`, and where in it (at most
+    // one entry per result element, so within the budget).
     SmallVector<std::pair<unsigned, int64_t>> owner;
     for (auto [k, input] : llvm::enumerate(operands))
       for (int64_t j = 0; j < input->shape()[dim]; ++j)

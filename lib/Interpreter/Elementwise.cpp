@@ -1,5 +1,6 @@
 //===- Elementwise.cpp - evaluator kernels of the elementwise ops ---------===//
 
+#include "Arithmetic.h"
 #include "Kernels.h"
 
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
@@ -12,22 +13,6 @@ using namespace mlir::tcc;
 using namespace mlir::tcc::interp;
 
 namespace {
-
-/// Integer arithmetic wraps (two's complement) like every backend does;
-/// computing through uint64 keeps it free of undefined behaviour.
-int64_t wrapAdd(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) +
-                              static_cast<uint64_t>(b));
-}
-int64_t wrapSub(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) -
-                              static_cast<uint64_t>(b));
-}
-int64_t wrapMul(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) *
-                              static_cast<uint64_t>(b));
-}
-int64_t wrapNeg(int64_t a) { return wrapSub(0, a); }
 
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
@@ -79,13 +64,6 @@ void addBinary(KernelTable &table, double (*floatFn)(double, double),
     results.push_back(std::move(*result));
     return success();
   });
-}
-
-double nanMax(double a, double b) {
-  return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b);
-}
-double nanMin(double a, double b) {
-  return std::isnan(a) || std::isnan(b) ? NAN : std::min(a, b);
 }
 
 FailureOr<int64_t> intDiv(Operation *op, int64_t a, int64_t b) {

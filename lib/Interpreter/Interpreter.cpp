@@ -36,17 +36,35 @@ void interp::forEachIndex(
   }
 }
 
-FailureOr<Tensor> KernelContext::allocate(Operation *op, DType dtype,
-                                          ArrayRef<int64_t> shape) {
+int64_t interp::evaluatorBytes(ArrayRef<int64_t> shape) {
   int64_t count = 1;
   for (int64_t d : shape)
     count *= d; // Bounded by the dialect's 2^40-element type constraint.
-  // The evaluator holds every element in 8 bytes (double or int64).
-  if (count > options.maxBytes / 8)
+  // Every element is a double or an int64.
+  return count * 8;
+}
+
+LogicalResult KernelContext::checkBudget(Operation *op,
+                                         ArrayRef<int64_t> shape) {
+  int64_t bytes = evaluatorBytes(shape);
+  if (bytes > budgetBytes)
     return op->emitOpError("result of ")
-           << count << " elements needs " << (count * 8) / (1 << 20)
+           << bytes / 8 << " elements needs " << bytes / (1 << 20)
            << " MiB in the evaluator, more than its limit of "
-           << options.maxBytes / (1 << 20) << " MiB (--max-memory)";
+           << budgetBytes / (1 << 20) << " MiB (--max-memory)";
+  if (liveBytes + bytes > budgetBytes)
+    return op->emitOpError("result of ")
+           << bytes / 8 << " elements needs " << bytes / (1 << 20)
+           << " MiB besides the " << liveBytes / (1 << 20)
+           << " MiB of live tensors, more than the evaluator's limit of "
+           << budgetBytes / (1 << 20) << " MiB (--max-memory)";
+  return success();
+}
+
+FailureOr<Tensor> KernelContext::allocate(Operation *op, DType dtype,
+                                          ArrayRef<int64_t> shape) {
+  if (failed(checkBudget(op, shape)))
+    return failure();
   return Tensor(dtype, shape);
 }
 
@@ -55,7 +73,8 @@ FailureOr<Tensor> KernelContext::allocate(Operation *op, Value result) {
   return allocate(op, *dtypeOf(type.getElementType()), type.getShape());
 }
 
-SmallVector<StringRef> interp::supportedOperations() {
+namespace {
+const KernelTable &kernels() {
   static const KernelTable table = [] {
     KernelTable t;
     registerElementwiseKernels(t);
@@ -67,8 +86,13 @@ SmallVector<StringRef> interp::supportedOperations() {
     registerCollectiveKernels(t);
     return t;
   }();
+  return table;
+}
+} // namespace
+
+SmallVector<StringRef> interp::supportedOperations() {
   SmallVector<StringRef> names;
-  for (const auto &entry : table)
+  for (const auto &entry : kernels())
     names.push_back(entry.getKey());
   // Structural ops the walk itself handles.
   names.append({AnnotateOp::getOperationName(), StageOp::getOperationName(),
@@ -100,26 +124,16 @@ LogicalResult interp::checkSignature(func::FuncOp function) {
 
 namespace {
 
-const KernelTable &kernels() {
-  static const KernelTable table = [] {
-    KernelTable t;
-    registerElementwiseKernels(t);
-    registerDataMovementKernels(t);
-    registerReductionKernels(t);
-    registerContractionKernels(t);
-    registerNormalizationKernels(t);
-    registerRandomKernels(t);
-    registerCollectiveKernels(t);
-    return t;
-  }();
-  return table;
-}
-
 /// Evaluates one function on one device.
 class FunctionEvaluator {
 public:
-  FunctionEvaluator(const EvalOptions &options, DeviceState *device)
-      : context(options, device) {}
+  /// `context` is shared with the evaluators of nested calls, so that their
+  /// values count against the same budget.
+  explicit FunctionEvaluator(KernelContext &context) : context(context) {}
+  ~FunctionEvaluator() {
+    for (auto &entry : values)
+      context.liveBytes -= evaluatorBytes(entry.second.shape());
+  }
 
   FailureOr<SmallVector<Tensor>> run(func::FuncOp function,
                                      ArrayRef<Tensor> arguments,
@@ -132,7 +146,24 @@ private:
   LogicalResult runOp(Operation &op, unsigned depth);
   FailureOr<SmallVector<const Tensor *>> operandsOf(Operation &op);
 
-  KernelContext context;
+  /// Makes `tensor` the value of `value`, counting its bytes as live.
+  void bind(Value value, Tensor tensor) {
+    context.liveBytes += evaluatorBytes(tensor.shape());
+    auto [it, inserted] = values.try_emplace(value, std::move(tensor));
+    if (!inserted) {
+      context.liveBytes -= evaluatorBytes(it->second.shape());
+      it->second = std::move(tensor);
+    }
+  }
+  void release(Value value) {
+    auto it = values.find(value);
+    if (it == values.end())
+      return;
+    context.liveBytes -= evaluatorBytes(it->second.shape());
+    values.erase(it);
+  }
+
+  KernelContext &context;
   llvm::DenseMap<Value, Tensor> values;
 };
 
@@ -169,7 +200,7 @@ FunctionEvaluator::run(func::FuncOp function, ArrayRef<Tensor> arguments,
     return failure();
   Block &entry = function.getBody().front();
   for (auto [arg, tensor] : llvm::zip(entry.getArguments(), arguments))
-    values[arg] = tensor;
+    bind(arg, tensor);
   SmallVector<Tensor> results;
   if (failed(runBlock(entry, results, depth)))
     return failure();
@@ -225,7 +256,7 @@ LogicalResult FunctionEvaluator::runBlock(Block &block,
     if (failed(runOp(op, depth)))
       return failure();
     for (Value value : dies.lookup(&op))
-      values.erase(value);
+      release(value);
   }
   return success();
 }
@@ -235,7 +266,7 @@ LogicalResult FunctionEvaluator::runOp(Operation &op, unsigned depth) {
     FailureOr<SmallVector<const Tensor *>> operands = operandsOf(op);
     if (failed(operands))
       return failure();
-    values[annotate.getResult()] = *operands->front();
+    bind(annotate.getResult(), *operands->front());
     return success();
   }
   if (auto stage = dyn_cast<StageOp>(op)) {
@@ -249,7 +280,7 @@ LogicalResult FunctionEvaluator::runOp(Operation &op, unsigned depth) {
     if (failed(runBlock(stage.getBody().front(), yielded, depth)))
       return failure();
     for (auto [result, tensor] : llvm::zip(stage.getResults(), yielded))
-      values[result] = std::move(tensor);
+      bind(result, std::move(tensor));
     return success();
   }
   if (auto call = dyn_cast<func::CallOp>(op)) {
@@ -265,13 +296,15 @@ LogicalResult FunctionEvaluator::runOp(Operation &op, unsigned depth) {
     SmallVector<Tensor> arguments;
     for (const Tensor *t : *operands)
       arguments.push_back(*t);
-    FunctionEvaluator nested(context.options, context.device);
-    FailureOr<SmallVector<Tensor>> results =
-        nested.run(callee, arguments, depth + 1);
+    FailureOr<SmallVector<Tensor>> results = failure();
+    {
+      FunctionEvaluator nested(context);
+      results = nested.run(callee, arguments, depth + 1);
+    }
     if (failed(results))
       return failure();
     for (auto [result, tensor] : llvm::zip(call.getResults(), *results))
-      values[result] = std::move(tensor);
+      bind(result, std::move(tensor));
     return success();
   }
 
@@ -284,10 +317,18 @@ LogicalResult FunctionEvaluator::runOp(Operation &op, unsigned depth) {
   SmallVector<Tensor> results;
   if (failed(kernel->second(&op, *operands, results, context)))
     return failure();
-  for (auto [result, tensor] : llvm::zip(op.getResults(), results)) {
+  for (auto [i, result, tensor] : llvm::enumerate(op.getResults(), results)) {
+    // A kernel's result must have its declared type: anything else is an
+    // evaluator bug, caught here before it corrupts a later op.
+    auto type = cast<RankedTensorType>(result.getType());
+    if (tensor.shape() != type.getShape() ||
+        tensor.dtype() != dtypeOf(type.getElementType()))
+      return op.emitOpError("evaluator bug: its kernel made result ")
+             << i << " a tensor of " << rt::dtypeName(tensor.dtype()) << " of "
+             << tensor.numElements() << " elements, not " << type;
     if (!context.options.computeInF64 || !tensor.isFloat())
       tensor.roundToDType();
-    values[result] = std::move(tensor);
+    bind(result, std::move(tensor));
   }
   return success();
 }
@@ -297,7 +338,8 @@ LogicalResult FunctionEvaluator::runOp(Operation &op, unsigned depth) {
 FailureOr<SmallVector<Tensor>> interp::evaluate(func::FuncOp function,
                                                 ArrayRef<Tensor> arguments,
                                                 const EvalOptions &options) {
-  FunctionEvaluator evaluator(options, /*device=*/nullptr);
+  KernelContext context(options, /*device=*/nullptr, options.maxBytes);
+  FunctionEvaluator evaluator(context);
   return evaluator.run(function, arguments);
 }
 
@@ -307,6 +349,12 @@ interp::evaluateSpmd(func::FuncOp function, MeshOp mesh,
                      const EvalOptions &options) {
   SimulatedMesh simulated(mesh, options.collectiveTimeout);
   int64_t n = simulated.numDevices();
+  // One thread per device: beyond this the host, not the program, fails.
+  if (n > kMaxSimulatedDevices)
+    return function.emitError("mesh @")
+           << mesh.getSymName() << " has " << n
+           << " devices; the evaluator simulates at most "
+           << kMaxSimulatedDevices;
   if (static_cast<int64_t>(arguments.size()) != n)
     return function.emitError("needs arguments for ")
            << n << " devices, got " << arguments.size();
@@ -322,7 +370,9 @@ interp::evaluateSpmd(func::FuncOp function, MeshOp mesh,
     for (int64_t rank = 0; rank < n; ++rank) {
       threads.emplace_back([&, rank] {
         DeviceState device(simulated, rank);
-        FunctionEvaluator evaluator(options, &device);
+        // Each device gets an equal share of the memory budget.
+        KernelContext context(options, &device, options.maxBytes / n);
+        FunctionEvaluator evaluator(context);
         FailureOr<SmallVector<Tensor>> out =
             evaluator.run(function, arguments[rank]);
         if (succeeded(out)) {

@@ -27,11 +27,15 @@ inline constexpr llvm::StringLiteral kNeedsMesh =
 /// What a kernel may use besides its operands.
 class KernelContext {
 public:
-  KernelContext(const EvalOptions &options, DeviceState *device)
-      : options(options), device(device) {}
+  KernelContext(const EvalOptions &options, DeviceState *device,
+                int64_t budgetBytes)
+      : options(options), device(device), budgetBytes(budgetBytes) {}
 
+  /// Checks that a tensor of `shape` fits the memory budget beside the live
+  /// tensors; reports at `op` otherwise.
+  LogicalResult checkBudget(Operation *op, ArrayRef<int64_t> shape);
   /// A zero tensor of `result`'s type, or failure (reported at `op`) when
-  /// it exceeds the evaluator's memory budget.
+  /// it does not fit the budget.
   FailureOr<Tensor> allocate(Operation *op, Value result);
   FailureOr<Tensor> allocate(Operation *op, DType dtype,
                              ArrayRef<int64_t> shape);
@@ -39,7 +43,14 @@ public:
   const EvalOptions &options;
   /// The simulated device running this op; null outside an SPMD evaluation.
   DeviceState *device;
+  /// This device's share of EvalOptions::maxBytes, and the bytes its live
+  /// values hold (8 per element, as the evaluator stores them).
+  int64_t budgetBytes;
+  int64_t liveBytes = 0;
 };
+
+/// Bytes the evaluator uses for a tensor of `shape`.
+int64_t evaluatorBytes(ArrayRef<int64_t> shape);
 
 using Kernel = std::function<LogicalResult(
     Operation *op, ArrayRef<const Tensor *> operands,

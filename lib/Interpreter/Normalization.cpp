@@ -1,5 +1,6 @@
 //===- Normalization.cpp - evaluator kernels of layer and batch norm ------===//
 
+#include "Arithmetic.h"
 #include "Kernels.h"
 
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
@@ -15,16 +16,16 @@ namespace {
 /// Mean and biased variance of `count` values given by `at(i)`, two-pass.
 template <typename Fn>
 std::pair<double, double> meanAndVariance(int64_t count, Fn at) {
-  double sum = 0.0;
+  CompensatedSum sum;
   for (int64_t i = 0; i < count; ++i)
-    sum += at(i);
-  double mean = sum / static_cast<double>(count);
-  double squares = 0.0;
+    sum.add(at(i));
+  double mean = sum.value() / static_cast<double>(count);
+  CompensatedSum squares;
   for (int64_t i = 0; i < count; ++i) {
     double d = at(i) - mean;
-    squares += d * d;
+    squares.add(d * d);
   }
-  return {mean, squares / static_cast<double>(count)};
+  return {mean, squares.value() / static_cast<double>(count)};
 }
 
 LogicalResult layerNormKernel(LayerNormOp op, ArrayRef<const Tensor *> operands,
@@ -62,7 +63,9 @@ LogicalResult batchNormKernel(BatchNormOp op, ArrayRef<const Tensor *> operands,
   if (failed(output) || failed(newMean) || failed(newVar))
     return failure();
   int64_t batch = x.shape()[0], channels = x.shape()[1];
-  int64_t spatial = channels ? x.numElements() / (batch * channels) : 0;
+  int64_t spatial = 1;
+  for (int64_t d : x.shape().drop_front(2))
+    spatial *= d;
   int64_t count = batch * spatial;
   double epsilon = op.getEpsilon().convertToDouble();
   double momentum = op.getMomentum().convertToDouble();

@@ -28,18 +28,13 @@ void interp::registerRandomKernels(KernelTable &table) {
     ShardingAttr sharding = op.getShardingAttr();
     if (sharding && context.device) {
       MeshOp mesh = lookupMesh(op, sharding.getMesh());
-      SmallVector<int64_t> counts = shardCounts(sharding, mesh);
-      SmallVector<int64_t> global(x.shape()), offset(x.rank(), 0);
-      for (int64_t d = 0; d < x.rank(); ++d) {
-        int64_t block = 0;
-        for (StringRef axis : sharding.getDimAxes(d)) {
-          unsigned a = *mesh.getAxisIndex(axis);
-          block = block * mesh.getAxisSizes()[a] +
-                  context.device->coordinates[a];
-        }
-        global[d] *= counts[d];
-        offset[d] = block * x.shape()[d];
-      }
+      // The verifier checked the sharding against the operand's type.
+      SmallVector<int64_t> global(
+          *globalShape(x.shape(), sharding, mesh, [](const Twine &) {}));
+      SmallVector<int64_t> offset =
+          shardIndex(sharding, mesh, context.device->coordinates);
+      for (int64_t d = 0; d < x.rank(); ++d)
+        offset[d] *= x.shape()[d];
       auto strides = stridesOf(global);
       forEachIndex(x.shape(), [&](ArrayRef<int64_t> index, int64_t i) {
         int64_t linear = 0;

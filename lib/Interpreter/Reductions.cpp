@@ -1,5 +1,6 @@
 //===- Reductions.cpp - evaluator kernels of reductions, softmax, losses --===//
 
+#include "Arithmetic.h"
 #include "Kernels.h"
 
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
@@ -14,24 +15,6 @@ using namespace mlir::tcc;
 using namespace mlir::tcc::interp;
 
 namespace {
-
-/// Neumaier's compensated sum: the oracle's sums stay accurate to a few ulps
-/// of f64 however long the reduction.
-class CompensatedSum {
-public:
-  void add(double v) {
-    double t = sum + v;
-    if (std::fabs(sum) >= std::fabs(v))
-      compensation += (sum - t) + v;
-    else
-      compensation += (v - t) + sum;
-    sum = t;
-  }
-  double value() const { return sum + compensation; }
-
-private:
-  double sum = 0.0, compensation = 0.0;
-};
 
 /// A tensor seen as [outer, size, inner] around dimension `dim`.
 struct RowView {
@@ -92,10 +75,10 @@ LogicalResult reduceKernel(ReduceOp op, ArrayRef<const Tensor *> operands,
         acc[o] *= v;
         break;
       case ReduceKind::max:
-        acc[o] = std::isnan(v) || std::isnan(acc[o]) ? NAN : std::max(acc[o], v);
+        acc[o] = nanMax(acc[o], v);
         break;
       case ReduceKind::min:
-        acc[o] = std::isnan(v) || std::isnan(acc[o]) ? NAN : std::min(acc[o], v);
+        acc[o] = nanMin(acc[o], v);
         break;
       }
     });
@@ -153,6 +136,12 @@ LogicalResult softmaxKernel(OpTy op, ArrayRef<const Tensor *> operands,
   if (failed(result))
     return failure();
   RowView rows(x.shape(), op.getDim());
+  // With an empty dimension the rows hold nothing; outer * inner may still
+  // be 2^40 iterations of nothing.
+  if (x.numElements() == 0) {
+    results.push_back(std::move(*result));
+    return success();
+  }
   for (int64_t o = 0; o < rows.outer; ++o) {
     for (int64_t i = 0; i < rows.inner; ++i) {
       double maximum = -INFINITY;
@@ -206,7 +195,9 @@ LogicalResult crossEntropyKernel(CrossEntropyOp op,
     double logSumExp = maximum + std::log(sum.value());
     double nll = logSumExp - logits.getDouble(r * classes + label);
     double uniform = logSumExp - sumLogits.value() / static_cast<double>(classes);
-    total.add((1.0 - smoothing) * nll + smoothing * uniform);
+    // Only with smoothing: 0 * inf (a -inf logit) would make the loss NaN.
+    total.add(smoothing > 0.0 ? (1.0 - smoothing) * nll + smoothing * uniform
+                              : nll);
     ++counted;
   }
   // Like PyTorch, a batch whose labels are all ignored has a NaN mean.

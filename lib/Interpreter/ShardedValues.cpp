@@ -2,6 +2,7 @@
 
 #include "tcc/Interpreter/ShardedValues.h"
 
+#include "Arithmetic.h"
 #include "Kernels.h"
 
 #include "tcc/Dialect/Tcc/IR/Sharding.h"
@@ -12,31 +13,12 @@ using namespace mlir;
 using namespace mlir::tcc;
 using namespace mlir::tcc::interp;
 
-namespace {
-
-/// Index of the device's shard along each dimension.
-SmallVector<int64_t> blockIndex(ShardingAttr sharding, MeshOp mesh,
-                                ArrayRef<int64_t> coordinates) {
-  SmallVector<int64_t> block;
-  for (unsigned d = 0, e = sharding.getDims().size(); d < e; ++d) {
-    int64_t index = 0;
-    for (StringRef axis : sharding.getDimAxes(d)) {
-      unsigned i = *mesh.getAxisIndex(axis);
-      index = index * mesh.getAxisSizes()[i] + coordinates[i];
-    }
-    block.push_back(index);
-  }
-  return block;
-}
-
-} // namespace
-
 Tensor interp::shardOf(const Tensor &global, ShardingAttr sharding,
                        MeshOp mesh, ArrayRef<int64_t> coordinates) {
   if (!sharding)
     return global;
   SmallVector<int64_t> counts = shardCounts(sharding, mesh);
-  SmallVector<int64_t> block = blockIndex(sharding, mesh, coordinates);
+  SmallVector<int64_t> block = shardIndex(sharding, mesh, coordinates);
   SmallVector<int64_t> local(global.shape());
   for (auto [d, n] : llvm::enumerate(counts))
     local[d] /= n;
@@ -64,9 +46,9 @@ Tensor interp::assembleShards(ArrayRef<Tensor> perDevice,
   if (!sharding)
     return perDevice.front();
   SmallVector<int64_t> local(perDevice.front().shape());
-  SmallVector<int64_t> global(local);
-  for (auto [d, n] : llvm::enumerate(shardCounts(sharding, mesh)))
-    global[d] *= n;
+  // The verifier checked the function's shardings against its types.
+  SmallVector<int64_t> global(
+      *globalShape(local, sharding, mesh, [](const Twine &) {}));
   Tensor result(perDevice.front().dtype(), global);
   auto strides = stridesOf(global);
   SmallVector<StringRef> partial = sharding.getPartialAxisNames();
@@ -89,7 +71,7 @@ Tensor interp::assembleShards(ArrayRef<Tensor> perDevice,
     }
     if (!contributes)
       continue;
-    SmallVector<int64_t> block = blockIndex(sharding, mesh, coordinates);
+    SmallVector<int64_t> block = shardIndex(sharding, mesh, coordinates);
     forEachIndex(local, [&](ArrayRef<int64_t> index, int64_t i) {
       int64_t linear = 0;
       for (auto [d, v] : llvm::enumerate(index))
@@ -99,17 +81,12 @@ Tensor interp::assembleShards(ArrayRef<Tensor> perDevice,
         seen[linear] = true;
         return;
       }
-      if (result.isFloat()) {
-        double a = result.getDouble(linear), b = shard.getDouble(i);
-        result.setDouble(linear, kind == CollectiveKind::max   ? std::max(a, b)
-                                 : kind == CollectiveKind::min ? std::min(a, b)
-                                                               : a + b);
-      } else {
-        int64_t a = result.getInt(linear), b = shard.getInt(i);
-        result.setInt(linear, kind == CollectiveKind::max   ? std::max(a, b)
-                              : kind == CollectiveKind::min ? std::min(a, b)
-                                                            : a + b);
-      }
+      if (result.isFloat())
+        result.setDouble(linear, combine(kind, result.getDouble(linear),
+                                         shard.getDouble(i)));
+      else
+        result.setInt(linear,
+                      combine(kind, result.getInt(linear), shard.getInt(i)));
     });
   }
   if (kind == CollectiveKind::avg && partialCount > 1)

@@ -78,17 +78,27 @@ FailureOr<Tensor> SimulatedMesh::exchange(Operation *op, DeviceState &device,
     if (!llvm::is_contained(axes, name))
       group += std::to_string(device.coordinates[i]) + ",";
   uint64_t sequence = device.sequence[group]++;
-  std::string opName = op->getName().getStringRef().str();
 
   std::unique_lock<std::mutex> lock(mutex_);
+  if (aborted_) {
+    device.aborted = true;
+    return failure();
+  }
   Slot &slot = slots_[{group, sequence}];
+  // The devices of a group must meet at the same collective: same op,
+  // attributes and result type (all uniqued, so compared as pointers).
   if (slot.inputs.empty()) {
-    slot.opName = opName;
+    slot.opName = op->getName();
+    slot.attributes = op->getAttrDictionary();
+    slot.resultType = op->getResult(0).getType();
     slot.inputs.resize(groupSize, nullptr);
-  } else if (slot.opName != opName) {
-    slot.error = "devices of one group issued different collectives at the "
-                 "same point: " +
-                 slot.opName + " and " + opName;
+  } else if (slot.opName != op->getName() ||
+             slot.attributes != op->getAttrDictionary() ||
+             slot.resultType != op->getResult(0).getType()) {
+    slot.error = "devices of one group met at different collectives: " +
+                 slot.opName.getStringRef().str() + " and " +
+                 op->getName().getStringRef().str() +
+                 " (or the same op with other attributes or types)";
   }
   slot.inputs[position] = &input;
   if (++slot.arrived == groupSize) {
@@ -106,12 +116,19 @@ FailureOr<Tensor> SimulatedMesh::exchange(Operation *op, DeviceState &device,
     auto deadline = std::chrono::steady_clock::now() + timeout_;
     if (!changed_.wait_until(lock, deadline,
                              [&] { return slot.ready || aborted_; })) {
+      // This device's operand dies with its thread: withdraw it and stop
+      // the whole mesh while still holding the lock, so that no late peer
+      // completes the group with it.
+      slot.inputs[position] = nullptr;
+      aborted_ = true;
+      changed_.notify_all();
       lock.unlock();
       op->emitOpError() << "on " << device.describe() << ": waited "
-                      << timeout_.count() << " ms for the other "
-                      << (groupSize - 1)
-                      << " devices of its group; the devices' programs issue "
-                         "different collectives";
+                        << timeout_.count() << " ms for the other "
+                        << (groupSize - 1)
+                        << " devices of its group to reach this collective "
+                           "(do the devices' programs issue the same "
+                           "collectives?)";
       return failure();
     }
   }
@@ -144,6 +161,8 @@ FailureOr<Tensor> SimulatedMesh::recv(Operation *op, DeviceState &device,
   auto deadline = std::chrono::steady_clock::now() + timeout_;
   if (!changed_.wait_until(lock, deadline,
                            [&] { return !queue.empty() || aborted_; })) {
+    aborted_ = true;
+    changed_.notify_all();
     lock.unlock();
     op->emitOpError() << "on " << device.describe() << ": waited "
                     << timeout_.count() << " ms for a tensor from device "

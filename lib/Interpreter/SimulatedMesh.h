@@ -1,4 +1,4 @@
-//===- SimulatedMesh.h - devices of an SPMD evaluation in one process -*- C++ -*-===//
+//===- SimulatedMesh.h - an SPMD evaluation's devices -----------*- C++ -*-===//
 //
 // Each device of the mesh runs on its own thread. Collectives meet at a
 // rendezvous keyed by (group, sequence number): every device of a group
@@ -81,7 +81,9 @@ public:
 
 private:
   struct Slot {
-    std::string opName;
+    OperationName opName{"", nullptr};
+    DictionaryAttr attributes;
+    Type resultType;
     SmallVector<const Tensor *> inputs;
     SmallVector<Tensor> outputs;
     int64_t arrived = 0, departed = 0;

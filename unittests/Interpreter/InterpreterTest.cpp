@@ -30,7 +30,8 @@ protected:
     module = parseSourceString<ModuleOp>(source, context.get());
     if (!module)
       return {};
-    return *findEntryFunction(*module, "");
+    FailureOr<func::FuncOp> entry = findEntryFunction(*module, "");
+    return succeeded(entry) ? *entry : func::FuncOp();
   }
 
   static Tensor iotaTensor(ArrayRef<int64_t> shape, double offset = 0) {

@@ -22,12 +22,16 @@ namespace mlir::tcc {
 class MeshOp;
 namespace interp {
 
+/// Largest mesh the evaluator simulates (one host thread per device).
+inline constexpr int64_t kMaxSimulatedDevices = 1024;
+
 struct EvalOptions {
   /// Compute every float op in f64 without rounding to the graph's dtype.
   bool computeInF64 = false;
   /// Largest total size of live tensors, in bytes (as the evaluator stores
-  /// them: 8 bytes per element); a program over it fails with a located
-  /// error instead of exhausting the host.
+  /// them: 8 bytes per element; an SPMD evaluation gives each device an
+  /// equal share); a program over it fails with a located error instead of
+  /// exhausting the host.
   int64_t maxBytes = int64_t(8) << 30;
   /// How long a device waits at a collective or recv for its peers before
   /// the evaluation fails (mismatched collectives would otherwise hang).

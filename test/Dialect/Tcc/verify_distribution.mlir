@@ -455,3 +455,59 @@ func.func @dropout_sharding_unknown_axis(%x: tensor<4x8xf32>, %s: tensor<i64>) -
   %y = tcc.dropout %x, %s {rate = 0.1 : f64, stream = 0 : i64, sharding = #tcc.sharding<@world, [["tp"], []]>} : tensor<4x8xf32>, tensor<i64>
   return %y : tensor<4x8xf32>
 }
+
+// -----
+
+// Inside a per-device function every mesh reference is the function's mesh.
+tcc.mesh @a(dp = 2)
+tcc.mesh @b(dp = 2)
+func.func @collective_other_mesh(%x: tensor<4xf32>) -> tensor<4xf32> attributes {tcc.mesh = @a} {
+  // expected-error@+1 {{'tcc.all_reduce' op names mesh @b, but its per-device function runs on mesh @a}}
+  %s = tcc.all_reduce sum %x over @b ["dp"] : tensor<4xf32>
+  return %s : tensor<4xf32>
+}
+
+// -----
+
+tcc.mesh @a(dp = 2)
+tcc.mesh @b(dp = 2)
+func.func @dropout_other_mesh(%x: tensor<4xf32>, %s: tensor<i64>) -> tensor<4xf32> attributes {tcc.mesh = @a} {
+  // expected-error@+1 {{'tcc.dropout' op names mesh @b, but its per-device function runs on mesh @a}}
+  %y = tcc.dropout %x, %s {rate = 0.1 : f64, stream = 0 : i64, sharding = #tcc.sharding<@b, [["dp"]]>} : tensor<4xf32>, tensor<i64>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+tcc.mesh @a(dp = 2)
+tcc.mesh @b(dp = 2)
+func.func @annotate_other_mesh(%x: tensor<4xf32>) -> tensor<4xf32> attributes {tcc.mesh = @a} {
+  // expected-error@+1 {{'tcc.annotate' op names mesh @b, but its per-device function runs on mesh @a}}
+  %y = tcc.annotate %x {sharding = #tcc.sharding<@b, [["dp"]]>} : tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+tcc.mesh @a(dp = 2)
+tcc.mesh @b(dp = 2)
+// expected-error@+1 {{'tcc.sharding' on a function argument: names mesh @b, but its per-device function runs on mesh @a}}
+func.func @argument_other_mesh(%x: tensor<4xf32> {tcc.sharding = #tcc.sharding<@b, [["dp"]]>}) -> tensor<4xf32> attributes {tcc.mesh = @a} {
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+tcc.mesh @a(dp = 2)
+// expected-error@+1 {{'tcc.sharding' on a function argument: a sharded tensor needs a static shape}}
+func.func @argument_dynamic(%x: tensor<?xf32> {tcc.sharding = #tcc.sharding<@a, [["dp"]]>}) -> tensor<?xf32> attributes {tcc.mesh = @a} {
+  return %x : tensor<?xf32>
+}
+
+// -----
+
+tcc.mesh @a(dp = 2)
+// expected-error@+1 {{'tcc.sharding' on a function argument: shape [2199023255552] has more than 2^40 elements}}
+func.func @argument_global_too_big(%x: tensor<1099511627776xf32> {tcc.sharding = #tcc.sharding<@a, [["dp"]]>}) -> tensor<1099511627776xf32> attributes {tcc.mesh = @a} {
+  return %x : tensor<1099511627776xf32>
+}

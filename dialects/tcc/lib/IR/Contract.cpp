@@ -71,6 +71,23 @@ LogicalResult mlir::tcc::verifyUniqueNames(func::FuncOp function) {
   return success();
 }
 
+LogicalResult mlir::tcc::verifyRandomStreams(func::FuncOp function) {
+  llvm::DenseMap<int64_t, DropoutOp> seen;
+  WalkResult walk = function.walk([&](DropoutOp op) {
+    auto [it, inserted] =
+        seen.try_emplace(static_cast<int64_t>(op.getStream()), op);
+    if (inserted)
+      return WalkResult::advance();
+    InFlightDiagnostic diag =
+        op.emitOpError("uses stream ")
+        << static_cast<int64_t>(op.getStream())
+        << " like an earlier random op, so both would draw the same mask";
+    diag.attachNote(it->second.getLoc()) << "the earlier op";
+    return WalkResult::interrupt();
+  });
+  return failure(walk.wasInterrupted());
+}
+
 MeshOp mlir::tcc::functionMesh(func::FuncOp function) {
   auto meshRef = function->getAttrOfType<FlatSymbolRefAttr>(attrs::kMesh);
   return meshRef ? lookupMesh(function, meshRef) : MeshOp();

@@ -7,6 +7,7 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 using namespace mlir;
 using namespace mlir::tcc;
@@ -122,9 +123,68 @@ SmallVector<int64_t> mlir::tcc::shardCounts(ShardingAttr sharding,
   return counts;
 }
 
+FailureOr<shape::Shape> mlir::tcc::globalShape(ArrayRef<int64_t> local,
+                                               ShardingAttr sharding,
+                                               MeshOp mesh,
+                                               shape::ErrorFn error) {
+  if (local.size() != sharding.getDims().size()) {
+    error("sharding has " + Twine(sharding.getDims().size()) +
+          " dimensions but the tensor has rank " + Twine(local.size()));
+    return failure();
+  }
+  shape::Shape global(local.begin(), local.end());
+  for (auto [d, n] : llvm::enumerate(shardCounts(sharding, mesh))) {
+    // Shards are at most 2^40 elements and meshes 2^20 devices, so the
+    // product cannot overflow; numElements below bounds the result.
+    if (global[d] < 0) {
+      error("a sharded tensor needs a static shape");
+      return failure();
+    }
+    global[d] *= n;
+  }
+  if (failed(shape::numElements(global, error)))
+    return failure();
+  return global;
+}
+
+SmallVector<int64_t> mlir::tcc::shardIndex(ShardingAttr sharding, MeshOp mesh,
+                                           ArrayRef<int64_t> coordinates) {
+  SmallVector<int64_t> index;
+  for (unsigned d = 0, e = sharding.getDims().size(); d < e; ++d) {
+    int64_t position = 0;
+    for (StringRef axis : sharding.getDimAxes(d)) {
+      unsigned i = *mesh.getAxisIndex(axis);
+      position = position * mesh.getAxisSizes()[i] + coordinates[i];
+    }
+    index.push_back(position);
+  }
+  return index;
+}
+
+LogicalResult mlir::tcc::verifyFunctionMesh(Operation *op,
+                                            FlatSymbolRefAttr meshRef,
+                                            shape::ErrorFn error) {
+  Operation *function = isa<FunctionOpInterface>(op)
+                            ? op
+                            : op->getParentOfType<FunctionOpInterface>();
+  auto functionMesh =
+      function ? function->getAttrOfType<FlatSymbolRefAttr>(attrs::kMesh)
+               : FlatSymbolRefAttr();
+  if (!functionMesh || functionMesh == meshRef)
+    return success();
+  error("names mesh @" + meshRef.getValue() +
+        ", but its per-device function runs on mesh @" +
+        functionMesh.getValue());
+  return failure();
+}
+
 LogicalResult mlir::tcc::verifySharding(ShardingAttr sharding,
                                         RankedTensorType type, MeshOp mesh,
-                                        shape::ErrorFn error) {
+                                        shape::ErrorFn error, bool isShard) {
+  if (!type.hasStaticShape()) {
+    error("a sharded tensor needs a static shape");
+    return failure();
+  }
   if (static_cast<int64_t>(sharding.getDims().size()) != type.getRank()) {
     error("sharding has " + Twine(sharding.getDims().size()) +
           " dimensions but the tensor has rank " + Twine(type.getRank()));
@@ -144,6 +204,10 @@ LogicalResult mlir::tcc::verifySharding(ShardingAttr sharding,
   for (StringRef axis : sharding.getPartialAxisNames())
     if (failed(checkKnown(axis)))
       return failure();
+  // A shard always divides its global tensor, which must still be a tensor
+  // tcc can hold.
+  if (isShard)
+    return globalShape(type.getShape(), sharding, mesh, error);
   return shape::shardShape(type.getShape(), shardCounts(sharding, mesh),
                            error);
 }

@@ -78,19 +78,16 @@ LogicalResult verifyValueAttr(Operation *op, NamedAttribute attr, Type type,
     if (!mesh)
       return op->emitError() << "'" << name << "' references unknown mesh "
                              << sharding.getMesh();
-    // In a per-device function the declared type is one device's shard;
-    // the sharding describes the global tensor it is a piece of.
-    if (op->hasAttr(attrs::kMesh)) {
-      SmallVector<int64_t> global(tensor.getShape());
-      for (auto [d, n] : llvm::enumerate(shardCounts(sharding, mesh)))
-        if (d < global.size())
-          global[d] *= n;
-      tensor = tensor.clone(global);
-    }
-    return verifySharding(sharding, tensor, mesh, [&](const Twine &message) {
+    auto error = [&](const Twine &message) {
       op->emitError() << "'" << name << "' on a function " << what << ": "
                       << message;
-    });
+    };
+    if (failed(verifyFunctionMesh(op, sharding.getMesh(), error)))
+      return failure();
+    // In a per-device function the declared type is one device's shard of
+    // the global tensor that the sharding describes.
+    return verifySharding(sharding, tensor, mesh, error,
+                          /*isShard=*/op->hasAttr(attrs::kMesh));
   }
   return op->emitError() << "unknown tcc attribute '" << name
                          << "' on a function " << what;

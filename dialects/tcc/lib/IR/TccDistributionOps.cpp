@@ -119,12 +119,18 @@ MeshOp mlir::tcc::lookupMesh(Operation *from, FlatSymbolRefAttr meshRef,
 
 namespace {
 
+auto opError(Operation *op) {
+  return [op](const Twine &message) { op->emitOpError() << message; };
+}
+
 /// Resolves `meshRef` and checks `axes` against it; returns the group size.
 FailureOr<int64_t> verifyGroup(Operation *op, SymbolTableCollection &tables,
                                FlatSymbolRefAttr meshRef, ArrayAttr axes) {
   MeshOp mesh = lookupMesh(op, meshRef, &tables);
   if (!mesh)
     return op->emitOpError("references unknown mesh ") << meshRef;
+  if (failed(verifyFunctionMesh(op, meshRef, opError(op))))
+    return failure();
   if (axes.empty())
     return op->emitOpError("needs at least one mesh axis");
   llvm::StringSet<> seen;
@@ -156,16 +162,15 @@ LogicalResult verifyResultShape(Operation *op, FailureOr<shape::Shape> expected,
   return success();
 }
 
-auto opError(Operation *op) {
-  return [op](const Twine &message) { op->emitOpError() << message; };
-}
-
 } // namespace
 
 LogicalResult AnnotateOp::verifySymbolUses(SymbolTableCollection &tables) {
   MeshOp mesh = lookupMesh(*this, getSharding().getMesh(), &tables);
   if (!mesh)
     return emitOpError("references unknown mesh ") << getSharding().getMesh();
+  if (failed(verifyFunctionMesh(*this, getSharding().getMesh(),
+                                opError(*this))))
+    return failure();
   return verifySharding(getSharding(), getType(), mesh, opError(*this));
 }
 
@@ -176,16 +181,14 @@ LogicalResult DropoutOp::verifySymbolUses(SymbolTableCollection &tables) {
   MeshOp mesh = lookupMesh(*this, sharding.getMesh(), &tables);
   if (!mesh)
     return emitOpError("references unknown mesh ") << sharding.getMesh();
+  if (failed(verifyFunctionMesh(*this, sharding.getMesh(), opError(*this))))
+    return failure();
   // The operand is one shard: check the sharding against the global type.
   RankedTensorType local = getType();
-  if (static_cast<int64_t>(sharding.getDims().size()) != local.getRank())
-    return emitOpError("sharding has ")
-           << sharding.getDims().size()
-           << " dimensions but the tensor has rank " << local.getRank();
-  SmallVector<int64_t> global(local.getShape());
-  for (auto [d, n] : llvm::enumerate(shardCounts(sharding, mesh)))
-    global[d] *= n;
-  return verifySharding(sharding, local.clone(global), mesh, opError(*this));
+  if (failed(verifySharding(sharding, local, mesh, opError(*this),
+                            /*isShard=*/true)))
+    return failure();
+  return success();
 }
 
 LogicalResult AllReduceOp::verifySymbolUses(SymbolTableCollection &tables) {

@@ -1,7 +1,8 @@
 //===- TccOps.cpp - verifiers and inferred types of the compute ops -------===//
 //
-// Every check here is a call into the shape library; this file only adapts
-// op operands and attributes to it and reports through MLIR diagnostics.
+// Shape checks are calls into the shape library, which this file adapts to
+// op operands and attributes; only checks of scalar attributes (rates,
+// smoothing, mean on integers) are written here.
 //
 //===----------------------------------------------------------------------===//
 

@@ -32,6 +32,10 @@ StringRef argumentRole(func::FuncOp function, unsigned index);
 /// Checks that argument names are unique, and result names too.
 LogicalResult verifyUniqueNames(func::FuncOp function);
 
+/// Checks that the random ops of `function` have distinct streams: two
+/// dropouts sharing one would draw the same mask.
+LogicalResult verifyRandomStreams(func::FuncOp function);
+
 /// The mesh a per-device function runs on (its `tcc.mesh`), or null.
 MeshOp functionMesh(func::FuncOp function);
 
