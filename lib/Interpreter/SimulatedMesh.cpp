@@ -92,11 +92,11 @@ FailureOr<Tensor> SimulatedMesh::exchange(Operation *op, DeviceState &device,
     slot.attributes = op->getAttrDictionary();
     slot.resultType = op->getResult(0).getType();
     slot.inputs.resize(groupSize, nullptr);
-  } else if (slot.opName != op->getName() ||
+  } else if (*slot.opName != op->getName() ||
              slot.attributes != op->getAttrDictionary() ||
              slot.resultType != op->getResult(0).getType()) {
     slot.error = "devices of one group met at different collectives: " +
-                 slot.opName.getStringRef().str() + " and " +
+                 slot.opName->getStringRef().str() + " and " +
                  op->getName().getStringRef().str() +
                  " (or the same op with other attributes or types)";
   }

@@ -81,7 +81,7 @@ public:
 
 private:
   struct Slot {
-    OperationName opName{"", nullptr};
+    std::optional<OperationName> opName;
     DictionaryAttr attributes;
     Type resultType;
     SmallVector<const Tensor *> inputs;
