@@ -11,12 +11,8 @@
 
 #include "NpyHeader.h"
 
-#include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <string_view>
-#include <sys/stat.h>
-#include <unistd.h>
 
 using namespace tcc::rt;
 using namespace tcc::rt::npy;
@@ -104,55 +100,6 @@ StatusOr<HostArray> tcc::rt::parseNpy(const uint8_t *data, size_t size,
 
 namespace {
 
-/// Closes a file descriptor on every return path.
-struct FileCloser {
-  int fd;
-  ~FileCloser() {
-    if (fd >= 0)
-      ::close(fd);
-  }
-};
-
-/// "<what>: <strerror(errno)>". `what` is a literal so that nothing can
-/// touch errno between the failed call and here; callers add the path with
-/// withContext().
-Status osError(const char *what) {
-  int error = errno;
-  return Status::error(std::string(what) + ": " + std::strerror(error));
-}
-
-Status readAt(int fd, uint64_t offset, void *buffer, size_t size) {
-  auto *out = static_cast<uint8_t *>(buffer);
-  while (size > 0) {
-    ssize_t n = ::pread(fd, out, size, static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return osError("read failed");
-    if (n == 0)
-      return Status::error("unexpected end of file (did it change while "
-                           "being read?)");
-    out += n;
-    offset += uint64_t(n);
-    size -= size_t(n);
-  }
-  return Status::ok();
-}
-
-Status writeAll(int fd, const void *buffer, size_t size) {
-  const auto *in = static_cast<const uint8_t *>(buffer);
-  while (size > 0) {
-    ssize_t n = ::write(fd, in, size);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return osError("write failed");
-    in += n;
-    size -= size_t(n);
-  }
-  return Status::ok();
-}
-
 const char *npyDescr(DType dtype) {
   switch (dtype) {
   case DType::F64:
@@ -209,21 +156,15 @@ std::string npyPrefix(const HostArray &array) {
 } // namespace
 
 StatusOr<HostArray> tcc::rt::readNpy(const std::string &path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return osError("cannot open").withContext(path);
-  FileCloser closer{fd};
-  struct stat info;
-  if (::fstat(fd, &info) != 0)
-    return osError("cannot stat").withContext(path);
-  if (!S_ISREG(info.st_mode))
-    return Status::error(path + ": not a regular file");
-  uint64_t fileSize = static_cast<uint64_t>(info.st_size);
+  StatusOr<io::InputFile> file = io::InputFile::open(path);
+  if (!file)
+    return file.status();
+  uint64_t fileSize = file->size();
 
   uint8_t start[12];
   size_t startSize =
       fileSize < sizeof(start) ? size_t(fileSize) : sizeof(start);
-  if (Status s = readAt(fd, 0, start, startSize); !s)
+  if (Status s = file->readAt(0, start, startSize); !s)
     return s.withContext(path);
   StatusOr<Preamble> preamble = parsePreamble(start, startSize, fileSize);
   if (!preamble)
@@ -231,7 +172,7 @@ StatusOr<HostArray> tcc::rt::readNpy(const std::string &path) {
 
   // Bounded by kNpyMaxHeaderLength and the file size in parsePreamble.
   std::string text(preamble->headerLength, '\0');
-  if (Status s = readAt(fd, preamble->headerStart, text.data(), text.size());
+  if (Status s = file->readAt(preamble->headerStart, text.data(), text.size());
       !s)
     return s.withContext(path);
   StatusOr<NpyHeader> header = parseNpyHeader(text);
@@ -244,7 +185,7 @@ StatusOr<HostArray> tcc::rt::readNpy(const std::string &path) {
     return dataSize.status().withContext(path);
   // Bounded by the file size in checkDataSize.
   std::vector<uint8_t> bytes(*dataSize);
-  if (Status s = readAt(fd, dataStart, bytes.data(), bytes.size()); !s)
+  if (Status s = file->readAt(dataStart, bytes.data(), bytes.size()); !s)
     return s.withContext(path);
   return finalize(std::move(*header), std::move(bytes));
 }
@@ -289,28 +230,8 @@ std::vector<uint8_t> tcc::rt::serializeNpy(const HostArray &array) {
 Status tcc::rt::writeNpy(const std::string &path, const HostArray &array) {
   if (Status s = checkNpyWritable(array); !s)
     return s.withContext(path);
-  // No fsync: the rename guards against our own failures (crash, full disk),
-  // which is the torn-file case users hit; power loss is out of scope.
-  std::string tempPath = path + ".tmp." + std::to_string(::getpid());
-  int fd =
-      ::open(tempPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    int error = errno;
-    return Status::error(path + ": cannot create temporary file '" + tempPath +
-                         "': " + std::strerror(error));
-  }
   std::string prefix = npyPrefix(array);
-  Status status = writeAll(fd, prefix.data(), prefix.size());
-  if (status)
-    status = writeAll(fd, array.bytes.data(), array.bytes.size());
-  // Some file systems (NFS) report a full disk only at close.
-  if (::close(fd) != 0 && status)
-    status = osError("close failed");
-  if (status && ::rename(tempPath.c_str(), path.c_str()) != 0)
-    status = osError("cannot rename the temporary file into place");
-  if (!status) {
-    ::unlink(tempPath.c_str());
-    return status.withContext(path);
-  }
-  return Status::ok();
+  return io::writeFileAtomically(path,
+                                 {{prefix.data(), prefix.size()},
+                                  {array.bytes.data(), array.bytes.size()}});
 }

@@ -22,22 +22,6 @@ std::string npy::formatShape(const std::vector<int64_t> &shape) {
   return text + (shape.size() == 1 ? ",)" : ")");
 }
 
-std::string npy::quoteSnippet(std::string_view text) {
-  constexpr size_t maxLength = 40;
-  std::string out = "\"";
-  for (size_t i = 0; i < text.size() && i < maxLength; ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-      out += static_cast<char>(c);
-    } else {
-      char escaped[8];
-      std::snprintf(escaped, sizeof(escaped), "\\x%02x", c);
-      out += escaped;
-    }
-  }
-  return out + (text.size() > maxLength ? "...\"" : "\"");
-}
-
 namespace {
 
 uint32_t readLittleEndian(const uint8_t *bytes, size_t count) {

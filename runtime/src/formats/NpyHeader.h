@@ -8,6 +8,7 @@
 #ifndef TCC_RUNTIME_FORMATS_NPYHEADER_H
 #define TCC_RUNTIME_FORMATS_NPYHEADER_H
 
+#include "FileIO.h"
 #include "tcc/runtime/Npy.h"
 
 #include <string_view>
@@ -35,8 +36,7 @@ struct NpyHeader {
 /// NumPy's spelling of a shape tuple: "()", "(5,)", "(2, 3)".
 std::string formatShape(const std::vector<int64_t> &shape);
 
-/// Quotes untrusted text for an error message, escaped and cut short.
-std::string quoteSnippet(std::string_view text);
+using io::quoteSnippet;
 
 /// Checks magic, version and header length. `data` holds the first
 /// `available` bytes (at most 12 are needed) of a file of `fileSize` bytes;

@@ -1,0 +1,255 @@
+//===- SafetensorsWriter.cpp - safetensors writer and weight checks -------===//
+//
+// The writer follows the reference implementation's layout (compact JSON,
+// header padded with spaces to a multiple of 8 bytes, tensors back to back)
+// but keeps the caller's tensor order. checkTensorsMatch is the one place
+// that compares loaded weights with what a model expects, so that every
+// tool reports a mismatch the same way.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tcc/runtime/Safetensors.h"
+
+#include "FileIO.h"
+#include "tcc/runtime/Json.h"
+
+#include <set>
+
+using namespace tcc::rt;
+
+namespace {
+
+std::string quote(std::string_view name) { return io::quoteSnippet(name, 200); }
+
+/// "[2, 3]" for messages; "[2,3]" (compact JSON) with separator ",".
+std::string formatShape(const std::vector<int64_t> &shape,
+                        const char *separator = ", ") {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    text += (i ? separator : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
+Status checkArray(const HostArray &array) {
+  if (dtypeSize(array.dtype) == 0)
+    return Status::error("invalid dtype " +
+                         std::to_string(unsigned(array.dtype)));
+  int64_t count = array.numElements();
+  if (count < 0)
+    return Status::error("invalid shape " + formatShape(array.shape) +
+                         " (negative dimension or more than 2^62 elements)");
+  size_t itemSize = dtypeSize(array.dtype);
+  if (uint64_t(count) > SIZE_MAX / itemSize ||
+      array.bytes.size() != size_t(count) * itemSize)
+    return Status::error("array holds " + std::to_string(array.bytes.size()) +
+                         " bytes but shape " + formatShape(array.shape) +
+                         " of " + dtypeName(array.dtype) + " needs " +
+                         std::to_string(count) + " x " +
+                         std::to_string(itemSize) + " bytes");
+  return Status::ok();
+}
+
+/// The 8-byte length and the padded header JSON.
+std::string headerFor(const NamedArrays &tensors,
+                      const std::map<std::string, std::string> &metadata) {
+  std::string json = "{";
+  if (!metadata.empty()) {
+    json += "\"__metadata__\":{";
+    bool first = true;
+    for (const auto &[key, value] : metadata) {
+      json += first ? "" : ",";
+      first = false;
+      appendJsonString(json, key);
+      json += ':';
+      appendJsonString(json, value);
+    }
+    json += '}';
+  }
+  uint64_t offset = 0;
+  for (const auto &[name, array] : tensors) {
+    json += json.size() > 1 ? "," : "";
+    appendJsonString(json, name);
+    json += ":{\"dtype\":\"";
+    json += safetensorsDTypeName(array.dtype);
+    json += "\",\"shape\":";
+    json += formatShape(array.shape, ",");
+    json += ",\"data_offsets\":[" + std::to_string(offset) + ",";
+    offset += array.bytes.size();
+    json += std::to_string(offset) + "]}";
+  }
+  json += '}';
+  // The reference writer pads so that the data starts 8-byte aligned.
+  json.append((8 - json.size() % 8) % 8, ' ');
+  std::string header(8, '\0');
+  for (size_t i = 0; i < 8; ++i)
+    header[i] = char((uint64_t(json.size()) >> (8 * i)) & 0xff);
+  return header + json;
+}
+
+} // namespace
+
+Status tcc::rt::checkSafetensorsWritable(
+    const NamedArrays &tensors,
+    const std::map<std::string, std::string> &metadata) {
+  std::set<std::string_view> names;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const auto &[name, array] = tensors[i];
+    if (name.empty())
+      return Status::error("tensor " + std::to_string(i) +
+                           " has an empty name");
+    if (name == "__metadata__")
+      return Status::error("tensor name \"__metadata__\" is reserved for the "
+                           "file's metadata");
+    if (!isValidUtf8(name))
+      return Status::error("tensor name " + quote(name) +
+                           " is not valid UTF-8");
+    if (!names.insert(name).second)
+      return Status::error("tensor name " + quote(name) + " occurs twice");
+    if (Status s = checkArray(array); !s)
+      return s.withContext("tensor " + quote(name));
+  }
+  for (const auto &[key, value] : metadata)
+    if (!isValidUtf8(key) || !isValidUtf8(value))
+      return Status::error("metadata entry " + quote(key) +
+                           " is not valid UTF-8");
+  return Status::ok();
+}
+
+std::vector<uint8_t> tcc::rt::serializeSafetensors(
+    const NamedArrays &tensors,
+    const std::map<std::string, std::string> &metadata) {
+  if (!checkSafetensorsWritable(tensors, metadata))
+    return {};
+  std::string header = headerFor(tensors, metadata);
+  std::vector<uint8_t> out(header.begin(), header.end());
+  for (const auto &named : tensors)
+    out.insert(out.end(), named.second.bytes.begin(), named.second.bytes.end());
+  return out;
+}
+
+Status
+tcc::rt::writeSafetensors(const std::string &path, const NamedArrays &tensors,
+                          const std::map<std::string, std::string> &metadata) {
+  if (Status s = checkSafetensorsWritable(tensors, metadata); !s)
+    return s.withContext(path);
+  std::string header = headerFor(tensors, metadata);
+  std::vector<io::WriteChunk> chunks = {{header.data(), header.size()}};
+  for (const auto &named : tensors)
+    chunks.push_back({named.second.bytes.data(), named.second.bytes.size()});
+  return io::writeFileAtomically(path, chunks);
+}
+
+namespace {
+
+std::string describeType(DType dtype, const std::vector<int64_t> &shape) {
+  return std::string(dtypeName(dtype)) + " " + formatShape(shape);
+}
+
+/// The dotted suffixes of `name`: "fc.w" and "w" for "model.fc.w".
+std::vector<std::string_view> dottedSuffixes(std::string_view name) {
+  std::vector<std::string_view> result;
+  for (size_t dot = name.find('.'); dot != std::string_view::npos;
+       dot = name.find('.', dot + 1))
+    result.push_back(name.substr(dot + 1));
+  return result;
+}
+
+/// Finds names among `others` that differ from each name in `names` only by
+/// a dotted prefix on either side, as when a checkpoint was saved from a
+/// wrapper module ("model.fc.weight" for "fc.weight").
+std::map<std::string_view, std::string_view>
+prefixRelatives(const std::vector<std::string_view> &names,
+                const std::vector<std::string_view> &others) {
+  std::map<std::string_view, std::string_view> bySuffix, byName;
+  for (std::string_view other : others) {
+    byName.emplace(other, other);
+    for (std::string_view suffix : dottedSuffixes(other))
+      bySuffix.emplace(suffix, other);
+  }
+  std::map<std::string_view, std::string_view> result;
+  for (std::string_view name : names) {
+    if (auto it = bySuffix.find(name); it != bySuffix.end()) {
+      result.emplace(name, it->second);
+      continue;
+    }
+    for (std::string_view suffix : dottedSuffixes(name)) {
+      if (auto it = byName.find(suffix); it != byName.end()) {
+        result.emplace(name, it->second);
+        break;
+      }
+    }
+  }
+  return result;
+}
+
+} // namespace
+
+Status
+tcc::rt::checkTensorsMatch(const std::map<std::string, TensorType> &expected,
+                           const NamedArrays &actual,
+                           const std::string &sourceName) {
+  std::map<std::string_view, std::vector<const HostArray *>> found;
+  for (const auto &[name, array] : actual)
+    found[name].push_back(&array);
+  std::vector<std::string_view> missing, unexpected;
+  for (const auto &entry : expected)
+    if (!found.count(entry.first))
+      missing.push_back(entry.first);
+  for (const auto &entry : found)
+    if (!expected.count(std::string(entry.first)))
+      unexpected.push_back(entry.first);
+  auto missingRelatives = prefixRelatives(missing, unexpected);
+  auto unexpectedRelatives = prefixRelatives(unexpected, missing);
+
+  std::string lines;
+  size_t wrong = 0, duplicated = 0;
+  for (std::string_view name : missing) {
+    const TensorType &type = expected.at(std::string(name));
+    lines += "\n  missing " + quote(name) + ": the model expects " +
+             describeType(type.dtype, type.shape);
+    if (auto it = missingRelatives.find(name); it != missingRelatives.end())
+      lines += " (the file has " + quote(it->second) + ")";
+  }
+  for (const auto &[name, type] : expected) {
+    auto it = found.find(name);
+    if (it == found.end())
+      continue;
+    const HostArray &array = *it->second.front();
+    if (array.dtype == type.dtype && array.shape == type.shape)
+      continue;
+    ++wrong;
+    lines += "\n  " + quote(name) + " is " +
+             describeType(array.dtype, array.shape) +
+             " but the model expects " + describeType(type.dtype, type.shape);
+  }
+  for (std::string_view name : unexpected) {
+    const HostArray &array = *found[name].front();
+    lines += "\n  unexpected " + quote(name) + " (" +
+             describeType(array.dtype, array.shape) +
+             "): the model has no such tensor";
+    if (auto it = unexpectedRelatives.find(name);
+        it != unexpectedRelatives.end())
+      lines += " (it expects " + quote(it->second) + ")";
+  }
+  for (const auto &[name, arrays] : found) {
+    if (arrays.size() < 2)
+      continue;
+    ++duplicated;
+    lines += "\n  " + quote(name) + " occurs " + std::to_string(arrays.size()) +
+             " times";
+  }
+  if (lines.empty())
+    return Status::ok();
+
+  std::string counts;
+  auto count = [&](size_t n, const char *what) {
+    if (n)
+      counts += (counts.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+  };
+  count(missing.size(), "missing");
+  count(wrong, "wrong dtype or shape");
+  count(unexpected.size(), "unexpected");
+  count(duplicated, "duplicated");
+  return Status::error(sourceName + ": the tensors do not match the model (" +
+                       counts + "):" + lines);
+}
