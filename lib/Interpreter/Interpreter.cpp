@@ -96,7 +96,8 @@ SmallVector<StringRef> interp::supportedOperations() {
     names.push_back(entry.getKey());
   // Structural ops the walk itself handles.
   names.append({AnnotateOp::getOperationName(), StageOp::getOperationName(),
-                YieldOp::getOperationName(), MeshOp::getOperationName()});
+                YieldOp::getOperationName(), MeshOp::getOperationName(),
+                FusionOp::getOperationName()});
   llvm::sort(names);
   return names;
 }
@@ -280,6 +281,21 @@ LogicalResult FunctionEvaluator::runOp(Operation &op, unsigned depth) {
     if (failed(runBlock(stage.getBody().front(), yielded, depth)))
       return failure();
     for (auto [result, tensor] : llvm::zip(stage.getResults(), yielded))
+      bind(result, std::move(tensor));
+    return success();
+  }
+  if (auto fusion = dyn_cast<FusionOp>(op)) {
+    // A fusion means what its body means: evaluate it in place.
+    FailureOr<SmallVector<const Tensor *>> operands = operandsOf(op);
+    if (failed(operands))
+      return failure();
+    Block &body = fusion.getBody().front();
+    for (auto [argument, tensor] : llvm::zip(body.getArguments(), *operands))
+      bind(argument, *tensor);
+    SmallVector<Tensor> yielded;
+    if (failed(runBlock(body, yielded, depth)))
+      return failure();
+    for (auto [result, tensor] : llvm::zip(fusion.getResults(), yielded))
       bind(result, std::move(tensor));
     return success();
   }

@@ -4,6 +4,7 @@
 
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
 #include "tcc/Tools/InputLimits.h"
+#include "tcc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/Extensions/AllExtensions.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -27,6 +28,7 @@ void tcc::registerTccDialects(DialectRegistry &registry) {
 }
 
 void tcc::registerTccPasses() {
+  registerTccTransformsPasses();
   // canonicalize, cse, inline, symbol-dce, ... for pipelines and tests.
   registerTransformsPasses();
 }

@@ -318,7 +318,7 @@ func.func @stage_no_terminator(%x: tensor<4xf32>) {
 // -----
 
 func.func @yield_outside_stage(%x: tensor<4xf32>) {
-  // expected-error@+1 {{expects parent op 'tcc.stage'}}
+  // expected-error@+1 {{expects parent op to be one of 'tcc.stage, tcc.fusion'}}
   tcc.yield %x : tensor<4xf32>
 }
 

@@ -245,8 +245,9 @@ def Tcc_StageOp : Tcc_Op<"stage", [
   let hasRegionVerifier = 1;
 }
 
-def Tcc_YieldOp : Tcc_Op<"yield", [Pure, Terminator, HasParent<"StageOp">]> {
-  let summary = "Returns values from a tcc.stage body";
+def Tcc_YieldOp : Tcc_Op<"yield", [Pure, Terminator,
+                                   ParentOneOf<["StageOp", "FusionOp"]>]> {
+  let summary = "Returns values from a tcc.stage or tcc.fusion body";
   let description = [{
     ```mlir
     tcc.yield %y : tensor<8x64xf32>

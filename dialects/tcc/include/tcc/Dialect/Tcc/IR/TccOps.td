@@ -224,5 +224,6 @@ def Tcc_CastOp : Tcc_Op<"cast", [Pure, Elementwise, SameOperandsAndResultShape]>
 include "tcc/Dialect/Tcc/IR/TccShapeOps.td"
 include "tcc/Dialect/Tcc/IR/TccNNOps.td"
 include "tcc/Dialect/Tcc/IR/TccDistributionOps.td"
+include "tcc/Dialect/Tcc/IR/TccFusionOps.td"
 
 #endif // TCC_DIALECT_TCC_IR_TCCOPS_TD

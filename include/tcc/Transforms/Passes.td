@@ -1,0 +1,37 @@
+//===- Passes.td - tcc's transformation passes -------------*- tablegen -*-===//
+
+#ifndef TCC_TRANSFORMS_PASSES_TD
+#define TCC_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def TccFuse : Pass<"tcc-fuse"> {
+  let summary = "Groups ops into tcc.fusion regions, one kernel each";
+  let description = [{
+    Partitions the tcc ops of every block into groups that a backend compiles
+    into one kernel each, and wraps each group of two or more ops (or of one
+    op that reads a rematerialized value) in a `tcc.fusion` region:
+
+    - elementwise ops join their producers and consumers (`elementwise`);
+    - a row reduction (`reduce`, `softmax`, `log_softmax`, `layer_norm`)
+      takes its elementwise producers and consumers, one reduction per group
+      (`reduction`);
+    - a `matmul` or `conv2d` takes the elementwise ops that consume it:
+      bias, activation, residual add (`contraction`); its operands stay
+      inputs, read from memory by the library call.
+
+    No op is computed twice, except those cheaper to recompute than to read:
+    splat constants, iotas and broadcasts are cloned into every group that
+    uses them. A value used outside its
+    group becomes a result of the fusion (multi-output fusion), and groups
+    are only merged when no path leaves and re-enters them, so the block
+    stays acyclic. Layout ops (transpose, reshape, slice, concat, gather),
+    pooling, batch_norm, losses and collectives are boundaries.
+
+    Example: `gelu(x @ w^T + broadcast(b))` becomes one `contraction` fusion
+    with inputs `x`, `w`, `b`.
+  }];
+  let dependentDialects = ["::mlir::tcc::TccDialect"];
+}
+
+#endif // TCC_TRANSFORMS_PASSES_TD
