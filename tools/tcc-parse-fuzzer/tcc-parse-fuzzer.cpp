@@ -2,17 +2,21 @@
 //
 // Feeds arbitrary bytes through the path every tcc tool takes with a user's
 // file: the input limits check, the parser and the verifiers of every tcc
-// op. Built with ASan and UBSan (TCC_BUILD_FUZZERS), so a crash, an
-// out-of-bounds access or undefined behaviour anywhere on that path is a
-// finding. CI runs it for about a minute from the lit tests as seeds.
+// op; inputs that verify then go through tcc-fuse, whose output must verify
+// too. Built with ASan and UBSan (TCC_BUILD_FUZZERS), so a crash, an
+// out-of-bounds access, undefined behaviour or invalid IR out of the pass is
+// a finding. CI runs it for about a minute from the lit tests as seeds.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tcc/Driver/ModuleLoader.h"
 #include "tcc/Tools/InputLimits.h"
+#include "tcc/Transforms/Passes.h"
 
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <cstddef>
@@ -41,5 +45,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   OwningOpRef<ModuleOp> module =
       parseSourceFile<ModuleOp>(sourceMgr, context.get());
+  if (!module)
+    return 0;
+  PassManager pm(context.get());
+  pm.addPass(tcc::createTccFuse());
+  // The pass manager verifies after the pass: a failure here means tcc-fuse
+  // turned valid IR into invalid IR.
+  if (failed(pm.run(*module)))
+    __builtin_trap();
   return 0;
 }
