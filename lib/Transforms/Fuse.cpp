@@ -186,14 +186,16 @@ void BlockFuser::run() {
     if (role == Role::Contraction)
       continue;
 
-    SmallVector<Operation *> candidates;
+    SmallVector<Operation *> found;
     for (Value operand : op.getOperands())
-      producers(operand, candidates);
+      producers(operand, found);
     // Contractions first: joining one as its epilogue is only possible while
-    // this op is alone in its group.
-    llvm::stable_sort(candidates, [&](Operation *a, Operation *b) {
-      return groupOf(a)->anchor && !groupOf(b)->anchor;
-    });
+    // this op is alone in its group. Otherwise operand order.
+    SmallVector<Operation *> candidates;
+    for (bool anchors : {true, false})
+      for (Operation *producer : found)
+        if (static_cast<bool>(groupOf(producer)->anchor) == anchors)
+          candidates.push_back(producer);
     for (Operation *producer : candidates) {
       Group *from = groupOf(producer), *into = groupOf(&op);
       if (from == into || !canMerge(*from, *into))

@@ -34,4 +34,23 @@ def TccFuse : Pass<"tcc-fuse"> {
   let dependentDialects = ["::mlir::tcc::TccDialect"];
 }
 
+def TccPlanMemory : Pass<"tcc-plan-memory", "::mlir::func::FuncOp"> {
+  let summary = "Reports the compile-time memory plan of each function";
+  let description = [{
+    Plans the tensors each function materializes (the results of its
+    top-level ops; run after `tcc-fuse`, the values inside a fusion are not
+    materialized) into one arena from their liveness, reusing the memory of
+    dead buffers, and reports the plan as a remark at the function:
+
+    ```
+    remark: memory plan: 7 buffers, peak 24576 bytes (live lower bound 24576,
+            without reuse 40960)
+    ```
+
+    The analysis is `planMemory` (tcc/Analysis/MemoryPlan.h), which the
+    backends call to lay out their buffers. Values inside `tcc.stage` bodies
+    are not planned yet.
+  }];
+}
+
 #endif // TCC_TRANSFORMS_PASSES_TD
