@@ -103,6 +103,11 @@ SmallVector<StringRef> interp::supportedOperations() {
 }
 
 LogicalResult interp::checkSignature(func::FuncOp function) {
+  // The walk runs straight-line code: branches between blocks are not tcc.
+  if (function.getBody().getBlocks().size() > 1)
+    return function.emitError("has ")
+           << function.getBody().getBlocks().size()
+           << " blocks; the evaluator runs single-block functions";
   auto evaluable = [](Type type) {
     auto tensor = dyn_cast<RankedTensorType>(type);
     return tensor && tensor.hasStaticShape() &&
@@ -252,6 +257,9 @@ LogicalResult FunctionEvaluator::runBlock(Block &block,
         return failure();
       for (const Tensor *t : *operands)
         yielded.push_back(*t);
+      // What dies here leaves with the yielded copies.
+      for (Value value : dies.lookup(&op))
+        release(value);
       return success();
     }
     if (failed(runOp(op, depth)))

@@ -69,10 +69,11 @@ FailureOr<Tensor> SimulatedMesh::exchange(Operation *op, DeviceState &device,
                                           const Tensor &input,
                                           const CombineFn &combine) {
   auto [groupSize, position] = groupPosition(device, axes);
-  // The group is named by its axes and the coordinates off those axes.
+  // The group is named by the positions of its axes and the coordinates
+  // off those axes (numbers only: axis names may contain any character).
   std::string group;
   for (StringRef axis : axes)
-    group += axis.str() + ",";
+    group += std::to_string(*axisIndex(axis)) + ",";
   group += "|";
   for (auto [i, name] : llvm::enumerate(axisNames_))
     if (!llvm::is_contained(axes, name))

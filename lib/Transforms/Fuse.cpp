@@ -13,6 +13,7 @@
 #include "mlir/Analysis/TopologicalSortUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/PointerIntPair.h"
 #include "llvm/ADT/SetVector.h"
@@ -63,6 +64,8 @@ struct Group {
   SmallVector<Operation *> ops;
   Operation *anchor = nullptr; // The contraction, if any.
   bool hasReduction = false;
+  /// Block positions of the first and last op.
+  unsigned first = 0, last = 0;
 };
 
 /// Groups the ops of one block and rewrites each group as a tcc.fusion.
@@ -74,9 +77,14 @@ public:
   }
 
   void run();
+  LogicalResult finish();
 
 private:
   Group *groupOf(Operation *op) { return groupFor.lookup(op); }
+  /// Whether an op with side effects (a collective, a send, a stage) lies
+  /// between the ops of the two groups: a fusion sits where its last op
+  /// was, and the re-sort must never move such an op.
+  bool spansSideEffects(const Group &a, const Group &b);
   /// The fusible ops that `value` comes from, looking through
   /// rematerializable ops (their own inputs are what a group would read).
   void producers(Value value, SmallVectorImpl<Operation *> &result);
@@ -123,12 +131,21 @@ bool BlockFuser::canMerge(const Group &producer, const Group &consumer) const {
   return true;
 }
 
+bool BlockFuser::spansSideEffects(const Group &a, const Group &b) {
+  unsigned first = std::min(a.first, b.first), last = std::max(a.last, b.last);
+  for (auto it = std::next(Block::iterator(block.begin()), first);
+       position[&*it] < last; ++it) {
+    Group *group = groupOf(&*it);
+    if (group != &a && group != &b && !isMemoryEffectFree(&*it))
+      return true;
+  }
+  return false;
+}
+
 bool BlockFuser::reachesThroughOutside(const Group &from, const Group &to) {
-  llvm::SmallPtrSet<Operation *, 16> inFrom(from.ops.begin(), from.ops.end());
-  llvm::SmallPtrSet<Operation *, 16> inTo(to.ops.begin(), to.ops.end());
-  unsigned last = 0;
-  for (Operation *op : to.ops)
-    last = std::max(last, position[op]);
+  auto inFrom = [&](Operation *op) { return groupOf(op) == &from; };
+  auto inTo = [&](Operation *op) { return groupOf(op) == &to; };
+  unsigned last = to.last;
   // (op, whether the path has passed an op that stays outside)
   using Step = llvm::PointerIntPair<Operation *, 1, bool>;
   SmallVector<Step> worklist;
@@ -136,7 +153,7 @@ bool BlockFuser::reachesThroughOutside(const Group &from, const Group &to) {
   auto pushUsers = [&](Operation *op, bool outside) {
     for (Operation *user : op->getUsers()) {
       Operation *ancestor = block.findAncestorOpInBlock(*user);
-      if (ancestor && !inFrom.contains(ancestor) &&
+      if (ancestor && !inFrom(ancestor) &&
           seen.insert(Step(ancestor, outside)).second)
         worklist.push_back(Step(ancestor, outside));
     }
@@ -147,7 +164,7 @@ bool BlockFuser::reachesThroughOutside(const Group &from, const Group &to) {
     Step step = worklist.pop_back_val();
     Operation *op = step.getPointer();
     bool outside = step.getInt();
-    if (inTo.contains(op)) {
+    if (inTo(op)) {
       if (outside)
         return true;
       continue;
@@ -161,14 +178,20 @@ bool BlockFuser::reachesThroughOutside(const Group &from, const Group &to) {
   return false;
 }
 
-void BlockFuser::merge(Group *from, Group *into) {
+void BlockFuser::merge(Group *a, Group *b) {
+  // The smaller group moves into the larger, so a long chain costs linear
+  // time in all; which group survives does not matter.
+  Group *from = a->ops.size() < b->ops.size() ? a : b;
+  Group *into = from == a ? b : a;
   for (Operation *op : from->ops) {
     into->ops.push_back(op);
     groupFor[op] = into;
   }
   into->anchor = into->anchor ? into->anchor : from->anchor;
   into->hasReduction |= from->hasReduction;
-  from->ops.clear();
+  into->first = std::min(into->first, from->first);
+  into->last = std::max(into->last, from->last);
+  SmallVector<Operation *>().swap(from->ops);
 }
 
 void BlockFuser::run() {
@@ -181,6 +204,7 @@ void BlockFuser::run() {
     group->ops.push_back(&op);
     group->anchor = role == Role::Contraction ? &op : nullptr;
     group->hasReduction = role == Role::Reduction;
+    group->first = group->last = position[&op];
     groupFor[&op] = group;
     // A contraction starts its own group: its operands are read from memory.
     if (role == Role::Contraction)
@@ -198,22 +222,30 @@ void BlockFuser::run() {
           candidates.push_back(producer);
     for (Operation *producer : candidates) {
       Group *from = groupOf(producer), *into = groupOf(&op);
-      if (from == into || !canMerge(*from, *into))
+      if (from == into || !canMerge(*from, *into) ||
+          spansSideEffects(*from, *into))
         continue;
       if (reachesThroughOutside(*from, *into) ||
           reachesThroughOutside(*into, *from))
         continue;
-      // Keep the larger group's identity; order within a group is restored
-      // from block positions when it is materialized.
+      // Order within a group is restored from block positions when it is
+      // materialized.
       merge(from, into);
     }
   }
   for (auto &group : groups)
     if (!group->ops.empty())
       materialize(*group);
-  // Ops that used a fusion's results before its position move after it;
-  // the merge checks guarantee the block stays acyclic.
-  sortTopologically(&block);
+}
+
+LogicalResult BlockFuser::finish() {
+  // Pure ops that used a fusion's results before its position move after
+  // it. The merge checks keep the block acyclic and leave no op with side
+  // effects to move, so their order is kept.
+  if (!sortTopologically(&block))
+    return block.getParentOp()->emitError(
+        "tcc-fuse left a cycle in this block (a bug in the pass)");
+  return success();
 }
 
 void BlockFuser::materialize(Group &group) {
@@ -222,43 +254,56 @@ void BlockFuser::materialize(Group &group) {
   });
   llvm::SmallPtrSet<Operation *, 16> members(group.ops.begin(),
                                              group.ops.end());
-  // External values the body reads, in order of first use; rematerializable
-  // producers are cloned instead, their own inputs read.
+  // External values the body reads, in order of first use. Rematerializable
+  // producers are cloned instead and their own inputs read, except for the
+  // operands of a contraction, which its library call reads from memory.
   llvm::SetVector<Value> inputs;
-  SmallVector<Operation *> clones; // Rematerialized ops, in dependence order.
-  llvm::SmallPtrSet<Operation *, 8> cloned;
-  std::function<void(Value)> collect = [&](Value value) {
+  llvm::SetVector<Operation *> cloned;
+  std::function<void(Value, bool)> collect = [&](Value value,
+                                                 bool mayClone) {
     Operation *def = value.getDefiningOp();
     if (def && members.contains(def))
       return;
-    if (def && def->getBlock() == &block &&
+    if (mayClone && def && def->getBlock() == &block &&
         roleOf(def) == Role::Rematerializable) {
-      if (cloned.insert(def).second) {
+      if (cloned.insert(def))
         for (Value operand : def->getOperands())
-          collect(operand);
-        clones.push_back(def);
-      }
+          collect(operand, /*mayClone=*/true);
       return;
     }
     inputs.insert(value);
   };
   for (Operation *op : group.ops)
     for (Value operand : op->getOperands())
-      collect(operand);
+      collect(operand, /*mayClone=*/op != group.anchor);
   // A lone op is worth a kernel of its own only when it saves reading a
   // rematerialized tensor (an iota mask, a broadcast) from memory.
-  if (group.ops.size() == 1 && clones.empty())
+  if (group.ops.size() == 1 && cloned.empty())
     return;
 
+  // The originals of cloned ops whose every user ends up inside the fusion
+  // disappear with the group; others stay for their outside users.
+  llvm::SmallPtrSet<Operation *, 8> dying;
+  for (Operation *op : llvm::reverse(cloned.getArrayRef()))
+    if (llvm::all_of(op->getUsers(), [&](Operation *user) {
+          return members.contains(user) || dying.contains(user);
+        }))
+      dying.insert(op);
+  auto staysOutside = [&](Operation *user) {
+    Operation *ancestor = block.findAncestorOpInBlock(*user);
+    return !ancestor ||
+           (!members.contains(ancestor) && !dying.contains(ancestor));
+  };
   // Results used outside the group become the fusion's results.
   SmallVector<Value> outputs;
   for (Operation *op : group.ops)
     for (Value result : op->getResults())
-      if (llvm::any_of(result.getUsers(), [&](Operation *user) {
-            Operation *ancestor = block.findAncestorOpInBlock(*user);
-            return !ancestor || !members.contains(ancestor);
-          }))
+      if (llvm::any_of(result.getUsers(), staysOutside))
         outputs.push_back(result);
+  // A group nobody reads is dead code: leave it to DCE rather than make a
+  // kernel without results.
+  if (outputs.empty())
+    return;
 
   FusionKind kind = group.anchor         ? FusionKind::contraction
                     : group.hasReduction ? FusionKind::reduction
@@ -274,22 +319,30 @@ void BlockFuser::materialize(Group &group) {
       SmallVector<Location>(inputs.size(), loc));
   IRMapping mapping;
   mapping.map(inputs.getArrayRef(), body->getArguments());
-  // Clones first (their inputs are block arguments or earlier clones), then
-  // the members in block order.
-  for (Operation *op : clones)
-    builder.clone(*op, mapping);
-  for (Operation *op : group.ops)
+  // Members and clones in block order: a clone may read a member (the
+  // broadcast of a reduction's result), a member may read a clone.
+  SmallVector<Operation *> ordered(group.ops.begin(), group.ops.end());
+  ordered.append(cloned.begin(), cloned.end());
+  llvm::sort(ordered, [&](Operation *a, Operation *b) {
+    return position[a] < position[b];
+  });
+  for (Operation *op : ordered)
     builder.clone(*op, mapping);
   SmallVector<Value> yielded = llvm::map_to_vector(
       outputs, [&](Value v) { return mapping.lookup(v); });
   YieldOp::create(builder, loc, yielded);
 
   for (auto [old, replacement] : llvm::zip(outputs, fusion.getResults()))
-    old.replaceAllUsesWith(replacement);
-  for (Operation *op : llvm::reverse(group.ops))
-    op->erase();
-  for (Operation *op : llvm::reverse(clones))
-    if (op->use_empty())
+    old.replaceUsesWithIf(replacement, [&](OpOperand &use) {
+      return staysOutside(use.getOwner());
+    });
+  // Members and dying clones only use each other now; drop their uses
+  // before erasing so the order does not matter.
+  for (Operation *op : ordered)
+    if (members.contains(op) || dying.contains(op))
+      op->dropAllUses();
+  for (Operation *op : llvm::reverse(ordered))
+    if (members.contains(op) || dying.contains(op))
       op->erase();
 }
 
@@ -301,8 +354,12 @@ struct TccFusePass : public tcc::impl::TccFuseBase<TccFusePass> {
       if (!isa<FusionOp>(block->getParentOp()))
         blocks.push_back(block);
     });
-    for (Block *block : blocks)
-      BlockFuser(*block).run();
+    for (Block *block : blocks) {
+      BlockFuser fuser(*block);
+      fuser.run();
+      if (failed(fuser.finish()))
+        return signalPassFailure();
+    }
   }
 };
 

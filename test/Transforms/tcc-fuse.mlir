@@ -175,3 +175,74 @@ func.func @in_stage(%x: tensor<4xf32>) -> tensor<4xf32> attributes {tcc.mesh = @
   }
   return %r : tensor<4xf32>
 }
+
+// -----
+
+// A decomposed softmax: the broadcast of the reduction's result is cloned
+// into the kernel after the reduction it reads, and the original goes.
+// CHECK-LABEL: func.func @broadcast_of_reduction
+// CHECK: %[[F:.+]] = tcc.fusion reduction(%[[X:.+]]) : (tensor<4x8xf32>) -> tensor<4x8xf32>
+// CHECK: %[[M:.+]] = tcc.reduce max
+// CHECK: %[[B:.+]] = tcc.broadcast_in_dim %[[M]]
+// CHECK: tcc.sub %{{.+}}, %[[B]]
+// CHECK: tcc.exp
+// CHECK: tcc.yield
+// CHECK-NOT: tcc.broadcast_in_dim
+// CHECK: return %[[F]]
+func.func @broadcast_of_reduction(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %s = tcc.reduce max %x dims = [1] : tensor<4x8xf32> -> tensor<4xf32>
+  %b = tcc.broadcast_in_dim %s, dims = [0] : tensor<4xf32> -> tensor<4x8xf32>
+  %y = tcc.sub %x, %b : tensor<4x8xf32>
+  %e = tcc.exp %y : tensor<4x8xf32>
+  return %e : tensor<4x8xf32>
+}
+
+// -----
+
+// A matmul reads its operands from memory: a broadcast feeding it is not
+// pulled into a kernel.
+// CHECK-LABEL: func.func @broadcast_operand
+// CHECK: %[[B:.+]] = tcc.broadcast
+// CHECK: tcc.matmul %{{.+}}, %[[B]]
+// CHECK-NOT: tcc.fusion
+func.func @broadcast_operand(%x: tensor<4x8xf32>, %v: tensor<8xf32>) -> tensor<4x8xf32> {
+  %b = tcc.broadcast %v : tensor<8xf32> -> tensor<8x8xf32>
+  %m = tcc.matmul %x, %b : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  return %m : tensor<4x8xf32>
+}
+
+// -----
+
+// Sends keep their order: no kernel spans one, since the fusion takes its
+// last op's place and ops between would be reordered around it.
+tcc.mesh @m(pp = 2)
+// CHECK-LABEL: func.func @keeps_send_order
+// CHECK: tcc.exp
+// CHECK: tcc.send %{{.+}} over @m "pp" to 1 : tensor<4xf32>
+// CHECK: tcc.send %{{.+}} over @m "pp" to 1 : tensor<2xf32>
+// CHECK: tcc.neg
+// CHECK: tcc.send %{{.+}} over @m "pp" to 1 : tensor<4xf32>
+func.func @keeps_send_order(%x: tensor<4xf32>, %y: tensor<2xf32>) -> tensor<4xf32> attributes {tcc.mesh = @m} {
+  tcc.stage 0 over @m "pp" {
+    %e = tcc.exp %x : tensor<4xf32>
+    tcc.send %e over @m "pp" to 1 : tensor<4xf32>
+    tcc.send %y over @m "pp" to 1 : tensor<2xf32>
+    %n = tcc.neg %e : tensor<4xf32>
+    tcc.send %n over @m "pp" to 1 : tensor<4xf32>
+    tcc.yield
+  }
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+// Dead code is DCE's business, not a kernel without results.
+// CHECK-LABEL: func.func @dead
+// CHECK-NOT: tcc.fusion
+// CHECK: tcc.exp
+// CHECK: tcc.neg
+func.func @dead(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %e = tcc.exp %x : tensor<4xf32>
+  %n = tcc.neg %e : tensor<4xf32>
+  return %x : tensor<4xf32>
+}

@@ -25,8 +25,10 @@ def TccFuse : Pass<"tcc-fuse"> {
     uses them. A value used outside its
     group becomes a result of the fusion (multi-output fusion), and groups
     are only merged when no path leaves and re-enters them, so the block
-    stays acyclic. Layout ops (transpose, reshape, slice, concat, gather),
-    pooling, batch_norm, losses and collectives are boundaries.
+    stays acyclic. A fusion takes the place of its last op, and no group
+    spans an op with side effects (a collective, a send, a stage), so those
+    keep their order. Layout ops (transpose, reshape, slice, concat,
+    gather), pooling, batch_norm, losses and collectives are boundaries.
 
     Example: `gelu(x @ w^T + broadcast(b))` becomes one `contraction` fusion
     with inputs `x`, `w`, `b`.

@@ -54,9 +54,12 @@ uint32_t multiplyModP(uint32_t a, uint32_t b) {
   return product;
 }
 
-/// x^(2^k) modulo the polynomial for k = 0..63.
-std::array<uint32_t, 64> makePowers() {
-  std::array<uint32_t, 64> powers{};
+/// x^(2^k) modulo the polynomial for k = 0..66: crc32cCombine needs
+/// x^(8 * 2^j) = x^(2^(j + 3)) for every bit j of a 64-bit length.
+using Powers = std::array<uint32_t, 64 + 3>;
+
+Powers makePowers() {
+  Powers powers{};
   powers[0] = 1u << 30; // x^1
   for (size_t k = 1; k < powers.size(); ++k)
     powers[k] = multiplyModP(powers[k - 1], powers[k - 1]);
@@ -83,7 +86,7 @@ uint32_t tcc::rt::crc32c(const void *data, size_t size, uint32_t crc) {
 
 uint32_t tcc::rt::crc32cCombine(uint32_t crcA, uint32_t crcB,
                                 uint64_t lengthB) {
-  static const std::array<uint32_t, 64> powers = makePowers();
+  static const Powers powers = makePowers();
   // Appending lengthB bytes multiplies A's CRC by x^(8 * lengthB); the
   // initial/final xors of the two CRCs cancel out.
   uint32_t shift = 1u << 31; // x^0

@@ -2,6 +2,7 @@
 
 #include "FileIO.h"
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -55,7 +56,11 @@ InputFile::~InputFile() {
 
 StatusOr<InputFile> InputFile::open(const std::string &path) {
   InputFile file;
-  file.fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK so that opening a FIFO with no writer (or a device that
+  // waits for a carrier) returns at once and the S_ISREG check rejects it;
+  // a plain open would block there forever.
+  file.fd_ =
+      ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (file.fd_ < 0)
     return osError("cannot open").withContext(path);
   struct stat info;
@@ -63,6 +68,11 @@ StatusOr<InputFile> InputFile::open(const std::string &path) {
     return osError("cannot stat").withContext(path);
   if (!S_ISREG(info.st_mode))
     return Status::error(path + ": not a regular file");
+  // Regular files ignore O_NONBLOCK, but clear it so that reads keep their
+  // ordinary blocking semantics on every file system.
+  int flags = ::fcntl(file.fd_, F_GETFL);
+  if (flags < 0 || ::fcntl(file.fd_, F_SETFL, flags & ~O_NONBLOCK) != 0)
+    return osError("cannot clear O_NONBLOCK").withContext(path);
   file.size_ = static_cast<uint64_t>(info.st_size);
   return file;
 }
@@ -107,9 +117,25 @@ Status io::writeFileAtomically(const std::string &path,
                                const std::vector<WriteChunk> &chunks) {
   // No fsync: the rename guards against our own failures (crash, full disk),
   // which is the torn-file case users hit; power loss is out of scope.
-  std::string tempPath = path + ".tmp." + std::to_string(::getpid());
-  int fd =
-      ::open(tempPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  //
+  // The temporary name is unique within the process (pid and a counter), so
+  // threads writing the same path never share a temporary file; O_EXCL
+  // (with O_NOFOLLOW for clarity) refuses a file or symlink that is already
+  // there, stale or planted, instead of writing through it. Mode 0666 less
+  // the umask, as for any new file (mkstemp's 0600 would survive the
+  // rename).
+  static std::atomic<uint64_t> counter{0};
+  constexpr int kAttempts = 100;
+  std::string tempPath;
+  int fd = -1;
+  for (int attempt = 0; attempt < kAttempts && fd < 0; ++attempt) {
+    tempPath = path + ".tmp." + std::to_string(::getpid()) + "." +
+               std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
+    fd = ::open(tempPath.c_str(),
+                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST)
+      break;
+  }
   if (fd < 0) {
     int error = errno;
     return Status::error(path + ": cannot create temporary file '" + tempPath +

@@ -39,6 +39,7 @@ public:
   ~InputFile();
 
   /// Errors ("cannot open: ...", "not a regular file") start with `path`.
+  /// Never blocks on a FIFO or device: those are rejected as not regular.
   static StatusOr<InputFile> open(const std::string &path);
 
   /// The size when the file was opened.
@@ -58,9 +59,13 @@ struct WriteChunk {
   size_t size;
 };
 
-/// Writes the chunks, in order, to `path + ".tmp.<pid>"` and renames it into
-/// place, so that a failure (cannot open, disk full) never leaves a torn
-/// file at `path`. Errors start with `path` and give the OS reason.
+/// Writes the chunks, in order, to a new temporary file
+/// `path + ".tmp.<pid>.<n>"` (created with O_EXCL, so never through an
+/// existing file or symlink, and unique per call, so concurrent writers of
+/// one path do not collide) and renames it into place, so that a failure
+/// (cannot open, disk full) never leaves a torn file at `path` and a reader
+/// sees either the old file or a complete new one. Errors start with `path`
+/// and give the OS reason.
 Status writeFileAtomically(const std::string &path,
                            const std::vector<WriteChunk> &chunks);
 

@@ -216,9 +216,9 @@ Status tcc::rt::checkNpyWritable(const HostArray &array) {
   return Status::ok();
 }
 
-std::vector<uint8_t> tcc::rt::serializeNpy(const HostArray &array) {
-  if (!checkNpyWritable(array))
-    return {};
+StatusOr<std::vector<uint8_t>> tcc::rt::serializeNpy(const HostArray &array) {
+  if (Status s = checkNpyWritable(array); !s)
+    return s;
   std::string prefix = npyPrefix(array);
   std::vector<uint8_t> out;
   out.reserve(prefix.size() + array.bytes.size());

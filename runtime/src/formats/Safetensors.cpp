@@ -259,9 +259,25 @@ StatusOr<uint64_t> checkHeaderLength(const uint8_t *start, uint64_t fileSize) {
 }
 
 StatusOr<Layout> checkHeader(std::string_view text, uint64_t available) {
-  StatusOr<JsonValue> json = parseJson(text);
-  if (!json)
+  JsonLimits limits;
+  limits.maxValues = size_t(safetensorsMaxHeaderValues(text.size()));
+  StatusOr<JsonValue> json = parseJson(text, limits);
+  if (!json) {
+    // The parser's own wording ("more than N values") would read as a
+    // syntax error; say which limit it is and why it exists.
+    const std::string &message = json.status().message();
+    std::string tooMany =
+        "more than " + std::to_string(limits.maxValues) + " values at ";
+    if (message.compare(0, tooMany.size(), tooMany) == 0)
+      return Status::error(
+          "header has more than " + std::to_string(limits.maxValues) +
+          " JSON values, the most tcc reads in a header of " +
+          std::to_string(text.size()) + " bytes (1024 + 1 per 4 bytes, at " +
+          "most " + std::to_string(kSafetensorsMaxHeaderValues) +
+          ", to bound memory); real headers have far fewer, so the file is "
+          "corrupt or crafted");
     return json.status().withContext("invalid JSON in header");
+  }
   if (!json->isObject())
     return Status::error(std::string("header is ") +
                          JsonValue::describe(json->kind()) +
@@ -307,6 +323,12 @@ std::optional<DType> tcc::rt::parseSafetensorsDType(std::string_view name) {
     if (name == entry.name)
       return entry.dtype;
   return std::nullopt;
+}
+
+uint64_t tcc::rt::safetensorsMaxHeaderValues(uint64_t headerLength) {
+  uint64_t scaled = 1024 + headerLength / 4;
+  return scaled < kSafetensorsMaxHeaderValues ? scaled
+                                              : kSafetensorsMaxHeaderValues;
 }
 
 const HostArray *SafetensorsFile::find(std::string_view name) const {

@@ -88,9 +88,11 @@ std::string headerFor(const NamedArrays &tensors,
 
 } // namespace
 
-Status tcc::rt::checkSafetensorsWritable(
-    const NamedArrays &tensors,
-    const std::map<std::string, std::string> &metadata) {
+namespace {
+
+/// The names, arrays and metadata checks of checkSafetensorsWritable.
+Status checkEntries(const NamedArrays &tensors,
+                    const std::map<std::string, std::string> &metadata) {
   std::set<std::string_view> names;
   for (size_t i = 0; i < tensors.size(); ++i) {
     const auto &[name, array] = tensors[i];
@@ -115,13 +117,64 @@ Status tcc::rt::checkSafetensorsWritable(
   return Status::ok();
 }
 
-std::vector<uint8_t> tcc::rt::serializeSafetensors(
+/// The header (8-byte length and padded JSON) after checking everything,
+/// including that the reader's limits on the header admit it: a file we
+/// write must be one we can read.
+StatusOr<std::string>
+checkedHeader(const NamedArrays &tensors,
+              const std::map<std::string, std::string> &metadata) {
+  if (Status s = checkEntries(tensors, metadata); !s)
+    return s;
+  std::string header = headerFor(tensors, metadata);
+  uint64_t length = header.size() - 8;
+  const char *advice = metadata.empty()
+                           ? "; split the tensors across several files"
+                           : "; split the tensors across several files or "
+                             "shorten the metadata";
+  if (length > kSafetensorsMaxHeaderLength)
+    return Status::error(
+        "the header would take " + std::to_string(length) +
+        " bytes, over the limit of " +
+        std::to_string(kSafetensorsMaxHeaderLength) +
+        " bytes that readers (tcc's and the reference's) accept" + advice);
+  // As the reader counts them: the top object, the metadata object and its
+  // strings, and per tensor its object, dtype, shape (one value and one per
+  // dimension) and data_offsets (an array of two numbers).
+  uint64_t values = 1 + (metadata.empty() ? 0 : 1 + metadata.size());
+  for (const auto &named : tensors)
+    values += 6 + named.second.shape.size();
+  uint64_t maxValues = safetensorsMaxHeaderValues(length);
+  if (values > maxValues)
+    return Status::error(
+        "the header would hold " + std::to_string(values) +
+        " JSON values, more than the " + std::to_string(maxValues) +
+        " that tcc reads in a header of " + std::to_string(length) +
+        " bytes (1024 + 1 per 4 bytes, at most " +
+        std::to_string(kSafetensorsMaxHeaderValues) + ")" + advice);
+  return header;
+}
+
+} // namespace
+
+Status tcc::rt::checkSafetensorsWritable(
     const NamedArrays &tensors,
     const std::map<std::string, std::string> &metadata) {
-  if (!checkSafetensorsWritable(tensors, metadata))
-    return {};
-  std::string header = headerFor(tensors, metadata);
-  std::vector<uint8_t> out(header.begin(), header.end());
+  StatusOr<std::string> header = checkedHeader(tensors, metadata);
+  return header ? Status::ok() : header.status();
+}
+
+StatusOr<std::vector<uint8_t>> tcc::rt::serializeSafetensors(
+    const NamedArrays &tensors,
+    const std::map<std::string, std::string> &metadata) {
+  StatusOr<std::string> header = checkedHeader(tensors, metadata);
+  if (!header)
+    return header.status();
+  uint64_t size = header->size();
+  for (const auto &named : tensors)
+    size += named.second.bytes.size();
+  std::vector<uint8_t> out;
+  out.reserve(size);
+  out.insert(out.end(), header->begin(), header->end());
   for (const auto &named : tensors)
     out.insert(out.end(), named.second.bytes.begin(), named.second.bytes.end());
   return out;
@@ -130,10 +183,10 @@ std::vector<uint8_t> tcc::rt::serializeSafetensors(
 Status
 tcc::rt::writeSafetensors(const std::string &path, const NamedArrays &tensors,
                           const std::map<std::string, std::string> &metadata) {
-  if (Status s = checkSafetensorsWritable(tensors, metadata); !s)
-    return s.withContext(path);
-  std::string header = headerFor(tensors, metadata);
-  std::vector<io::WriteChunk> chunks = {{header.data(), header.size()}};
+  StatusOr<std::string> header = checkedHeader(tensors, metadata);
+  if (!header)
+    return header.status().withContext(path);
+  std::vector<io::WriteChunk> chunks = {{header->data(), header->size()}};
   for (const auto &named : tensors)
     chunks.push_back({named.second.bytes.data(), named.second.bytes.size()});
   return io::writeFileAtomically(path, chunks);

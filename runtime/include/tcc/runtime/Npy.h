@@ -47,13 +47,14 @@ StatusOr<HostArray> readNpy(const std::string &path);
 Status checkNpyWritable(const HostArray &array);
 
 /// The complete .npy file for `array`, byte-identical to numpy.save (format
-/// 1.0, data aligned to 64 bytes). Returns an empty vector, which is never a
-/// valid .npy file, when checkNpyWritable(array) fails.
-std::vector<uint8_t> serializeNpy(const HostArray &array);
+/// 1.0, data aligned to 64 bytes), or checkNpyWritable's error when the
+/// array cannot be written (the caller prefixes the destination's name).
+StatusOr<std::vector<uint8_t>> serializeNpy(const HostArray &array);
 
-/// Writes `array` to `path` via a temporary file `path + ".tmp.<pid>"` that
-/// is renamed into place, so a failure (bad array, cannot open, disk full)
-/// never leaves a torn file at `path`. Errors name `path` and the OS reason.
+/// Writes `array` to `path` via a temporary file `path + ".tmp.<pid>.<n>"`
+/// that is renamed into place, so a failure (bad array, cannot open, disk
+/// full) never leaves a torn file at `path`. Errors name `path` and the OS
+/// reason.
 Status writeNpy(const std::string &path, const HostArray &array);
 
 } // namespace tcc::rt

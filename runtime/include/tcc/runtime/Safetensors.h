@@ -33,6 +33,22 @@ namespace tcc::rt {
 /// reference reads for its header size.
 constexpr uint64_t kSafetensorsMaxHeaderLength = 100000000;
 
+/// Most JSON values the reader parses in any header; see
+/// safetensorsMaxHeaderValues.
+constexpr uint64_t kSafetensorsMaxHeaderValues = uint64_t(1) << 20;
+
+/// Most JSON values (objects, arrays, strings and numbers; keys not counted)
+/// the reader parses in a header of `headerLength` bytes, and the writer
+/// puts in one: 1024 + headerLength / 4, at most kSafetensorsMaxHeaderValues.
+/// A parsed value takes about 100 bytes, so this bounds the memory a header
+/// costs to about 25 times its length and 100 MiB in all, where the JSON
+/// reader's general limit let an 11 MB header of "[[],[],...]" take 377 MB.
+/// Real headers stay far below it: a tensor is 6 values plus one per
+/// dimension, in 50 bytes or more (about 12 bytes a value with typical
+/// names), so only some 150,000 tensors in one file, or a header of mostly
+/// very high-rank shapes, reach it.
+uint64_t safetensorsMaxHeaderValues(uint64_t headerLength);
+
 /// The file's name of `dtype`: "F64", "F32", "F16", "BF16", "I64", "I32",
 /// "I8", "U8" or "BOOL".
 const char *safetensorsDTypeName(DType dtype);
@@ -70,17 +86,19 @@ StatusOr<SafetensorsFile> readSafetensors(const std::string &path);
 
 /// Ok when the tensors and metadata can be written: names non-empty, unique,
 /// valid UTF-8 and not "__metadata__"; every array well-formed (valid shape,
-/// byte count matching it); metadata keys and values valid UTF-8.
+/// byte count matching it); metadata keys and values valid UTF-8; and a
+/// header that readers accept: at most kSafetensorsMaxHeaderLength bytes and
+/// safetensorsMaxHeaderValues values.
 Status checkSafetensorsWritable(
     const NamedArrays &tensors,
     const std::map<std::string, std::string> &metadata = {});
 
 /// The complete file: tensors laid out in the order given, the header JSON
 /// compact and padded with spaces to a multiple of 8 bytes like the
-/// reference writer's, "__metadata__" first and only when non-empty. Returns
-/// an empty vector, which is never a valid file, when
-/// checkSafetensorsWritable fails.
-std::vector<uint8_t>
+/// reference writer's, "__metadata__" first and only when non-empty; or
+/// checkSafetensorsWritable's error (the caller prefixes the destination's
+/// name).
+StatusOr<std::vector<uint8_t>>
 serializeSafetensors(const NamedArrays &tensors,
                      const std::map<std::string, std::string> &metadata = {});
 

@@ -20,7 +20,8 @@ def Tcc_FusionOp : Tcc_Op<"fusion", [
     mean. A backend compiles each fusion into one kernel, so values inside
     it never reach memory:
 
-    - `elementwise`: elementwise ops and broadcasts over one iteration space;
+    - `elementwise`: elementwise ops over one iteration space, with the
+      broadcasts, iotas and splat constants they read recomputed inside;
     - `reduction`: one row reduction (`reduce`, `softmax`, `log_softmax`,
       `layer_norm`) with the elementwise ops that feed it and consume it;
     - `contraction`: one `matmul` or `conv2d` and its elementwise epilogue
