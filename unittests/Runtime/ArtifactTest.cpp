@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "TempFiles.h"
+
 #include "tcc/runtime/Artifact.h"
 #include "tcc/runtime/Crc32c.h"
 
@@ -125,6 +127,25 @@ TEST(Crc32cTest, MatchesTheStandardVectors) {
   EXPECT_EQ(crc32cCombine(crc32c("ab", 2), crc32c(big.data(), big.size()),
                           big.size()),
             crc32c(("ab" + big).data(), big.size() + 2));
+}
+
+TEST(Crc32cTest, CombinesLengthsUpTo2To64) {
+  // Lengths of 2^61 bytes and more reach the top of the table of powers;
+  // check them against combining in steps of 2^60, which stay below it.
+  // combine(a, b, n) is a * x^(8n) + b for any a and b, so zeros stand in
+  // for the bytes in between.
+  const uint32_t crcA = crc32c("ab", 2), crcB = 0x12345678;
+  auto inSteps = [&](uint64_t length) {
+    const uint64_t step = uint64_t(1) << 60;
+    uint32_t crc = crcA;
+    for (; length > step; length -= step)
+      crc = crc32cCombine(crc, 0, step);
+    return crc32cCombine(crc, crcB, length);
+  };
+  for (uint64_t length :
+       {uint64_t(1) << 61, (uint64_t(1) << 62) + 12345, uint64_t(1) << 63,
+        (uint64_t(1) << 63) + (uint64_t(1) << 61) + 7, UINT64_MAX})
+    EXPECT_EQ(crc32cCombine(crcA, crcB, length), inSteps(length)) << length;
 }
 
 TEST(ArtifactTest, RoundTripsSections) {
@@ -413,8 +434,7 @@ TEST(ArtifactTest, WritesAndReadsFiles) {
           .isOk());
   ASSERT_TRUE(writer.addSection(SectionKind::Plan, "main", "p").isOk());
   ASSERT_TRUE(writer.write(path).isOk());
-  std::string temp = path + ".tmp." + std::to_string(::getpid());
-  EXPECT_EQ(::access(temp.c_str(), F_OK), -1);
+  EXPECT_TRUE(tcc::rt::testutil::leftoverTemporaries(path).empty());
   StatusOr<Artifact> read = readArtifact(path);
   ASSERT_TRUE(read.isOk()) << errorOf(read);
   EXPECT_EQ(read->sourceName(), path);

@@ -5,6 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "TempFiles.h"
+
 #include "tcc/runtime/Npy.h"
 
 #include <csignal>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 using namespace tcc::rt;
+using tcc::rt::testutil::leftoverTemporaries;
 
 namespace {
 
@@ -337,8 +340,7 @@ TEST(NpyTest, WritesAndReadsFiles) {
   HostArray array = patterned(DType::F16, {2, 3, 4});
   ASSERT_TRUE(writeNpy(path, array).isOk());
   EXPECT_NE(::access(path.c_str(), F_OK), -1);
-  std::string temp = path + ".tmp." + std::to_string(::getpid());
-  EXPECT_EQ(::access(temp.c_str(), F_OK), -1);
+  EXPECT_TRUE(leftoverTemporaries(path).empty());
   StatusOr<HostArray> read = readNpy(path);
   ASSERT_TRUE(read.isOk()) << read.status().message();
   EXPECT_EQ(read->shape, array.shape);
@@ -374,13 +376,12 @@ TEST(NpyTest, WritesAndReadsFiles) {
   std::signal(SIGXFSZ, oldHandler);
   EXPECT_EQ(tooBig.message(), path + ": write failed: File too large");
   EXPECT_EQ(::access(path.c_str(), F_OK), -1);
-  EXPECT_EQ(::access(temp.c_str(), F_OK), -1);
+  EXPECT_TRUE(leftoverTemporaries(path).empty());
 
   // Renaming onto a directory fails; the temporary file must be removed.
   Status ontoDir = writeNpy(dir, array);
   EXPECT_NE(ontoDir.message().find("cannot rename"), std::string::npos);
-  std::string dirTemp = dir + ".tmp." + std::to_string(::getpid());
-  EXPECT_EQ(::access(dirTemp.c_str(), F_OK), -1);
+  EXPECT_TRUE(leftoverTemporaries(dir).empty());
   StatusOr<HostArray> readDir = readNpy(dir);
   ASSERT_FALSE(readDir.isOk());
   EXPECT_NE(readDir.status().message().find("not a regular file"),

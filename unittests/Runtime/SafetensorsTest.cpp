@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "TempFiles.h"
+
 #include "tcc/runtime/Safetensors.h"
 
 #include <cstdio>
@@ -159,8 +161,7 @@ TEST(SafetensorsTest, RoundTripsEveryDTypeInTheGivenOrder) {
     EXPECT_EQ(parsed->tensors[i].second.bytes, tensors[i].second.bytes);
   }
   // No tensors at all is a valid file: "{}" padded to 8 bytes.
-  EXPECT_EQ(serialize({}),
-            std::string("\x08\0\0\0\0\0\0\0{}      ", 16));
+  EXPECT_EQ(serialize({}), std::string("\x08\0\0\0\0\0\0\0{}      ", 16));
   StatusOr<SafetensorsFile> empty = parse(serialize({}));
   ASSERT_TRUE(empty.isOk());
   EXPECT_TRUE(empty->tensors.empty());
@@ -370,6 +371,93 @@ TEST(SafetensorsTest, WriterRejectsUnrepresentableInput) {
       "metadata entry \"k\" is not valid UTF-8");
 }
 
+TEST(SafetensorsTest, BoundsTheValuesInAHeader) {
+  EXPECT_EQ(safetensorsMaxHeaderValues(0), 1024u);
+  EXPECT_EQ(safetensorsMaxHeaderValues(4003), 2024u);
+  EXPECT_EQ(safetensorsMaxHeaderValues(kSafetensorsMaxHeaderLength),
+            kSafetensorsMaxHeaderValues);
+
+  // Values that cost memory but no bytes: 20,001 in a 60,001-byte header.
+  std::string arrays = "[[]";
+  for (int i = 1; i < 20000; ++i)
+    arrays += ",[]";
+  arrays += "]";
+  EXPECT_EQ(errorOf(parse(makeFile(arrays, ""))),
+            "x.safetensors: header has more than 16024 JSON values, the most "
+            "tcc reads in a header of 60001 bytes (1024 + 1 per 4 bytes, at "
+            "most 1048576, to bound memory); real headers have far fewer, so "
+            "the file is corrupt or crafted");
+  // The reported case, an 11 MB header of them, stops at the overall limit
+  // instead of taking some 380 MB.
+  arrays = "[[]";
+  for (int i = 1; i < 11000000 / 3; ++i)
+    arrays += ",[]";
+  arrays += "]";
+  EXPECT_EQ(errorOf(parse(makeFile(arrays, "")))
+                .rfind("x.safetensors: header has more than 1048576 JSON "
+                       "values, the most tcc reads in a header of " +
+                           std::to_string(arrays.size()) + " bytes",
+                       0),
+            0u);
+
+  // The writer refuses exactly the headers the reader would: one tensor
+  // whose shape has many dimensions, around where it crosses the limit.
+  bool accepted = false, refused = false;
+  for (size_t rank = 2040; rank < 2080; ++rank) {
+    HostArray ones{DType::U8, std::vector<int64_t>(rank, 1), {42}};
+    std::string json = "{\"a\":{\"dtype\":\"U8\",\"shape\":[1";
+    for (size_t i = 1; i < rank; ++i)
+      json += ",1";
+    json += "],\"data_offsets\":[0,1]}}";
+    json.append((8 - json.size() % 8) % 8, ' ');
+    Status writable = checkSafetensorsWritable({{"a", ones}});
+    StatusOr<SafetensorsFile> read = parse(makeFile(json, "*"));
+    EXPECT_EQ(writable.isOk(), read.isOk()) << rank;
+    if (writable.isOk()) {
+      accepted = true;
+      EXPECT_EQ(serialize({{"a", ones}}), makeFile(json, "*")) << rank;
+    } else {
+      refused = true;
+      uint64_t limit = safetensorsMaxHeaderValues(json.size());
+      EXPECT_EQ(writeSafetensors("/nonexistent/x", {{"a", ones}}).message(),
+                "/nonexistent/x: " + writable.message());
+      EXPECT_EQ(writable.message(),
+                "the header would hold " + std::to_string(rank + 7) +
+                    " JSON values, more than the " + std::to_string(limit) +
+                    " that tcc reads in a header of " +
+                    std::to_string(json.size()) +
+                    " bytes (1024 + 1 per 4 bytes, at most 1048576); split "
+                    "the tensors across several files");
+    }
+  }
+  EXPECT_TRUE(accepted);
+  EXPECT_TRUE(refused);
+
+  // Too many tensors for one file.
+  NamedArrays many;
+  for (int i = 0; i < 150000; ++i)
+    many.emplace_back("t" + std::to_string(i), HostArray{DType::U8, {0}, {}});
+  EXPECT_EQ(checkSafetensorsWritable(many).message().rfind(
+                "the header would hold 1050001 JSON values, more than the "
+                "1048576 that tcc reads",
+                0),
+            0u)
+      << checkSafetensorsWritable(many).message();
+}
+
+TEST(SafetensorsTest, WriterKeepsTheHeaderWithinTheReadersLimit) {
+  // {"__metadata__":{"k":"<value>"}} is 25 bytes and the value.
+  std::map<std::string, std::string> metadata;
+  metadata["k"].assign(kSafetensorsMaxHeaderLength - 25, 'v');
+  EXPECT_TRUE(checkSafetensorsWritable({}, metadata).isOk());
+  metadata["k"] += 'v';
+  EXPECT_EQ(serializeSafetensors({}, metadata).status().message(),
+            "the header would take 100000008 bytes, over the limit of "
+            "100000000 bytes that readers (tcc's and the reference's) "
+            "accept; split the tensors across several files or shorten the "
+            "metadata");
+}
+
 TEST(SafetensorsTest, WritesAndReadsFiles) {
   std::string dir = ::testing::TempDir();
   std::string path = dir + "tcc_safetensors_test_" +
@@ -378,8 +466,7 @@ TEST(SafetensorsTest, WritesAndReadsFiles) {
                          {"b", patterned(DType::Bool, {5})},
                          {"s", patterned(DType::I64, {})}};
   ASSERT_TRUE(writeSafetensors(path, tensors, {{"format", "pt"}}).isOk());
-  std::string temp = path + ".tmp." + std::to_string(::getpid());
-  EXPECT_EQ(::access(temp.c_str(), F_OK), -1);
+  EXPECT_TRUE(tcc::rt::testutil::leftoverTemporaries(path).empty());
   StatusOr<SafetensorsFile> read = readSafetensors(path);
   ASSERT_TRUE(read.isOk()) << errorOf(read);
   EXPECT_EQ(read->metadata.at("format"), "pt");

@@ -9,22 +9,24 @@
 #ifndef TCC_UNITTESTS_RUNTIME_TEMPFILES_H
 #define TCC_UNITTESTS_RUNTIME_TEMPFILES_H
 
+#include <cstdlib>
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <string>
 #include <unistd.h>
 #include <vector>
 
-namespace tcc::rt::testing {
+namespace tcc::rt::testutil {
 
 /// The names in the directory of `path` that start with its last component
-/// and ".tmp.": the writers' temporaries for `path`. For "/tmp/" (a
-/// directory written to as a file) that is "/tmp/.tmp.*".
+/// and ".tmp.<pid>.": this process's temporaries for `path`. For "/tmp/" (a
+/// directory written to as a file) that is "/tmp/.tmp.<pid>.*".
 inline std::vector<std::string> leftoverTemporaries(const std::string &path) {
   size_t slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
   std::string prefix =
-      (slash == std::string::npos ? path : path.substr(slash + 1)) + ".tmp.";
+      (slash == std::string::npos ? path : path.substr(slash + 1)) + ".tmp." +
+      std::to_string(::getpid()) + ".";
   std::vector<std::string> found;
   if (DIR *stream = ::opendir(dir.empty() ? "/" : dir.c_str())) {
     while (const struct dirent *entry = ::readdir(stream))
@@ -71,6 +73,6 @@ private:
   std::string path_;
 };
 
-} // namespace tcc::rt::testing
+} // namespace tcc::rt::testutil
 
 #endif // TCC_UNITTESTS_RUNTIME_TEMPFILES_H

@@ -59,8 +59,7 @@ StatusOr<InputFile> InputFile::open(const std::string &path) {
   // O_NONBLOCK so that opening a FIFO with no writer (or a device that
   // waits for a carrier) returns at once and the S_ISREG check rejects it;
   // a plain open would block there forever.
-  file.fd_ =
-      ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  file.fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (file.fd_ < 0)
     return osError("cannot open").withContext(path);
   struct stat info;

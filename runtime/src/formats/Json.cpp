@@ -194,10 +194,16 @@ std::string tcc::rt::serializeJson(const JsonValue &value) {
 
 void tcc::rt::appendJsonString(std::string &out, std::string_view text) {
   out += '"';
-  for (char c : text) {
-    unsigned char byte = static_cast<unsigned char>(c);
+  // Copies the runs between escapes whole: metadata strings can be large.
+  size_t runStart = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x20 && byte != '"' && byte != '\\')
+      continue;
+    out.append(text.data() + runStart, i - runStart);
+    runStart = i + 1;
     const char *escape = nullptr;
-    switch (c) {
+    switch (byte) {
     case '"':
       escape = "\\\"";
       break;
@@ -224,14 +230,13 @@ void tcc::rt::appendJsonString(std::string &out, std::string_view text) {
     }
     if (escape) {
       out += escape;
-    } else if (byte < 0x20) {
+    } else {
       char buffer[8];
       std::snprintf(buffer, sizeof(buffer), "\\u%04x", byte);
       out += buffer;
-    } else {
-      out += c;
     }
   }
+  out.append(text.data() + runStart, text.size() - runStart);
   out += '"';
 }
 

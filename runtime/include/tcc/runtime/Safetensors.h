@@ -41,8 +41,9 @@ constexpr uint64_t kSafetensorsMaxHeaderValues = uint64_t(1) << 20;
 /// the reader parses in a header of `headerLength` bytes, and the writer
 /// puts in one: 1024 + headerLength / 4, at most kSafetensorsMaxHeaderValues.
 /// A parsed value takes about 100 bytes, so this bounds the memory a header
-/// costs to about 25 times its length and 100 MiB in all, where the JSON
-/// reader's general limit let an 11 MB header of "[[],[],...]" take 377 MB.
+/// costs to about 25 times its length and some 150 MB in all, where the
+/// JSON reader's general limit let an 11 MB header of "[[],[],...]" take
+/// some 380 MB.
 /// Real headers stay far below it: a tensor is 6 values plus one per
 /// dimension, in 50 bytes or more (about 12 bytes a value with typical
 /// names), so only some 150,000 tensors in one file, or a header of mostly
