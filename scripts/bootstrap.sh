@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # Python references and frontends (Debian's interpreter: /usr/bin/python3).
   python3-numpy python3-torch python3-onnx
+  # lit runs tests with per-test timeouts, which need psutil.
+  python3-psutil
   # Later stages: collectives, CPU math libraries, ONNX import, Python binding.
   openmpi-bin libopenmpi-dev libdnnl-dev libopenblas-dev
   libonnx-dev libprotobuf-dev protobuf-compiler pybind11-dev
