@@ -91,94 +91,67 @@ LogicalResult runCollective(Operation *op, ArrayAttr axes,
   return success();
 }
 
+/// Registers collective `OpTy`: `makeCombine(op)` binds the op's attributes
+/// into the function that computes every group member's result.
+template <typename OpTy, typename MakeCombine>
+void addCollective(KernelTable &table, MakeCombine makeCombine) {
+  addKernel<OpTy>(table, [makeCombine](OpTy op,
+                                       ArrayRef<const Tensor *> operands,
+                                       SmallVectorImpl<Tensor> &results,
+                                       KernelContext &context) {
+    return runCollective(op, op.getAxes(), operands, results, context,
+                         makeCombine(op));
+  });
+}
+
 } // namespace
 
 void interp::registerCollectiveKernels(KernelTable &table) {
-  addKernel<AllReduceOp>(table, [](AllReduceOp op,
-                                   ArrayRef<const Tensor *> operands,
-                                   SmallVectorImpl<Tensor> &results,
-                                   KernelContext &context) -> LogicalResult {
-    CollectiveKind kind = op.getKind();
-    return runCollective(
-        op, op.getAxes(), operands, results, context,
-        [kind](ArrayRef<const Tensor *> in, SmallVectorImpl<Tensor> &out)
-            -> std::optional<std::string> {
-          Tensor reduced = reduceAll(in, kind);
-          out.assign(in.size(), reduced);
-          return std::nullopt;
-        });
+  using Inputs = ArrayRef<const Tensor *>;
+  using Outputs = SmallVectorImpl<Tensor>;
+  addCollective<AllReduceOp>(table, [](AllReduceOp op) -> CombineFn {
+    return [kind = op.getKind()](Inputs in, Outputs &out) {
+      out.assign(in.size(), reduceAll(in, kind));
+    };
   });
-
-  addKernel<AllGatherOp>(table, [](AllGatherOp op,
-                                   ArrayRef<const Tensor *> operands,
-                                   SmallVectorImpl<Tensor> &results,
-                                   KernelContext &context) -> LogicalResult {
-    int64_t dim = op.getDim();
-    return runCollective(
-        op, op.getAxes(), operands, results, context,
-        [dim](ArrayRef<const Tensor *> in, SmallVectorImpl<Tensor> &out)
-            -> std::optional<std::string> {
-          out.assign(in.size(), concatenate(in, dim));
-          return std::nullopt;
-        });
+  addCollective<AllGatherOp>(table, [](AllGatherOp op) -> CombineFn {
+    return [dim = static_cast<int64_t>(op.getDim())](Inputs in, Outputs &out) {
+      out.assign(in.size(), concatenate(in, dim));
+    };
   });
-
-  addKernel<ReduceScatterOp>(table, [](ReduceScatterOp op,
-                                       ArrayRef<const Tensor *> operands,
-                                       SmallVectorImpl<Tensor> &results,
-                                       KernelContext &context) -> LogicalResult {
-    int64_t dim = op.getDim();
-    CollectiveKind kind = op.getKind();
-    return runCollective(
-        op, op.getAxes(), operands, results, context,
-        [dim, kind](ArrayRef<const Tensor *> in, SmallVectorImpl<Tensor> &out)
-            -> std::optional<std::string> {
-          Tensor reduced = reduceAll(in, kind);
-          int64_t n = static_cast<int64_t>(in.size());
-          for (int64_t k = 0; k < n; ++k)
-            out.push_back(chunk(reduced, dim, n, k));
-          return std::nullopt;
-        });
+  addCollective<ReduceScatterOp>(table, [](ReduceScatterOp op) -> CombineFn {
+    return [dim = static_cast<int64_t>(op.getDim()),
+            kind = op.getKind()](Inputs in, Outputs &out) {
+      Tensor reduced = reduceAll(in, kind);
+      int64_t n = static_cast<int64_t>(in.size());
+      for (int64_t k = 0; k < n; ++k)
+        out.push_back(chunk(reduced, dim, n, k));
+    };
   });
-
-  addKernel<AllToAllOp>(table, [](AllToAllOp op,
-                                  ArrayRef<const Tensor *> operands,
-                                  SmallVectorImpl<Tensor> &results,
-                                  KernelContext &context) -> LogicalResult {
-    int64_t split = op.getSplitDim(), concat = op.getConcatDim();
-    return runCollective(
-        op, op.getAxes(), operands, results, context,
-        [split, concat](ArrayRef<const Tensor *> in,
-                        SmallVectorImpl<Tensor> &out)
-            -> std::optional<std::string> {
-          int64_t n = static_cast<int64_t>(in.size());
-          for (int64_t k = 0; k < n; ++k) {
-            // Device k receives slice k of every device's operand.
-            SmallVector<Tensor> received;
-            for (const Tensor *source : in)
-              received.push_back(chunk(*source, split, n, k));
-            SmallVector<const Tensor *> parts;
-            for (const Tensor &t : received)
-              parts.push_back(&t);
-            out.push_back(concatenate(parts, concat));
-          }
-          return std::nullopt;
-        });
+  addCollective<AllToAllOp>(table, [](AllToAllOp op) -> CombineFn {
+    return [split = static_cast<int64_t>(op.getSplitDim()),
+            concat = static_cast<int64_t>(op.getConcatDim())](Inputs in,
+                                                              Outputs &out) {
+      int64_t n = static_cast<int64_t>(in.size());
+      for (int64_t k = 0; k < n; ++k) {
+        // Device k receives slice k of every device's operand.
+        SmallVector<Tensor> received;
+        for (const Tensor *source : in)
+          received.push_back(chunk(*source, split, n, k));
+        SmallVector<const Tensor *> parts;
+        for (const Tensor &t : received)
+          parts.push_back(&t);
+        out.push_back(concatenate(parts, concat));
+      }
+    };
   });
-
-  addKernel<CollectiveBroadcastOp>(table, [](CollectiveBroadcastOp op,
-                                             ArrayRef<const Tensor *> operands,
-                                             SmallVectorImpl<Tensor> &results,
-                                             KernelContext &context) -> LogicalResult {
-    int64_t root = op.getRoot();
-    return runCollective(
-        op, op.getAxes(), operands, results, context,
-        [root](ArrayRef<const Tensor *> in, SmallVectorImpl<Tensor> &out)
-            -> std::optional<std::string> {
+  addCollective<CollectiveBroadcastOp>(
+      table, [](CollectiveBroadcastOp op) -> CombineFn {
+        return [root = static_cast<int64_t>(op.getRoot())](Inputs in,
+                                                           Outputs &out) {
           out.assign(in.size(), *in[root]);
-          return std::nullopt;
-        });
-  });
+        };
+      });
 
   addKernel<SendOp>(table, [](SendOp op, ArrayRef<const Tensor *> operands,
                               SmallVectorImpl<Tensor> &,

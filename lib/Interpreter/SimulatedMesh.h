@@ -46,9 +46,9 @@ public:
 };
 
 /// Computes every group member's result from the group's operands, in group
-/// order; returns an error message on failure.
-using CombineFn = std::function<std::optional<std::string>(
-    ArrayRef<const Tensor *> inputs, SmallVectorImpl<Tensor> &outputs)>;
+/// order. Operands are checked to agree in shape and type first.
+using CombineFn = std::function<void(ArrayRef<const Tensor *> inputs,
+                                     SmallVectorImpl<Tensor> &outputs)>;
 
 class SimulatedMesh {
 public:
