@@ -11,6 +11,8 @@
 
 #include <csignal>
 #include <cstring>
+#include "TestArrays.h"
+
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -52,20 +54,8 @@ std::string dictFor(const std::string &descr, const std::string &shape) {
          "', 'fortran_order': False, 'shape': " + shape + ", }";
 }
 
-/// Deterministic contents; Bool elements stay 0/1 as the reader produces.
-HostArray patterned(DType dtype, std::vector<int64_t> shape) {
-  HostArray array{dtype, std::move(shape), {}};
-  array.bytes.resize(size_t(array.numElements()) * dtypeSize(dtype));
-  for (size_t i = 0; i < array.bytes.size(); ++i)
-    array.bytes[i] = dtype == DType::Bool ? i % 3 == 0 : uint8_t(i * 37 + 11);
-  return array;
-}
-
-template <typename T> std::vector<T> valuesOf(const HostArray &array) {
-  std::vector<T> values(array.bytes.size() / sizeof(T));
-  std::memcpy(values.data(), array.bytes.data(), array.bytes.size());
-  return values;
-}
+using test::patterned;
+using test::valuesOf;
 
 ::testing::AssertionResult failsWith(const StatusOr<HostArray> &result,
                                      const std::string &needle) {

@@ -12,6 +12,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include "TestArrays.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -53,19 +55,8 @@ std::string entry(const std::string &dtype, const std::string &shape,
          std::to_string(end) + "]}";
 }
 
-HostArray patterned(DType dtype, std::vector<int64_t> shape) {
-  HostArray array{dtype, std::move(shape), {}};
-  array.bytes.resize(size_t(array.numElements()) * dtypeSize(dtype));
-  for (size_t i = 0; i < array.bytes.size(); ++i)
-    array.bytes[i] = dtype == DType::Bool ? i % 3 == 0 : uint8_t(i * 37 + 11);
-  return array;
-}
-
-template <typename T> std::vector<T> valuesOf(const HostArray &array) {
-  std::vector<T> values(array.bytes.size() / sizeof(T));
-  std::memcpy(values.data(), array.bytes.data(), array.bytes.size());
-  return values;
-}
+using test::patterned;
+using test::valuesOf;
 
 std::string errorOf(const StatusOr<SafetensorsFile> &result) {
   return result.isOk() ? "<parsed successfully>" : result.status().message();

@@ -201,19 +201,7 @@ Status tcc::rt::checkNpyWritable(const HostArray &array) {
     return Status::error("rank " + std::to_string(array.shape.size()) +
                          " exceeds the .npy limit of " +
                          std::to_string(kNpyMaxRank));
-  int64_t count = array.numElements();
-  if (count < 0)
-    return Status::error("invalid shape " + formatShape(array.shape) +
-                         " (negative dimension or more than 2^62 elements)");
-  size_t itemSize = dtypeSize(array.dtype);
-  if (uint64_t(count) > SIZE_MAX / itemSize ||
-      array.bytes.size() != size_t(count) * itemSize)
-    return Status::error("array holds " + std::to_string(array.bytes.size()) +
-                         " bytes but shape " + formatShape(array.shape) +
-                         " of " + dtypeName(array.dtype) + " needs " +
-                         std::to_string(count) + " x " +
-                         std::to_string(itemSize) + " bytes");
-  return Status::ok();
+  return checkHostArray(array, formatShape(array.shape));
 }
 
 StatusOr<std::vector<uint8_t>> tcc::rt::serializeNpy(const HostArray &array) {

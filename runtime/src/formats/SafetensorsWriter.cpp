@@ -31,22 +31,7 @@ std::string formatShape(const std::vector<int64_t> &shape,
 }
 
 Status checkArray(const HostArray &array) {
-  if (dtypeSize(array.dtype) == 0)
-    return Status::error("invalid dtype " +
-                         std::to_string(unsigned(array.dtype)));
-  int64_t count = array.numElements();
-  if (count < 0)
-    return Status::error("invalid shape " + formatShape(array.shape) +
-                         " (negative dimension or more than 2^62 elements)");
-  size_t itemSize = dtypeSize(array.dtype);
-  if (uint64_t(count) > SIZE_MAX / itemSize ||
-      array.bytes.size() != size_t(count) * itemSize)
-    return Status::error("array holds " + std::to_string(array.bytes.size()) +
-                         " bytes but shape " + formatShape(array.shape) +
-                         " of " + dtypeName(array.dtype) + " needs " +
-                         std::to_string(count) + " x " +
-                         std::to_string(itemSize) + " bytes");
-  return Status::ok();
+  return checkHostArray(array, formatShape(array.shape));
 }
 
 /// The 8-byte length and the padded header JSON.

@@ -10,6 +10,7 @@
 #define TCC_RUNTIME_HOSTARRAY_H
 
 #include "tcc/runtime/DType.h"
+#include "tcc/runtime/Status.h"
 
 #include <cstdint>
 #include <vector>
@@ -31,6 +32,12 @@ struct HostArray {
   /// more than 2^62 elements, see checkedNumElements).
   int64_t numElements() const { return checkedNumElements(shape).value_or(-1); }
 };
+
+/// Checks that `array` is well-formed: a known dtype, a valid shape, and
+/// exactly numElements() * dtypeSize(dtype) bytes. `shapeText` is the shape
+/// as the caller's format writes it ("(2, 3)" for .npy, "[2, 3]" for
+/// safetensors), used in the messages.
+Status checkHostArray(const HostArray &array, const std::string &shapeText);
 
 } // namespace tcc::rt
 
