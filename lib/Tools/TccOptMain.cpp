@@ -2,6 +2,7 @@
 
 #include "tcc/Tools/TccOptMain.h"
 
+#include "tcc/Conversion/Passes.h"
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
 #include "tcc/Tools/InputLimits.h"
 #include "tcc/Transforms/Passes.h"
@@ -29,6 +30,7 @@ void tcc::registerTccDialects(DialectRegistry &registry) {
 
 void tcc::registerTccPasses() {
   registerTccTransformsPasses();
+  registerTccConversionPasses();
   // canonicalize, cse, inline, symbol-dce, ... for pipelines and tests.
   registerTransformsPasses();
 }
