@@ -2,9 +2,9 @@
 
 #include "tcc/Driver/ArgumentBinding.h"
 
+#include "tcc/Analysis/RandomInputs.h"
 #include "tcc/Dialect/Tcc/IR/Contract.h"
 #include "tcc/Dialect/Tcc/IR/Sharding.h"
-#include "tcc/Support/Philox.h"
 #include "tcc/runtime/Npy.h"
 
 #include "llvm/ADT/StringMap.h"
@@ -16,24 +16,6 @@
 using namespace mlir;
 using namespace mlir::tcc;
 using namespace mlir::tcc::interp;
-
-namespace {
-
-/// Exclusive upper bound for random values of integer argument `index`:
-/// the size of the dimension it indexes when it feeds a gather or labels a
-/// cross_entropy, so random programs stay in range.
-int64_t integerBound(func::FuncOp function, unsigned index) {
-  for (Operation *user : function.getArgument(index).getUsers()) {
-    if (auto gather = dyn_cast<GatherOp>(user))
-      if (gather.getIndices() == function.getArgument(index))
-        return gather.getTable().getType().getShape()[gather.getAxis()];
-    if (auto loss = dyn_cast<CrossEntropyOp>(user))
-      return loss.getLogits().getType().getShape()[1];
-  }
-  return 10;
-}
-
-} // namespace
 
 std::string mlir::tcc::describeTensor(DType dtype, ArrayRef<int64_t> shape) {
   std::string s = std::string(rt::dtypeName(dtype)) + "[";
@@ -59,39 +41,22 @@ Tensor mlir::tcc::randomArgument(func::FuncOp function, unsigned index,
                                  uint64_t seed) {
   RankedTensorType type = globalArgumentType(function, index);
   Tensor t(*dtypeOf(type.getElementType()), type.getShape());
-  // BatchNorm statistics start as PyTorch's do: mean 0, variance 1.
-  for (Operation *user : function.getArgument(index).getUsers()) {
-    auto norm = dyn_cast<BatchNormOp>(user);
-    if (norm && norm.getRunningMean() == function.getArgument(index))
-      return t;
-    if (norm && norm.getRunningVar() == function.getArgument(index)) {
-      for (int64_t i = 0, e = t.numElements(); i < e; ++i)
-        t.setDouble(i, 1.0);
-      return t;
-    }
-  }
-  // Streams past 2^40 keep argument draws apart from the graph's own ops.
-  uint64_t stream = (uint64_t(1) << 40) + index;
-  int64_t bound = t.dtype() == DType::Bool ? 2 : integerBound(function, index);
-  double scale = 1.0;
-  if (argumentRole(function, index) == "parameter" && type.getRank() > 0) {
-    // PyTorch's fan-in: every dimension but the first (the first alone for
-    // a vector, such as a bias or a norm's weight).
-    int64_t fanIn = 1;
-    for (int64_t d : type.getRank() > 1 ? type.getShape().drop_front()
-                                        : type.getShape())
-      fanIn *= d;
-    scale = 1.0 / std::sqrt(static_cast<double>(std::max<int64_t>(fanIn, 1)));
-  }
+  rt::RandomInit init = randomInitFor(function, index, type);
+  uint64_t stream = rt::randomInputStream(index);
   for (int64_t i = 0, e = t.numElements(); i < e; ++i) {
-    double u1 = ::tcc::philoxUniform(seed, stream, 2 * i);
-    double u2 = ::tcc::philoxUniform(seed, stream, 2 * i + 1);
-    if (t.isFloat())
-      t.setDouble(i, scale * std::sqrt(-2.0 * std::log1p(-u1)) *
-                         std::cos(2.0 * M_PI * u2));
-    else
-      t.setInt(i, std::min<int64_t>(static_cast<int64_t>(u1 * bound),
-                                    bound - 1));
+    switch (init.kind) {
+    case rt::RandomInit::Kind::Zeros:
+      break;
+    case rt::RandomInit::Kind::Ones:
+      t.setDouble(i, 1.0);
+      break;
+    case rt::RandomInit::Kind::Integer:
+      t.setInt(i, rt::randomInteger(seed, stream, i, init.bound));
+      break;
+    case rt::RandomInit::Kind::Normal:
+      t.setDouble(i, init.scale * rt::randomNormal(seed, stream, i));
+      break;
+    }
   }
   t.roundToDType();
   return t;

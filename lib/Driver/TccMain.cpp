@@ -20,6 +20,9 @@ struct Subcommand {
 };
 
 constexpr Subcommand kSubcommands[] = {
+    {"compile", "compile a model into an artifact (.tccm)", tcc::compileMain},
+    {"run", "run a compiled artifact", tcc::runMain},
+    {"bench", "measure a compiled artifact's latency", tcc::benchMain},
     {"eval", "evaluate a model with the reference evaluator",
      tcc::evalMain},
 };

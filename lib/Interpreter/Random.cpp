@@ -5,7 +5,7 @@
 
 #include "tcc/Dialect/Tcc/IR/Sharding.h"
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
-#include "tcc/Support/Philox.h"
+#include "tcc/runtime/Philox.h"
 
 using namespace mlir;
 using namespace mlir::tcc;

@@ -1,6 +1,6 @@
 //===- PhiloxTest.cpp - tcc's counter-based generator ---------------------===//
 
-#include "tcc/Support/Philox.h"
+#include "tcc/runtime/Philox.h"
 
 #include "gtest/gtest.h"
 

@@ -18,6 +18,8 @@
 #ifndef TCC_CONVERSION_TCCTOLINALG_H
 #define TCC_CONVERSION_TCCTOLINALG_H
 
+#include "tcc/runtime/KernelStatus.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Operation.h"
 #include "mlir/Pass/Pass.h"
@@ -27,18 +29,8 @@
 
 namespace mlir::tcc {
 
-/// Codes a kernel stores in its status buffer (a memref<1xi32>).
-enum class KernelError : int32_t {
-  None = 0,
-  IntegerDivisionByZero = 1,
-  IndexOutOfRange = 2,
-  LabelOutOfRange = 3,
-  CastOutOfRange = 4,
-  NegativeIntegerExponent = 5,
-};
-
-/// A message for `code`, or "unknown error N".
-const char *kernelErrorMessage(int32_t code);
+/// The codes a kernel stores in its status buffer (a memref<1xi32>).
+using KernelError = ::tcc::rt::KernelStatus;
 
 /// Emits linalg-on-tensors IR computing `op` at the builder's insertion
 /// point from `operands` (the lowered values of op's operands, of the same

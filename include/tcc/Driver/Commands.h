@@ -8,6 +8,9 @@ namespace mlir::tcc {
 /// `tcc eval`: runs a model through the reference evaluator. `argv[0]` is
 /// the subcommand's name.
 int evalMain(int argc, char **argv);
+int compileMain(int argc, char **argv);
+int runMain(int argc, char **argv);
+int benchMain(int argc, char **argv);
 
 } // namespace mlir::tcc
 

@@ -162,7 +162,7 @@ arith::CmpIPredicate intPredicate(CompareDirection direction, bool isBool) {
 }
 
 /// Philox-4x32-10 of (index, stream) under key seed, in arith ops: the same
-/// function as tcc/Support/Philox.h, one block per element.
+/// function as tcc/runtime/Philox.h, one block per element.
 Value philoxUniform(OpBuilder &b, Location loc, Value seed, uint64_t stream,
                     Value index) {
   Type i32 = b.getI32Type(), i64 = b.getI64Type();

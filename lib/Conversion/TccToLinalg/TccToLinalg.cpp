@@ -41,24 +41,6 @@ const LoweringTable &loweringTable() {
 
 } // namespace
 
-const char *mlir::tcc::kernelErrorMessage(int32_t code) {
-  switch (static_cast<KernelError>(code)) {
-  case KernelError::None:
-    return "no error";
-  case KernelError::IntegerDivisionByZero:
-    return "integer division by zero";
-  case KernelError::IndexOutOfRange:
-    return "an index is outside the gathered dimension";
-  case KernelError::LabelOutOfRange:
-    return "a label is outside [0, classes) and is not ignore_index";
-  case KernelError::CastOutOfRange:
-    return "a float value does not fit the integer type it is cast to";
-  case KernelError::NegativeIntegerExponent:
-    return "integer pow with a negative exponent";
-  }
-  return "unknown kernel error";
-}
-
 LogicalResult mlir::tcc::lowerToLinalg(OpBuilder &builder, Operation *op,
                                        ValueRange operands, Value status,
                                        SmallVectorImpl<Value> &results) {
@@ -131,7 +113,7 @@ LogicalResult lowerBlock(OpBuilder &builder, Block &block, IRMapping &mapping,
 }
 
 struct TccLowerToLinalgPass
-    : public tcc::impl::TccLowerToLinalgBase<TccLowerToLinalgPass> {
+    : public mlir::tcc::impl::TccLowerToLinalgBase<TccLowerToLinalgPass> {
   void runOnOperation() override {
     func::FuncOp function = getOperation();
     if (function.isExternal())

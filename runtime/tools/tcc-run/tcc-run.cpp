@@ -1,13 +1,15 @@
 //===- tcc-run.cpp - The tcc runtime's executable -------------------------===//
 //
-// Runs on hosts that have only the runtime and a compiled artifact. For now
-// it inspects: `--info MODEL.tccm` describes an artifact and `--drivers`
-// lists the drivers. It never writes files.
+// Runs on hosts that have only the runtime and a compiled artifact:
+// `tcc-run MODEL.tccm ...` executes it (the same code as `tcc run`),
+// `tcc-run bench MODEL.tccm` measures it, `--info MODEL.tccm` describes it
+// and `--drivers` lists the drivers.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tcc/runtime/Artifact.h"
 #include "tcc/runtime/Driver.h"
+#include "tcc/runtime/RunTool.h"
 
 #include <cstdio>
 #include <cstring>
@@ -18,9 +20,13 @@ using namespace tcc::rt;
 namespace {
 
 void printUsage(FILE *out) {
-  std::fputs("usage: tcc-run --info MODEL.tccm   describe a compiled artifact\n"
-             "       tcc-run --drivers           list the runtime's drivers\n",
-             out);
+  std::fputs(
+      "usage: tcc-run MODEL.tccm [options]   run a compiled artifact "
+      "(--help for options)\n"
+      "       tcc-run bench MODEL.tccm [options]   measure its latency\n"
+      "       tcc-run --info MODEL.tccm   describe a compiled artifact\n"
+      "       tcc-run --drivers           list the runtime's drivers\n",
+      out);
 }
 
 int fail(const Status &status) {
@@ -56,6 +62,10 @@ int main(int argc, char **argv) {
     printUsage(stdout);
     return 0;
   }
+  if (argc >= 2 && std::strcmp(argv[1], "bench") == 0)
+    return benchMain(argc - 2, argv + 2, "tcc-run bench");
+  if (argc >= 2 && argv[1][0] != '-')
+    return runMain(argc - 1, argv + 1, "tcc-run");
   printUsage(stderr);
   return 2;
 }

@@ -39,6 +39,12 @@ struct HostArray {
 /// safetensors), used in the messages.
 Status checkHostArray(const HostArray &array, const std::string &shapeText);
 
+/// Element `i` as a double (exact for every dtype but i64 beyond 2^53).
+double getElement(const HostArray &array, int64_t i);
+/// Stores `value` as element `i`, rounded to the dtype (round to nearest
+/// even for floats, truncation toward zero for integers, != 0 for bool).
+void setElement(HostArray &array, int64_t i, double value);
+
 } // namespace tcc::rt
 
 #endif // TCC_RUNTIME_HOSTARRAY_H

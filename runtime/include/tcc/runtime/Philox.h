@@ -9,8 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TCC_SUPPORT_PHILOX_H
-#define TCC_SUPPORT_PHILOX_H
+#ifndef TCC_RUNTIME_PHILOX_H
+#define TCC_RUNTIME_PHILOX_H
 
 #include <array>
 #include <cstdint>
@@ -48,4 +48,4 @@ inline double philoxUniform(uint64_t seed, uint64_t stream, uint64_t index) {
 
 } // namespace tcc
 
-#endif // TCC_SUPPORT_PHILOX_H
+#endif // TCC_RUNTIME_PHILOX_H

@@ -1,0 +1,201 @@
+//===- CompileCommand.cpp - `tcc compile` ---------------------------------===//
+//
+// tcc compile MODEL.mlir -o MODEL.tccm: compiles a model for the CPU into
+// an artifact (plan + kernels + metadata), or stops early and writes an
+// intermediate form with --emit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tcc/Driver/Commands.h"
+
+#include "tcc/Driver/CompilationCache.h"
+#include "tcc/Driver/ModuleLoader.h"
+#include "tcc/Target/CPU/CpuTarget.h"
+#include "tcc/runtime/Artifact.h"
+#include "tcc/runtime/Json.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::tcc;
+namespace cl = llvm::cl;
+
+namespace {
+
+constexpr llvm::StringLiteral kTool = "tcc compile";
+
+llvm::raw_ostream &error() {
+  return llvm::WithColor::error(llvm::errs(), kTool);
+}
+llvm::raw_ostream &note() { return llvm::WithColor::note(llvm::errs(), kTool); }
+
+enum class Emit { Artifact, Mlir, Llvm, Plan };
+enum class Phase { Fuse, Kernels, LlvmDialect };
+
+/// Writes `text` to `path` ("-" is stdout), replacing it only when complete.
+bool writeText(StringRef path, StringRef text) {
+  std::string message;
+  auto file = openOutputFile(path, &message);
+  if (!file) {
+    error() << message << "\n";
+    return false;
+  }
+  file->os() << text;
+  file->keep();
+  return true;
+}
+
+} // namespace
+
+int mlir::tcc::compileMain(int argc, char **argv) {
+  cl::OptionCategory category("tcc compile options");
+  cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.mlir>"),
+                                 cl::Required, cl::cat(category));
+  cl::opt<std::string> outputFile("o", cl::desc("Output file ('-': stdout)"),
+                                  cl::value_desc("file"), cl::cat(category));
+  cl::opt<std::string> target("target", cl::desc("Target: cpu"),
+                              cl::init("cpu"), cl::cat(category));
+  cl::opt<std::string> entry("entry",
+                             cl::desc("Function to compile (default: the "
+                                      "module's only public function)"),
+                             cl::cat(category));
+  cl::opt<Emit> emit(
+      "emit", cl::desc("What to write"), cl::init(Emit::Artifact),
+      cl::values(clEnumValN(Emit::Artifact, "artifact", "a .tccm (default)"),
+                 clEnumValN(Emit::Mlir, "mlir",
+                            "the MLIR of the phase --compile-to names"),
+                 clEnumValN(Emit::Llvm, "llvm", "the optimized LLVM IR"),
+                 clEnumValN(Emit::Plan, "plan", "the execution plan (JSON)")),
+      cl::cat(category));
+  cl::opt<Phase> compileTo(
+      "compile-to", cl::desc("The phase whose MLIR --emit=mlir writes"),
+      cl::init(Phase::Kernels),
+      cl::values(
+          clEnumValN(Phase::Fuse, "fuse", "after fusion (tcc.fusion groups)"),
+          clEnumValN(Phase::Kernels, "kernels",
+                     "tiled linalg kernels on tensors (default)"),
+          clEnumValN(Phase::LlvmDialect, "llvm-dialect",
+                     "bufferized and lowered to the LLVM dialect")),
+      cl::cat(category));
+  cl::opt<std::string> cpu("cpu", cl::desc("LLVM CPU name ('host': this one)"),
+                           cl::init("host"), cl::cat(category));
+  cl::opt<std::string> features(
+      "cpu-features", cl::desc("LLVM target features (default: the host's)"),
+      cl::cat(category));
+  cl::opt<bool> noBlas("no-blas",
+                       cl::desc("Generate matmul loops instead of calling BLAS"),
+                       cl::cat(category));
+  cl::opt<bool> noCache("no-cache",
+                        cl::desc("Neither read nor fill the compilation cache"),
+                        cl::cat(category));
+  cl::opt<bool> quiet("quiet", cl::desc("Print nothing but errors"),
+                      cl::cat(category));
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  cl::HideUnrelatedOptions(category);
+  if (!cl::ParseCommandLineOptions(argc, argv,
+                                   "tcc compile: compile a tcc model\n",
+                                   &llvm::errs()))
+    return 1;
+  if (target != "cpu") {
+    error() << "--target=" << target
+            << " is not available in this build (targets: cpu)\n";
+    return 1;
+  }
+  if (outputFile.empty()) {
+    error() << "no output file: give -o FILE (or -o - for stdout)\n";
+    return 1;
+  }
+  if (outputFile != "-" && inputFile != "-" &&
+      llvm::sys::fs::equivalent(inputFile, outputFile)) {
+    error() << "refusing to overwrite the input '" << inputFile
+            << "' with the output\n";
+    return 1;
+  }
+
+  std::unique_ptr<MLIRContext> context = createTccContext();
+  std::unique_ptr<LoadedModule> loaded = LoadedModule::load(inputFile, *context);
+  if (!loaded)
+    return 1;
+
+  CpuTargetOptions options;
+  options.entry = entry;
+  options.cpu = cpu;
+  options.features = features;
+  options.useBlas = !noBlas;
+  options.configurePassManager = [](PassManager &pm) {
+    return applyPassManagerCLOptions(pm);
+  };
+
+  if (emit == Emit::Artifact) {
+    CompilationCache cache = CompilationCache::fromEnvironment();
+    std::string key;
+    if (!noCache && cache.enabled()) {
+      key = cache.key(loaded->module(), options);
+      if (std::optional<std::string> hit = cache.lookup(key)) {
+        if (!writeText(outputFile, *hit))
+          return 1;
+        if (!quiet)
+          note() << "reused the cached compilation " << key << " from "
+                 << cache.directory() << "\n";
+        return 0;
+      }
+    }
+    FailureOr<CpuCompilation> compiled =
+        compileForCpu(loaded->module(), options, CpuStage::Object);
+    if (failed(compiled))
+      return 1;
+    FailureOr<std::string> artifact = packageArtifact(*compiled, inputFile, loaded->module().getLoc());
+    if (failed(artifact))
+      return 1;
+    if (!key.empty())
+      cache.store(key, *artifact);
+    if (!writeText(outputFile, *artifact))
+      return 1;
+    if (!quiet)
+      note() << compiled->plan.commands.size() << " commands, arena "
+             << compiled->plan.arenaBytes << " bytes (planned peak), target "
+             << compiled->targetCpu << "\n";
+    return 0;
+  }
+
+  CpuStage stage = CpuStage::Kernels;
+  if (emit == Emit::Llvm)
+    stage = CpuStage::LLVMIR;
+  else if (emit == Emit::Mlir && compileTo == Phase::Fuse)
+    stage = CpuStage::Fused;
+  else if (emit == Emit::Mlir && compileTo == Phase::LlvmDialect)
+    stage = CpuStage::LLVMDialect;
+  FailureOr<CpuCompilation> compiled =
+      compileForCpu(loaded->module(), options, stage);
+  if (failed(compiled))
+    return 1;
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  switch (emit) {
+  case Emit::Plan:
+    os << rt::serializePlan(compiled->plan) << "\n";
+    break;
+  case Emit::Llvm:
+    os << compiled->llvmIR;
+    break;
+  case Emit::Mlir:
+    if (stage == CpuStage::Fused)
+      compiled->fused->print(os);
+    else
+      compiled->kernels->print(os);
+    os << "\n";
+    break;
+  case Emit::Artifact:
+    break;
+  }
+  return writeText(outputFile, text) ? 0 : 1;
+}

@@ -1,0 +1,43 @@
+//===- CpuArtifact.cpp - a CPU compilation as a .tccm artifact ------------===//
+
+#include "tcc/Target/CPU/CpuTarget.h"
+
+#include "tcc/runtime/Artifact.h"
+#include "tcc/runtime/Json.h"
+
+#include "mlir/IR/Diagnostics.h"
+
+using namespace mlir;
+using namespace mlir::tcc;
+
+#ifndef TCC_VERSION
+#define TCC_VERSION "unknown"
+#endif
+
+const char *mlir::tcc::compilerVersion() { return "tcc " TCC_VERSION; }
+
+FailureOr<std::string> mlir::tcc::packageArtifact(const CpuCompilation &compiled,
+                                                  StringRef sourceName,
+                                                  Location loc) {
+  rt::JsonValue metadata = rt::JsonValue::object();
+  metadata.append("producer", rt::JsonValue::string(compilerVersion()));
+  metadata.append("source", rt::JsonValue::string(sourceName.str()));
+  metadata.append("target", rt::JsonValue::string("cpu"));
+  metadata.append("cpu", rt::JsonValue::string(compiled.targetCpu));
+  metadata.append("cpu_features", rt::JsonValue::string(compiled.targetFeatures));
+  metadata.append("arena_bytes", rt::JsonValue::integer(compiled.plan.arenaBytes));
+
+  rt::ArtifactWriter writer;
+  std::string plan = rt::serializePlan(compiled.plan);
+  std::string meta = rt::serializeJson(metadata);
+  for (rt::Status status :
+       {writer.addSection(rt::SectionKind::Plan, "plan", plan),
+        writer.addSection(rt::SectionKind::HostObject, "kernels",
+                          compiled.sharedObject),
+        writer.addSection(rt::SectionKind::Metadata, "metadata", meta)})
+    if (!status)
+      return emitError(loc, "cannot package the artifact: ")
+             << status.message();
+  std::vector<uint8_t> bytes = writer.serialize();
+  return std::string(bytes.begin(), bytes.end());
+}

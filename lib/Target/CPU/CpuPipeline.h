@@ -1,0 +1,46 @@
+//===- CpuPipeline.h - the CPU backend's phases -----------------*- C++ -*-===//
+//
+// Internal to lib/Target/CPU: compileForCpu (CpuTarget.cpp) runs these in
+// order.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TCC_LIB_TARGET_CPU_CPUPIPELINE_H
+#define TCC_LIB_TARGET_CPU_CPUPIPELINE_H
+
+#include "tcc/Target/CPU/CpuTarget.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace mlir::tcc::cpu {
+
+/// Attribute on each kernel function: how many tiles its range covers.
+inline constexpr char kTilesAttr[] = "tcc_tiles";
+
+/// Splits the fused entry function into kernels (functions on memrefs with
+/// a linalg-on-tensors body: inputs, outputs, a status memref<1xi32>, and
+/// the tile range begin, end) and BLAS calls, and plans their buffers.
+/// Kernels are named tcc_kernel_<i>; `kernels` receives them.
+FailureOr<rt::Plan> outlineKernels(func::FuncOp entry, ModuleOp kernels,
+                                   const CpuTargetOptions &options);
+
+/// Tiles the kernel's last computation over its outermost parallel loop
+/// and fuses its producers into the tile, so that a kernel makes one pass
+/// over its rows; the loop covers tiles [begin, end). Sets kTilesAttr (1
+/// when the kernel is not split).
+LogicalResult tileKernel(func::FuncOp kernel, const CpuTargetOptions &options);
+
+/// Bufferizes the kernels and lowers them to the LLVM dialect.
+LogicalResult lowerKernelsToLLVMDialect(ModuleOp kernels,
+                                        const CpuTargetOptions &options);
+
+/// Translates to LLVM IR, adds the entry points the runtime calls
+/// (void tcc_kernel_<i>(void **args, int64_t begin, int64_t end)),
+/// optimizes for the target and, unless `stopAtIR`, emits an object file
+/// and links it into a shared object with lld.
+LogicalResult emitKernelObject(ModuleOp kernels, const CpuTargetOptions &options,
+                               bool stopAtIR, CpuCompilation &result);
+
+} // namespace mlir::tcc::cpu
+
+#endif // TCC_LIB_TARGET_CPU_CPUPIPELINE_H

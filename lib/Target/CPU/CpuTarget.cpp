@@ -1,0 +1,120 @@
+//===- CpuTarget.cpp - the CPU backend's driver ---------------------------===//
+
+#include "tcc/Target/CPU/CpuTarget.h"
+
+#include "CpuPipeline.h"
+
+#include "tcc/Dialect/Tcc/IR/Contract.h"
+#include "tcc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+
+#include <mutex>
+
+using namespace mlir;
+using namespace mlir::tcc;
+
+namespace {
+
+/// The dialects, interface models (bufferization, tiling, translation to
+/// LLVM IR) and named passes the pipeline uses, made available to the
+/// caller's context.
+void prepareContext(MLIRContext *context) {
+  static std::once_flag passes;
+  std::call_once(passes, [] { registerAllPasses(); });
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  context->appendDialectRegistry(registry);
+  // The ops the backend creates directly (passes load their own).
+  context->loadDialect<arith::ArithDialect, bufferization::BufferizationDialect,
+                       func::FuncDialect, linalg::LinalgDialect,
+                       math::MathDialect, memref::MemRefDialect,
+                       scf::SCFDialect, tensor::TensorDialect>();
+}
+
+} // namespace
+
+FailureOr<CpuCompilation> mlir::tcc::compileForCpu(
+    ModuleOp module, const CpuTargetOptions &options, CpuStage stage) {
+  prepareContext(module.getContext());
+  OwningOpRef<ModuleOp> program(cast<ModuleOp>(module->clone()));
+  FailureOr<func::FuncOp> entry = findEntryFunction(*program, options.entry);
+  if (failed(entry))
+    return failure();
+  if (functionMesh(*entry))
+    return entry->emitOpError(
+        "is a per-device program (tcc.mesh); the CPU backend compiles "
+        "single-device programs until the MPI communicator exists");
+  for (auto [i, type] : llvm::enumerate(entry->getArgumentTypes()))
+    if (!isa<RankedTensorType>(type))
+      return entry->emitOpError("argument ")
+             << i << " has type " << type << "; the CPU backend takes tensors";
+
+  CpuCompilation result;
+  PassManager fuse(program->getContext());
+  if (options.configurePassManager &&
+      failed(options.configurePassManager(fuse)))
+    return failure();
+  fuse.addPass(createTccFuse());
+  if (failed(fuse.run(*program)))
+    return failure();
+  if (stage == CpuStage::Fused) {
+    result.fused = std::move(program);
+    return result;
+  }
+
+  result.kernels = ModuleOp::create(program->getLoc());
+  FailureOr<rt::Plan> plan =
+      cpu::outlineKernels(*entry, *result.kernels, options);
+  if (failed(plan))
+    return failure();
+  result.plan = std::move(*plan);
+  // Elementwise producers with one use merge into their consumers first,
+  // so that every kernel, tiled or not, is as few loop nests as possible.
+  auto simplify = PassManager::on<ModuleOp>(program->getContext());
+  if (options.configurePassManager &&
+      failed(options.configurePassManager(simplify)))
+    return failure();
+  simplify.addNestedPass<func::FuncOp>(createCanonicalizerPass());
+  simplify.addPass(createLinalgElementwiseOpFusionPass());
+  simplify.addNestedPass<func::FuncOp>(createCSEPass());
+  if (failed(simplify.run(*result.kernels)))
+    return failure();
+  for (auto kernel : result.kernels->getOps<func::FuncOp>())
+    if (failed(cpu::tileKernel(kernel, options)))
+      return failure();
+  for (rt::Command &command : result.plan.commands) {
+    if (command.kind != rt::Command::Kind::Kernel)
+      continue;
+    auto kernel =
+        result.kernels->lookupSymbol<func::FuncOp>(command.kernel.symbol);
+    command.kernel.tiles =
+        kernel->getAttrOfType<IntegerAttr>(cpu::kTilesAttr).getInt();
+  }
+  if (failed(verify(*result.kernels)))
+    return failure();
+  if (stage == CpuStage::Kernels)
+    return result;
+  if (failed(cpu::lowerKernelsToLLVMDialect(*result.kernels, options)))
+    return failure();
+  if (stage == CpuStage::LLVMDialect)
+    return result;
+  if (failed(cpu::emitKernelObject(*result.kernels, options,
+                                   stage == CpuStage::LLVMIR, result)))
+    return failure();
+  return result;
+}

@@ -1,0 +1,408 @@
+//===- KernelOutlining.cpp - from a fused function to kernels and a plan --===//
+//
+// Walks the fused entry function in order. Each tcc.fusion and each other
+// tcc op becomes one command: a kernel (a new function on memrefs whose
+// body is the op's linalg lowering), or for an f32/f64 matmul a BLAS call
+// followed by a kernel for its epilogue. Every value that reaches memory
+// gets an arena buffer; buffers are placed by liveness with the same
+// placement the compile-time memory report uses (placeBuffers).
+//
+//===----------------------------------------------------------------------===//
+
+#include "CpuPipeline.h"
+
+#include "tcc/Analysis/MemoryPlan.h"
+#include "tcc/Analysis/RandomInputs.h"
+#include "tcc/Conversion/TccToLinalg.h"
+#include "tcc/Dialect/Tcc/IR/Contract.h"
+#include "tcc/Dialect/Tcc/IR/TccOps.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::tcc;
+using namespace mlir::tcc::cpu;
+
+namespace {
+
+std::optional<rt::DType> dtypeOf(Type type) {
+  if (type.isF64())
+    return rt::DType::F64;
+  if (type.isF32())
+    return rt::DType::F32;
+  if (type.isF16())
+    return rt::DType::F16;
+  if (type.isBF16())
+    return rt::DType::BF16;
+  if (type.isInteger(64))
+    return rt::DType::I64;
+  if (type.isInteger(32))
+    return rt::DType::I32;
+  if (type.isInteger(1))
+    return rt::DType::Bool;
+  return std::nullopt;
+}
+
+/// Bytes of a tensor in memory (i1 takes a byte, as in .npy and LLVM).
+int64_t byteSizeOf(RankedTensorType type) {
+  return type.getNumElements() *
+         static_cast<int64_t>(rt::dtypeSize(*dtypeOf(type.getElementType())));
+}
+
+MemRefType memrefFor(Type tensor) {
+  auto type = cast<RankedTensorType>(tensor);
+  return MemRefType::get(type.getShape(), type.getElementType());
+}
+
+/// "tcc.fusion contraction at model.mlir:12:8": what a command computes,
+/// for error messages and traces.
+std::string labelOf(Operation *op) {
+  std::string text = op->getName().getStringRef().str();
+  if (auto fusion = dyn_cast<FusionOp>(op))
+    text += " " + stringifyFusionKind(fusion.getKind()).str();
+  Location loc = op->getLoc();
+  if (auto fused = dyn_cast<FusedLoc>(loc); fused && !fused.getLocations().empty())
+    loc = fused.getLocations().front();
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    text += " at " + file.getFilename().str() + ":" +
+            std::to_string(file.getLine()) + ":" +
+            std::to_string(file.getColumn());
+  return text;
+}
+
+std::string roleOfResult(func::FuncOp function, unsigned index) {
+  if (auto role =
+          function.getResultAttrOfType<StringAttr>(index, attrs::kRole))
+    return role.str();
+  return "output";
+}
+
+class Outliner {
+public:
+  Outliner(func::FuncOp entry, ModuleOp kernels,
+           const CpuTargetOptions &options)
+      : entry(entry), kernels(kernels), options(options) {}
+
+  FailureOr<rt::Plan> run();
+
+private:
+  LogicalResult signature();
+  LogicalResult unit(Operation *op);
+  /// A matmul through BLAS, or failure() when it must be generated.
+  bool blasEligible(MatmulOp matmul) const;
+  LogicalResult contraction(Operation *anchor, MatmulOp matmul,
+                            ArrayRef<Operation *> ops, ArrayRef<Value> inputs,
+                            ArrayRef<Value> outputs,
+                            ArrayRef<rt::BufferRef> outputRefs);
+  LogicalResult kernel(Operation *anchor, ArrayRef<Operation *> ops,
+                       ArrayRef<Value> inputs, ArrayRef<Value> outputs,
+                       ArrayRef<rt::BufferRef> inputRefs,
+                       ArrayRef<rt::BufferRef> outputRefs);
+
+  rt::BufferRef newBuffer(RankedTensorType type);
+  void use(const rt::BufferRef &ref);
+  rt::BufferRef refOf(Value v) const { return refs.lookup(v); }
+
+  func::FuncOp entry;
+  ModuleOp kernels;
+  const CpuTargetOptions &options;
+  rt::Plan plan;
+  DenseMap<Value, rt::BufferRef> refs;
+  /// Per arena buffer: the first and last command that touches it.
+  std::vector<BufferRequest> live;
+  unsigned kernelCount = 0;
+};
+
+rt::BufferRef Outliner::newBuffer(RankedTensorType type) {
+  rt::BufferRef ref{rt::BufferRef::Kind::Buffer,
+                    static_cast<int64_t>(plan.buffers.size())};
+  rt::ArenaBuffer buffer;
+  buffer.bytes = byteSizeOf(type);
+  plan.buffers.push_back(buffer);
+  unsigned now = plan.commands.size();
+  live.push_back(BufferRequest{buffer.bytes, now, now});
+  return ref;
+}
+
+void Outliner::use(const rt::BufferRef &ref) {
+  if (ref.kind != rt::BufferRef::Kind::Buffer)
+    return;
+  BufferRequest &request = live[ref.index];
+  request.end = std::max<unsigned>(request.end, plan.commands.size());
+}
+
+LogicalResult Outliner::signature() {
+  for (auto [i, arg] : llvm::enumerate(entry.getArguments())) {
+    auto type = cast<RankedTensorType>(arg.getType());
+    rt::TensorSpec spec;
+    spec.name = argumentName(entry, i);
+    spec.role = argumentRole(entry, i).str();
+    if (spec.role.empty())
+      spec.role = "input";
+    spec.dtype = *dtypeOf(type.getElementType());
+    spec.shape.assign(type.getShape().begin(), type.getShape().end());
+    spec.random = randomInitFor(entry, i, type);
+    plan.inputs.push_back(std::move(spec));
+    refs[arg] = {rt::BufferRef::Kind::Input, static_cast<int64_t>(i)};
+  }
+  return success();
+}
+
+bool Outliner::blasEligible(MatmulOp matmul) const {
+  Type element = cast<RankedTensorType>(matmul.getType()).getElementType();
+  return options.useBlas && (element.isF32() || element.isF64());
+}
+
+LogicalResult Outliner::kernel(Operation *anchor, ArrayRef<Operation *> ops,
+                               ArrayRef<Value> inputs, ArrayRef<Value> outputs,
+                               ArrayRef<rt::BufferRef> inputRefs,
+                               ArrayRef<rt::BufferRef> outputRefs) {
+  MLIRContext *context = entry.getContext();
+  Location loc = anchor->getLoc();
+  std::string name = "tcc_kernel_" + std::to_string(kernelCount++);
+  SmallVector<Type> argTypes;
+  for (Value v : inputs)
+    argTypes.push_back(memrefFor(v.getType()));
+  for (Value v : outputs)
+    argTypes.push_back(memrefFor(v.getType()));
+  argTypes.push_back(MemRefType::get({1}, IntegerType::get(context, 32)));
+  argTypes.push_back(IndexType::get(context));
+  argTypes.push_back(IndexType::get(context));
+  OpBuilder b = OpBuilder::atBlockEnd(kernels.getBody());
+  auto function = func::FuncOp::create(
+      b, loc, name, FunctionType::get(context, argTypes, {}));
+  Block *body = function.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  IRMapping mapping;
+  for (auto [i, v] : llvm::enumerate(inputs)) {
+    auto toTensor = bufferization::ToTensorOp::create(
+        b, loc, v.getType(), body->getArgument(i), /*restrict=*/true,
+        /*writable=*/false);
+    mapping.map(v, toTensor.getResult());
+  }
+  Value status = body->getArgument(inputs.size() + outputs.size());
+  for (Operation *op : ops) {
+    SmallVector<Value> operands;
+    for (Value operand : op->getOperands()) {
+      Value mapped = mapping.lookupOrNull(operand);
+      if (!mapped)
+        return op->emitOpError("internal: an operand of this op is outside "
+                               "its kernel");
+      operands.push_back(mapped);
+    }
+    SmallVector<Value> results;
+    if (failed(lowerToLinalg(b, op, operands, status, results)))
+      return failure();
+    mapping.map(op->getResults(), results);
+  }
+  for (auto [i, v] : llvm::enumerate(outputs)) {
+    auto store = bufferization::MaterializeInDestinationOp::create(
+        b, loc, mapping.lookup(v), body->getArgument(inputs.size() + i));
+    store.setRestrict(true);
+    store.setWritable(true);
+  }
+  func::ReturnOp::create(b, loc);
+
+  rt::Command command;
+  command.kind = rt::Command::Kind::Kernel;
+  command.label = labelOf(anchor);
+  command.kernel.symbol = name;
+  command.kernel.args.assign(inputRefs.begin(), inputRefs.end());
+  command.kernel.args.insert(command.kernel.args.end(), outputRefs.begin(),
+                             outputRefs.end());
+  for (const rt::BufferRef &ref : command.kernel.args)
+    use(ref);
+  plan.commands.push_back(std::move(command));
+  return success();
+}
+
+LogicalResult Outliner::contraction(Operation *anchor, MatmulOp matmul,
+                                    ArrayRef<Operation *> ops,
+                                    ArrayRef<Value> inputs,
+                                    ArrayRef<Value> outputs,
+                                    ArrayRef<rt::BufferRef> outputRefs) {
+  auto lhsType = cast<RankedTensorType>(matmul.getLhs().getType());
+  auto rhsType = cast<RankedTensorType>(matmul.getRhs().getType());
+  auto resultType = cast<RankedTensorType>(matmul.getType());
+  // The product goes straight into an output when the group yields it.
+  rt::BufferRef product;
+  bool yielded = false;
+  for (auto [v, ref] : llvm::zip(outputs, outputRefs))
+    if (v == matmul.getResult() && !yielded) {
+      product = ref;
+      yielded = true;
+    }
+  if (!yielded)
+    product = newBuffer(resultType);
+
+  auto indexOf = [&](Value v) {
+    return llvm::find(inputs, v) - inputs.begin();
+  };
+  rt::Command command;
+  command.kind = rt::Command::Kind::Matmul;
+  command.label = labelOf(anchor);
+  rt::MatmulCommand &mm = command.matmul;
+  mm.dtype = *dtypeOf(resultType.getElementType());
+  mm.lhs = refOf(inputs[indexOf(matmul.getLhs())]);
+  mm.rhs = refOf(inputs[indexOf(matmul.getRhs())]);
+  mm.out = product;
+  int64_t rank = resultType.getRank();
+  mm.m = resultType.getDimSize(rank - 2);
+  mm.n = resultType.getDimSize(rank - 1);
+  mm.k = matmul.getTransposeLhs() ? lhsType.getDimSize(lhsType.getRank() - 2)
+                                  : lhsType.getDimSize(lhsType.getRank() - 1);
+  mm.transposeLhs = matmul.getTransposeLhs();
+  mm.transposeRhs = matmul.getTransposeRhs();
+  for (int64_t d = 0; d < rank - 2; ++d)
+    mm.batch.push_back(resultType.getDimSize(d));
+  auto batchOf = [&](RankedTensorType type) {
+    std::vector<int64_t> dims(rank - type.getRank(), 1);
+    for (int64_t d = 0; d < type.getRank() - 2; ++d)
+      dims.push_back(type.getDimSize(d));
+    return dims;
+  };
+  mm.lhsBatch = batchOf(lhsType);
+  mm.rhsBatch = batchOf(rhsType);
+  for (const rt::BufferRef &ref : {mm.lhs, mm.rhs, mm.out})
+    use(ref);
+  plan.commands.push_back(std::move(command));
+
+  // The epilogue: everything else in the group, reading the product.
+  SmallVector<Operation *> rest;
+  for (Operation *op : ops)
+    if (op != matmul.getOperation())
+      rest.push_back(op);
+  SmallVector<Value> epilogueOutputs;
+  SmallVector<rt::BufferRef> epilogueRefs;
+  for (auto [v, ref] : llvm::zip(outputs, outputRefs))
+    if (v != matmul.getResult()) {
+      epilogueOutputs.push_back(v);
+      epilogueRefs.push_back(ref);
+    } else if (!(ref == product)) {
+      // Yielded twice: the copy keeps both outputs.
+      rt::Command copy;
+      copy.kind = rt::Command::Kind::Copy;
+      copy.label = labelOf(anchor);
+      copy.copy = {product, ref, byteSizeOf(resultType)};
+      use(product);
+      use(ref);
+      plan.commands.push_back(std::move(copy));
+    }
+  if (epilogueOutputs.empty())
+    return success();
+  SmallVector<Value> epilogueInputs;
+  SmallVector<rt::BufferRef> epilogueInputRefs;
+  llvm::SetVector<Value> used;
+  for (Operation *op : rest)
+    for (Value operand : op->getOperands())
+      if (llvm::is_contained(inputs, operand) || operand == matmul.getResult())
+        used.insert(operand);
+  for (Value v : epilogueOutputs)
+    if (llvm::is_contained(inputs, v) || v == matmul.getResult())
+      used.insert(v);
+  for (Value v : used) {
+    epilogueInputs.push_back(v);
+    epilogueInputRefs.push_back(v == matmul.getResult()
+                                    ? product
+                                    : refOf(inputs[indexOf(v)]));
+  }
+  return kernel(anchor, rest, epilogueInputs, epilogueOutputs,
+                epilogueInputRefs, epilogueRefs);
+}
+
+LogicalResult Outliner::unit(Operation *op) {
+  if (!isa_and_present<TccDialect>(op->getDialect()))
+    return op->emitOpError("is not supported by the CPU backend: the entry "
+                           "function may hold only tcc ops");
+  if (!isa<FusionOp>(op) && !hasLinalgLowering(op->getName()))
+    return op->emitOpError(
+        "cannot run on the CPU backend yet: collectives, send/recv and "
+        "pipeline stages need the MPI communicator of the distribution work");
+
+  // The values the unit reads from memory and those it writes.
+  SmallVector<Operation *> ops;
+  SmallVector<Value> inputs, outputs;
+  SmallVector<rt::BufferRef> inputRefs;
+  if (auto fusion = dyn_cast<FusionOp>(op)) {
+    Block &body = fusion.getBody().front();
+    for (Operation &inner : body.without_terminator())
+      ops.push_back(&inner);
+    for (auto [arg, operand] :
+         llvm::zip(body.getArguments(), fusion.getInputs())) {
+      inputs.push_back(arg);
+      inputRefs.push_back(refOf(operand));
+    }
+    llvm::append_range(outputs, body.getTerminator()->getOperands());
+  } else {
+    ops.push_back(op);
+    for (Value operand : op->getOperands())
+      if (!llvm::is_contained(inputs, operand)) {
+        inputs.push_back(operand);
+        inputRefs.push_back(refOf(operand));
+      }
+    llvm::append_range(outputs, op->getResults());
+  }
+  SmallVector<rt::BufferRef> outputRefs;
+  for (Value result : op->getResults()) {
+    rt::BufferRef ref = newBuffer(cast<RankedTensorType>(result.getType()));
+    refs[result] = ref;
+    outputRefs.push_back(ref);
+  }
+
+  MatmulOp matmul;
+  for (Operation *inner : ops)
+    if (auto candidate = dyn_cast<MatmulOp>(inner))
+      matmul = candidate;
+  if (matmul && blasEligible(matmul) &&
+      llvm::is_contained(inputs, matmul.getLhs()) &&
+      llvm::is_contained(inputs, matmul.getRhs())) {
+    // Map the inputs to their buffers for contraction().
+    for (auto [v, ref] : llvm::zip(inputs, inputRefs))
+      refs[v] = ref;
+    return contraction(op, matmul, ops, inputs, outputs, outputRefs);
+  }
+  return kernel(op, ops, inputs, outputs, inputRefs, outputRefs);
+}
+
+FailureOr<rt::Plan> Outliner::run() {
+  if (failed(signature()))
+    return failure();
+  Block &block = entry.getBody().front();
+  for (Operation &op : block.without_terminator())
+    if (failed(unit(&op)))
+      return failure();
+  Operation *terminator = block.getTerminator();
+  for (auto [i, v] : llvm::enumerate(terminator->getOperands())) {
+    auto type = cast<RankedTensorType>(v.getType());
+    rt::TensorSpec spec;
+    spec.name = resultName(entry, i);
+    spec.role = roleOfResult(entry, i);
+    spec.dtype = *dtypeOf(type.getElementType());
+    spec.shape.assign(type.getShape().begin(), type.getShape().end());
+    plan.outputs.push_back(std::move(spec));
+    plan.outputBuffers.push_back(refOf(v));
+    use(refOf(v));
+  }
+  // Outputs live to the end, when the executor reads them.
+  for (const rt::BufferRef &ref : plan.outputBuffers)
+    if (ref.kind == rt::BufferRef::Kind::Buffer)
+      live[ref.index].end = plan.commands.size() + 1;
+  SmallVector<int64_t> offsets = placeBuffers(live, /*alignment=*/64);
+  for (auto [buffer, offset] : llvm::zip(plan.buffers, offsets)) {
+    buffer.offset = offset;
+    plan.arenaBytes = std::max(plan.arenaBytes, offset + buffer.bytes);
+  }
+  plan.arenaBytes = (plan.arenaBytes + 63) / 64 * 64;
+  return plan;
+}
+
+} // namespace
+
+FailureOr<rt::Plan> cpu::outlineKernels(func::FuncOp entry, ModuleOp kernels,
+                                        const CpuTargetOptions &options) {
+  return Outliner(entry, kernels, options).run();
+}

@@ -1,0 +1,120 @@
+//===- Plan.h - the execution plan inside an artifact -----------*- C++ -*-===//
+//
+// What the runtime executes: the compiled program's signature, its buffers
+// (byte ranges of one arena planned at compile time) and a list of
+// commands, run in order. The compiler writes it and every driver reads it
+// through this one definition; it travels as JSON in the artifact's `plan`
+// section (docs/artifact-format.md documents the fields).
+//
+// Parsing validates everything the executor relies on: every buffer inside
+// the arena, every reference to an existing input or buffer, every
+// command's byte counts consistent with its shapes. An executor can then
+// run a parsed plan without further checks.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TCC_RUNTIME_PLAN_H
+#define TCC_RUNTIME_PLAN_H
+
+#include "tcc/runtime/DType.h"
+#include "tcc/runtime/RandomInputs.h"
+#include "tcc/runtime/Status.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tcc::rt {
+
+inline constexpr int64_t kPlanVersion = 1;
+
+/// A tensor of the program's signature.
+struct TensorSpec {
+  std::string name;
+  /// "input", "parameter", "buffer", "output", "loss", ...
+  std::string role;
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+  /// For inputs: what to draw when the user gives none.
+  RandomInit random;
+
+  int64_t numElements() const;
+  int64_t byteSize() const;
+};
+
+/// Where a command reads or writes: a program input or an arena buffer.
+struct BufferRef {
+  enum class Kind : uint8_t { Input, Buffer };
+  Kind kind = Kind::Buffer;
+  int64_t index = 0;
+
+  bool operator==(const BufferRef &other) const {
+    return kind == other.kind && index == other.index;
+  }
+};
+
+struct ArenaBuffer {
+  int64_t offset = 0;
+  int64_t bytes = 0;
+};
+
+/// Runs symbol(args, begin, end) of the kernel object over tiles
+/// [0, tiles), split between threads. The kernel's last argument is a
+/// status word the executor provides.
+struct KernelCommand {
+  std::string symbol;
+  std::vector<BufferRef> args;
+  int64_t tiles = 1;
+};
+
+/// out[b] = op(lhs[b]) x op(rhs[b]) for each batch index b, through the
+/// BLAS library. Batch shapes are broadcast like numpy's: lhsBatch and
+/// rhsBatch have the rank of batch, with 1 where an operand is broadcast.
+struct MatmulCommand {
+  DType dtype = DType::F32;
+  BufferRef lhs, rhs, out;
+  int64_t m = 0, n = 0, k = 0;
+  bool transposeLhs = false, transposeRhs = false;
+  std::vector<int64_t> batch, lhsBatch, rhsBatch;
+};
+
+/// Copies bytes between buffers (a program input passed through, or an
+/// output that is also an input).
+struct CopyCommand {
+  BufferRef from, to;
+  int64_t bytes = 0;
+};
+
+struct Command {
+  enum class Kind : uint8_t { Kernel, Matmul, Copy };
+  Kind kind = Kind::Kernel;
+  /// What the command computes, for errors and traces: the op's name and
+  /// the user's source location.
+  std::string label;
+  KernelCommand kernel;
+  MatmulCommand matmul;
+  CopyCommand copy;
+};
+
+struct Plan {
+  std::string target = "cpu";
+  std::vector<TensorSpec> inputs;
+  /// Each output's value is in outputBuffers[i] when the plan has run.
+  std::vector<TensorSpec> outputs;
+  std::vector<BufferRef> outputBuffers;
+  std::vector<ArenaBuffer> buffers;
+  int64_t arenaBytes = 0;
+  std::vector<Command> commands;
+
+  /// The bytes of `ref`'s tensor.
+  int64_t bytesOf(const BufferRef &ref) const;
+};
+
+/// Parses and validates a plan; errors name the field.
+StatusOr<Plan> parsePlan(std::string_view json);
+
+std::string serializePlan(const Plan &plan);
+
+} // namespace tcc::rt
+
+#endif // TCC_RUNTIME_PLAN_H

@@ -1,0 +1,25 @@
+//===- RunTool.h - `tcc run` and `tcc bench` --------------------*- C++ -*-===//
+//
+// The command lines that execute an artifact, shared by the runtime's own
+// `tcc-run` (which links no LLVM) and the `tcc` driver, so that both behave
+// the same: argv excludes the program and subcommand names.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TCC_RUNTIME_RUNTOOL_H
+#define TCC_RUNTIME_RUNTOOL_H
+
+namespace tcc::rt {
+
+/// `run MODEL.tccm [--input NAME=@F.npy]... [--weights W.safetensors]
+/// [--output-dir DIR] [--seed S] [--repeat N] [--threads N] [--trace F]
+/// [--quiet]`: runs the artifact and prints (and writes) its outputs.
+int runMain(int argc, char **argv, const char *tool);
+
+/// `bench MODEL.tccm [--repeat N] [--warmup N] [--threads N] [--flops F]`:
+/// latency statistics and achieved bandwidth (and GFLOP/s when given).
+int benchMain(int argc, char **argv, const char *tool);
+
+} // namespace tcc::rt
+
+#endif // TCC_RUNTIME_RUNTOOL_H

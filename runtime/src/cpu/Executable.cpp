@@ -1,0 +1,198 @@
+//===- Executable.cpp - running a compiled CPU artifact -------------------===//
+
+#include "tcc/runtime/Executable.h"
+
+#include "Blas.h"
+#include "KernelLibrary.h"
+
+#include "tcc/runtime/Driver.h"
+#include "tcc/runtime/KernelStatus.h"
+#include "tcc/runtime/ThreadPool.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+
+using namespace tcc::rt;
+
+struct Executable::Impl {
+  Plan plan;
+  std::unique_ptr<cpu::KernelLibrary> library;
+  /// Per command: its kernel, or null.
+  std::vector<cpu::KernelFn> kernels;
+  std::unique_ptr<Driver> driver;
+  DeviceBuffer arena;
+  std::unique_ptr<ThreadPool> pool;
+  bool tracing = false;
+  std::vector<TraceEvent> trace;
+  std::chrono::steady_clock::time_point origin;
+
+  ~Impl() {
+    if (driver && !arena.empty())
+      (void)driver->release(arena);
+  }
+
+  uint8_t *arenaBase() const { return static_cast<uint8_t *>(arena.handle); }
+  double nowUs() const {
+    return std::chrono::duration<double, std::micro>(
+               std::chrono::steady_clock::now() - origin)
+        .count();
+  }
+};
+
+namespace {
+
+std::string describe(DType dtype, const std::vector<int64_t> &shape) {
+  std::string text = std::string(dtypeName(dtype)) + "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    text += (i ? "," : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
+} // namespace
+
+Executable::Executable(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Executable::~Executable() = default;
+
+const Plan &Executable::plan() const { return impl_->plan; }
+unsigned Executable::threads() const { return impl_->pool->size(); }
+const std::vector<TraceEvent> &Executable::trace() const { return impl_->trace; }
+int64_t Executable::peakBytes() const {
+  return static_cast<int64_t>(impl_->driver->stats().peakBytes);
+}
+
+StatusOr<std::unique_ptr<Executable>>
+Executable::load(const Artifact &artifact, const ExecutableOptions &options) {
+  auto impl = std::make_unique<Impl>();
+  impl->origin = std::chrono::steady_clock::now();
+  impl->tracing = options.trace;
+  const std::string &origin = artifact.sourceName();
+  StatusOr<ByteSpan> planBytes = artifact.requireSection(SectionKind::Plan, "plan");
+  if (!planBytes.isOk())
+    return planBytes.status();
+  StatusOr<Plan> plan = parsePlan(planBytes->text());
+  if (!plan.isOk())
+    return plan.status().withContext(origin);
+  impl->plan = std::move(*plan);
+  if (impl->plan.target != "cpu")
+    return Status::error(origin + ": compiled for target '" +
+                         impl->plan.target + "', this runtime runs 'cpu'");
+  StatusOr<ByteSpan> object =
+      artifact.requireSection(SectionKind::HostObject, "kernels");
+  if (!object.isOk())
+    return object.status();
+  auto library = cpu::KernelLibrary::load(object->data, object->size, origin);
+  if (!library.isOk())
+    return library.status();
+  impl->library = std::move(*library);
+  for (const Command &command : impl->plan.commands) {
+    cpu::KernelFn fn = nullptr;
+    if (command.kind == Command::Kind::Kernel) {
+      StatusOr<cpu::KernelFn> found = impl->library->lookup(command.kernel.symbol);
+      if (!found.isOk())
+        return found.status();
+      fn = *found;
+    }
+    impl->kernels.push_back(fn);
+  }
+  auto driver = createDriver("host");
+  if (!driver.isOk())
+    return driver.status();
+  impl->driver = std::move(*driver);
+  auto arena = impl->driver->allocate(static_cast<size_t>(impl->plan.arenaBytes));
+  if (!arena.isOk())
+    return arena.status().withContext(origin + ": allocating the " +
+                                      std::to_string(impl->plan.arenaBytes) +
+                                      "-byte arena");
+  impl->arena = *arena;
+  impl->pool = std::make_unique<ThreadPool>(options.threads);
+  cpu::configureBlas(impl->pool->size());
+  return std::unique_ptr<Executable>(new Executable(std::move(impl)));
+}
+
+Status Executable::run(const std::vector<const HostArray *> &inputs,
+                       std::vector<HostArray> &outputs) {
+  Impl &impl = *impl_;
+  const Plan &plan = impl.plan;
+  if (inputs.size() != plan.inputs.size())
+    return Status::error("the program takes " +
+                         std::to_string(plan.inputs.size()) + " inputs, got " +
+                         std::to_string(inputs.size()));
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const TensorSpec &spec = plan.inputs[i];
+    const HostArray &array = *inputs[i];
+    if (array.dtype != spec.dtype || array.shape != spec.shape ||
+        static_cast<int64_t>(array.bytes.size()) != spec.byteSize())
+      return Status::error("input '" + spec.name + "': expected " +
+                           describe(spec.dtype, spec.shape) + ", got " +
+                           describe(array.dtype, array.shape));
+  }
+  auto address = [&](const BufferRef &ref) -> uint8_t * {
+    if (ref.kind == BufferRef::Kind::Input)
+      return const_cast<uint8_t *>(inputs[ref.index]->bytes.data());
+    return impl.arenaBase() + plan.buffers[ref.index].offset;
+  };
+  double runStart = impl.nowUs();
+  std::vector<void *> args;
+  for (size_t c = 0; c < plan.commands.size(); ++c) {
+    const Command &command = plan.commands[c];
+    double start = impl.tracing ? impl.nowUs() : 0;
+    const char *category = "copy";
+    switch (command.kind) {
+    case Command::Kind::Kernel: {
+      category = "kernel";
+      std::atomic<int32_t> status{0};
+      int32_t word = 0;
+      args.clear();
+      for (const BufferRef &ref : command.kernel.args)
+        args.push_back(address(ref));
+      args.push_back(&word);
+      cpu::KernelFn fn = impl.kernels[c];
+      int64_t tiles = command.kernel.tiles;
+      int64_t chunks = static_cast<int64_t>(impl.pool->size()) * 4;
+      int64_t grain = std::max<int64_t>(1, (tiles + chunks - 1) / chunks);
+      if (tiles == 1) {
+        fn(args.data(), 0, 1);
+      } else {
+        Status ran = impl.pool->parallelFor(
+            tiles, grain, [&](int64_t begin, int64_t end) {
+              fn(args.data(), begin, end);
+              return Status::ok();
+            });
+        if (!ran)
+          return ran;
+      }
+      // Kernels store their error code with plain stores from any thread;
+      // the pool's join orders them before this read.
+      status.store(word);
+      if (int32_t code = status.load())
+        return Status::error(command.label + ": " + kernelStatusMessage(code));
+      break;
+    }
+    case Command::Kind::Matmul:
+      category = "matmul";
+      cpu::runMatmul(command.matmul, address(command.matmul.lhs),
+                     address(command.matmul.rhs), address(command.matmul.out));
+      break;
+    case Command::Kind::Copy:
+      std::memmove(address(command.copy.to), address(command.copy.from),
+                   static_cast<size_t>(command.copy.bytes));
+      break;
+    }
+    if (impl.tracing)
+      impl.trace.push_back({command.label, category, start, impl.nowUs() - start});
+  }
+  outputs.clear();
+  for (size_t i = 0; i < plan.outputs.size(); ++i) {
+    const TensorSpec &spec = plan.outputs[i];
+    HostArray array;
+    array.dtype = spec.dtype;
+    array.shape = spec.shape;
+    const uint8_t *from = address(plan.outputBuffers[i]);
+    array.bytes.assign(from, from + spec.byteSize());
+    outputs.push_back(std::move(array));
+  }
+  if (impl.tracing)
+    impl.trace.push_back({"run", "run", runStart, impl.nowUs() - runStart});
+  return Status::ok();
+}

@@ -1,0 +1,463 @@
+//===- Plan.cpp - reading and writing execution plans ---------------------===//
+
+#include "tcc/runtime/Plan.h"
+
+#include "tcc/runtime/Json.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <optional>
+
+using namespace tcc::rt;
+
+int64_t TensorSpec::numElements() const {
+  return checkedNumElements(shape).value_or(-1);
+}
+
+int64_t TensorSpec::byteSize() const {
+  int64_t n = numElements();
+  return n < 0 ? -1 : n * static_cast<int64_t>(dtypeSize(dtype));
+}
+
+namespace {
+
+JsonValue intArray(const std::vector<int64_t> &values) {
+  JsonValue array = JsonValue::array();
+  for (int64_t v : values)
+    array.append(JsonValue::integer(v));
+  return array;
+}
+
+JsonValue refJson(const BufferRef &ref) {
+  JsonValue object = JsonValue::object();
+  object.append(ref.kind == BufferRef::Kind::Input ? "input" : "buffer",
+                JsonValue::integer(ref.index));
+  return object;
+}
+
+JsonValue specJson(const TensorSpec &spec) {
+  JsonValue object = JsonValue::object();
+  object.append("name", JsonValue::string(spec.name));
+  object.append("role", JsonValue::string(spec.role));
+  object.append("dtype", JsonValue::string(dtypeName(spec.dtype)));
+  object.append("shape", intArray(spec.shape));
+  return object;
+}
+
+const char *randomKindName(RandomInit::Kind kind) {
+  switch (kind) {
+  case RandomInit::Kind::Normal:
+    return "normal";
+  case RandomInit::Kind::Integer:
+    return "integer";
+  case RandomInit::Kind::Zeros:
+    return "zeros";
+  case RandomInit::Kind::Ones:
+    return "ones";
+  }
+  return "normal";
+}
+
+JsonValue randomJson(const RandomInit &init) {
+  JsonValue object = JsonValue::object();
+  object.append("kind", JsonValue::string(randomKindName(init.kind)));
+  char scale[32];
+  std::snprintf(scale, sizeof(scale), "%.17g", init.scale);
+  object.append("scale", JsonValue::numberLiteral(scale));
+  object.append("bound", JsonValue::integer(init.bound));
+  return object;
+}
+
+/// Field access with errors naming the path of the field.
+class Reader {
+public:
+  explicit Reader(std::string path) : path_(std::move(path)) {}
+
+  Status error(const std::string &what) const {
+    return Status::error("plan: " + path_ + ": " + what);
+  }
+
+  StatusOr<const JsonValue *> field(const JsonValue &object,
+                                    const std::string &key,
+                                    JsonValue::Kind kind) const {
+    if (!object.isObject())
+      return error("is not an object");
+    const JsonValue *value = object.find(key);
+    if (!value)
+      return Reader(path_ + "." + key).error("is missing");
+    if (value->kind() != kind)
+      return Reader(path_ + "." + key)
+          .error(std::string("is ") + JsonValue::describe(value->kind()) +
+                 ", expected " + JsonValue::describe(kind));
+    return value;
+  }
+
+  StatusOr<int64_t> integer(const JsonValue &object, const std::string &key,
+                            int64_t min = 0,
+                            int64_t max = std::numeric_limits<int64_t>::max()) const {
+    auto value = field(object, key, JsonValue::Kind::Number);
+    if (!value.isOk())
+      return value.status();
+    std::optional<int64_t> v = (*value)->asInt64();
+    if (!v || *v < min || *v > max)
+      return Reader(path_ + "." + key)
+          .error("must be an integer in [" + std::to_string(min) + ", " +
+                 std::to_string(max) + "], got " + (*value)->text());
+    return *v;
+  }
+
+  StatusOr<std::string> string(const JsonValue &object,
+                               const std::string &key) const {
+    auto value = field(object, key, JsonValue::Kind::String);
+    if (!value.isOk())
+      return value.status();
+    return (*value)->text();
+  }
+
+  StatusOr<bool> boolean(const JsonValue &object, const std::string &key) const {
+    auto value = field(object, key, JsonValue::Kind::Bool);
+    if (!value.isOk())
+      return value.status();
+    return (*value)->boolValue();
+  }
+
+  StatusOr<std::vector<int64_t>> ints(const JsonValue &object,
+                                      const std::string &key) const {
+    auto value = field(object, key, JsonValue::Kind::Array);
+    if (!value.isOk())
+      return value.status();
+    std::vector<int64_t> result;
+    for (size_t i = 0; i < (*value)->size(); ++i) {
+      std::optional<int64_t> v = (**value)[i].asInt64();
+      if (!v || *v < 0)
+        return Reader(path_ + "." + key + "[" + std::to_string(i) + "]")
+            .error("must be a non-negative integer");
+      result.push_back(*v);
+    }
+    return result;
+  }
+
+  Reader at(const std::string &key) const { return Reader(path_ + "." + key); }
+  Reader at(const std::string &key, size_t index) const {
+    return Reader(path_ + "." + key + "[" + std::to_string(index) + "]");
+  }
+
+private:
+  std::string path_;
+};
+
+#define TCC_ASSIGN(lhs, expr)                                                  \
+  do {                                                                         \
+    auto _v = (expr);                                                          \
+    if (!_v.isOk())                                                            \
+      return _v.status();                                                      \
+    lhs = std::move(*_v);                                                      \
+  } while (false)
+
+StatusOr<TensorSpec> parseSpec(const Reader &r, const JsonValue &v) {
+  TensorSpec spec;
+  TCC_ASSIGN(spec.name, r.string(v, "name"));
+  TCC_ASSIGN(spec.role, r.string(v, "role"));
+  std::string dtype;
+  TCC_ASSIGN(dtype, r.string(v, "dtype"));
+  std::optional<DType> parsed = parseDTypeName(dtype);
+  if (!parsed)
+    return r.error("unknown dtype '" + dtype + "'");
+  spec.dtype = *parsed;
+  TCC_ASSIGN(spec.shape, r.ints(v, "shape"));
+  if (spec.byteSize() < 0)
+    return r.error("shape has too many elements");
+  return spec;
+}
+
+StatusOr<RandomInit> parseRandom(const Reader &r, const JsonValue &object) {
+  const JsonValue *v = nullptr;
+  TCC_ASSIGN(v, r.field(object, "random", JsonValue::Kind::Object));
+  Reader rr = r.at("random");
+  RandomInit init;
+  std::string kind;
+  TCC_ASSIGN(kind, rr.string(*v, "kind"));
+  if (kind == "normal")
+    init.kind = RandomInit::Kind::Normal;
+  else if (kind == "integer")
+    init.kind = RandomInit::Kind::Integer;
+  else if (kind == "zeros")
+    init.kind = RandomInit::Kind::Zeros;
+  else if (kind == "ones")
+    init.kind = RandomInit::Kind::Ones;
+  else
+    return rr.error("unknown kind '" + kind + "'");
+  const JsonValue *scale = nullptr;
+  TCC_ASSIGN(scale, rr.field(*v, "scale", JsonValue::Kind::Number));
+  char *end = nullptr;
+  init.scale = std::strtod(scale->text().c_str(), &end);
+  if (!std::isfinite(init.scale))
+    return rr.error("scale must be finite");
+  TCC_ASSIGN(init.bound, rr.integer(*v, "bound", 1));
+  return init;
+}
+
+StatusOr<BufferRef> parseRef(const Reader &r, const JsonValue &v,
+                             const Plan &plan) {
+  if (!v.isObject() || v.size() != 1)
+    return r.error("must be {\"input\": N} or {\"buffer\": N}");
+  BufferRef ref;
+  if (v.keyAt(0) == "input") {
+    ref.kind = BufferRef::Kind::Input;
+    TCC_ASSIGN(ref.index, r.integer(v, "input", 0,
+                                    static_cast<int64_t>(plan.inputs.size()) - 1));
+  } else if (v.keyAt(0) == "buffer") {
+    ref.kind = BufferRef::Kind::Buffer;
+    TCC_ASSIGN(ref.index,
+               r.integer(v, "buffer", 0,
+                         static_cast<int64_t>(plan.buffers.size()) - 1));
+  } else {
+    return r.error("must be {\"input\": N} or {\"buffer\": N}");
+  }
+  return ref;
+}
+
+StatusOr<BufferRef> parseRefField(const Reader &r, const JsonValue &object,
+                                  const std::string &key, const Plan &plan) {
+  const JsonValue *value = object.find(key);
+  if (!value)
+    return r.at(key).error("is missing");
+  return parseRef(r.at(key), *value, plan);
+}
+
+Status checkBytes(const Reader &r, const Plan &plan, const BufferRef &ref,
+                  int64_t bytes, const std::string &what) {
+  if (plan.bytesOf(ref) < bytes)
+    return r.error(what + " needs " + std::to_string(bytes) +
+                   " bytes, its buffer has " + std::to_string(plan.bytesOf(ref)));
+  return Status::ok();
+}
+
+} // namespace
+
+int64_t Plan::bytesOf(const BufferRef &ref) const {
+  if (ref.kind == BufferRef::Kind::Input)
+    return inputs[ref.index].byteSize();
+  return buffers[ref.index].bytes;
+}
+
+std::string tcc::rt::serializePlan(const Plan &plan) {
+  JsonValue root = JsonValue::object();
+  root.append("version", JsonValue::integer(kPlanVersion));
+  root.append("target", JsonValue::string(plan.target));
+  JsonValue inputs = JsonValue::array();
+  for (const TensorSpec &spec : plan.inputs) {
+    JsonValue object = specJson(spec);
+    object.append("random", randomJson(spec.random));
+    inputs.append(std::move(object));
+  }
+  root.append("inputs", std::move(inputs));
+  JsonValue outputs = JsonValue::array();
+  for (size_t i = 0; i < plan.outputs.size(); ++i) {
+    JsonValue spec = specJson(plan.outputs[i]);
+    spec.append("value", refJson(plan.outputBuffers[i]));
+    outputs.append(std::move(spec));
+  }
+  root.append("outputs", std::move(outputs));
+  root.append("arena_bytes", JsonValue::integer(plan.arenaBytes));
+  JsonValue buffers = JsonValue::array();
+  for (const ArenaBuffer &buffer : plan.buffers) {
+    JsonValue object = JsonValue::object();
+    object.append("offset", JsonValue::integer(buffer.offset));
+    object.append("bytes", JsonValue::integer(buffer.bytes));
+    buffers.append(std::move(object));
+  }
+  root.append("buffers", std::move(buffers));
+  JsonValue commands = JsonValue::array();
+  for (const Command &command : plan.commands) {
+    JsonValue object = JsonValue::object();
+    object.append("label", JsonValue::string(command.label));
+    switch (command.kind) {
+    case Command::Kind::Kernel: {
+      object.append("op", JsonValue::string("kernel"));
+      object.append("symbol", JsonValue::string(command.kernel.symbol));
+      JsonValue args = JsonValue::array();
+      for (const BufferRef &ref : command.kernel.args)
+        args.append(refJson(ref));
+      object.append("args", std::move(args));
+      object.append("tiles", JsonValue::integer(command.kernel.tiles));
+      break;
+    }
+    case Command::Kind::Matmul: {
+      const MatmulCommand &mm = command.matmul;
+      object.append("op", JsonValue::string("matmul"));
+      object.append("dtype", JsonValue::string(dtypeName(mm.dtype)));
+      object.append("lhs", refJson(mm.lhs));
+      object.append("rhs", refJson(mm.rhs));
+      object.append("out", refJson(mm.out));
+      object.append("m", JsonValue::integer(mm.m));
+      object.append("n", JsonValue::integer(mm.n));
+      object.append("k", JsonValue::integer(mm.k));
+      object.append("transpose_lhs", JsonValue::boolean(mm.transposeLhs));
+      object.append("transpose_rhs", JsonValue::boolean(mm.transposeRhs));
+      object.append("batch", intArray(mm.batch));
+      object.append("lhs_batch", intArray(mm.lhsBatch));
+      object.append("rhs_batch", intArray(mm.rhsBatch));
+      break;
+    }
+    case Command::Kind::Copy:
+      object.append("op", JsonValue::string("copy"));
+      object.append("from", refJson(command.copy.from));
+      object.append("to", refJson(command.copy.to));
+      object.append("bytes", JsonValue::integer(command.copy.bytes));
+      break;
+    }
+    commands.append(std::move(object));
+  }
+  root.append("commands", std::move(commands));
+  return serializeJson(root);
+}
+
+StatusOr<Plan> tcc::rt::parsePlan(std::string_view json) {
+  StatusOr<JsonValue> parsed = parseJson(json);
+  if (!parsed.isOk())
+    return parsed.status().withContext("plan");
+  const JsonValue &root = *parsed;
+  Reader r("");
+  Plan plan;
+  int64_t version = 0;
+  TCC_ASSIGN(version, r.integer(root, "version"));
+  if (version != kPlanVersion)
+    return r.error("version " + std::to_string(version) +
+                   " is not supported (this runtime reads version " +
+                   std::to_string(kPlanVersion) + ")");
+  TCC_ASSIGN(plan.target, r.string(root, "target"));
+  const JsonValue *inputs = nullptr;
+  TCC_ASSIGN(inputs, r.field(root, "inputs", JsonValue::Kind::Array));
+  for (size_t i = 0; i < inputs->size(); ++i) {
+    TensorSpec spec;
+    TCC_ASSIGN(spec, parseSpec(r.at("inputs", i), (*inputs)[i]));
+    TCC_ASSIGN(spec.random, parseRandom(r.at("inputs", i), (*inputs)[i]));
+    plan.inputs.push_back(std::move(spec));
+  }
+  TCC_ASSIGN(plan.arenaBytes, r.integer(root, "arena_bytes"));
+  const JsonValue *buffers = nullptr;
+  TCC_ASSIGN(buffers, r.field(root, "buffers", JsonValue::Kind::Array));
+  for (size_t i = 0; i < buffers->size(); ++i) {
+    Reader br = r.at("buffers", i);
+    ArenaBuffer buffer;
+    TCC_ASSIGN(buffer.offset, br.integer((*buffers)[i], "offset"));
+    TCC_ASSIGN(buffer.bytes, br.integer((*buffers)[i], "bytes"));
+    if (buffer.offset % 64 != 0 || buffer.bytes > plan.arenaBytes ||
+        buffer.offset > plan.arenaBytes - buffer.bytes)
+      return br.error("[" + std::to_string(buffer.offset) + ", +" +
+                      std::to_string(buffer.bytes) +
+                      ") is not a 64-byte aligned range of the " +
+                      std::to_string(plan.arenaBytes) + "-byte arena");
+    plan.buffers.push_back(buffer);
+  }
+  const JsonValue *outputs = nullptr;
+  TCC_ASSIGN(outputs, r.field(root, "outputs", JsonValue::Kind::Array));
+  for (size_t i = 0; i < outputs->size(); ++i) {
+    Reader orr = r.at("outputs", i);
+    TensorSpec spec;
+    TCC_ASSIGN(spec, parseSpec(orr, (*outputs)[i]));
+    BufferRef ref;
+    TCC_ASSIGN(ref, parseRefField(orr, (*outputs)[i], "value", plan));
+    Status bytes = checkBytes(orr, plan, ref, spec.byteSize(), "the output");
+    if (!bytes)
+      return bytes;
+    plan.outputs.push_back(std::move(spec));
+    plan.outputBuffers.push_back(ref);
+  }
+  const JsonValue *commands = nullptr;
+  TCC_ASSIGN(commands, r.field(root, "commands", JsonValue::Kind::Array));
+  for (size_t i = 0; i < commands->size(); ++i) {
+    Reader cr = r.at("commands", i);
+    const JsonValue &c = (*commands)[i];
+    Command command;
+    TCC_ASSIGN(command.label, cr.string(c, "label"));
+    std::string op;
+    TCC_ASSIGN(op, cr.string(c, "op"));
+    if (op == "kernel") {
+      command.kind = Command::Kind::Kernel;
+      TCC_ASSIGN(command.kernel.symbol, cr.string(c, "symbol"));
+      const JsonValue *args = nullptr;
+      TCC_ASSIGN(args, cr.field(c, "args", JsonValue::Kind::Array));
+      for (size_t a = 0; a < args->size(); ++a) {
+        BufferRef ref;
+        TCC_ASSIGN(ref, parseRef(cr.at("args", a), (*args)[a], plan));
+        command.kernel.args.push_back(ref);
+      }
+      TCC_ASSIGN(command.kernel.tiles, cr.integer(c, "tiles", 1));
+    } else if (op == "matmul") {
+      command.kind = Command::Kind::Matmul;
+      MatmulCommand &mm = command.matmul;
+      std::string dtype;
+      TCC_ASSIGN(dtype, cr.string(c, "dtype"));
+      if (dtype != "f32" && dtype != "f64")
+        return cr.error("matmul dtype must be f32 or f64, got '" + dtype + "'");
+      mm.dtype = dtype == "f32" ? DType::F32 : DType::F64;
+      TCC_ASSIGN(mm.lhs, parseRefField(cr, c, "lhs", plan));
+      TCC_ASSIGN(mm.rhs, parseRefField(cr, c, "rhs", plan));
+      TCC_ASSIGN(mm.out, parseRefField(cr, c, "out", plan));
+      int64_t limit = int64_t(1) << 31; // BLAS takes int dimensions.
+      TCC_ASSIGN(mm.m, cr.integer(c, "m", 0, limit - 1));
+      TCC_ASSIGN(mm.n, cr.integer(c, "n", 0, limit - 1));
+      TCC_ASSIGN(mm.k, cr.integer(c, "k", 0, limit - 1));
+      TCC_ASSIGN(mm.transposeLhs, cr.boolean(c, "transpose_lhs"));
+      TCC_ASSIGN(mm.transposeRhs, cr.boolean(c, "transpose_rhs"));
+      TCC_ASSIGN(mm.batch, cr.ints(c, "batch"));
+      TCC_ASSIGN(mm.lhsBatch, cr.ints(c, "lhs_batch"));
+      TCC_ASSIGN(mm.rhsBatch, cr.ints(c, "rhs_batch"));
+      if (mm.lhsBatch.size() != mm.batch.size() ||
+          mm.rhsBatch.size() != mm.batch.size())
+        return cr.error("lhs_batch and rhs_batch must have the rank of batch");
+      int64_t batches = 1, lhsBatches = 1, rhsBatches = 1;
+      for (size_t d = 0; d < mm.batch.size(); ++d) {
+        for (int64_t operand : {mm.lhsBatch[d], mm.rhsBatch[d]})
+          if (operand != 1 && operand != mm.batch[d])
+            return cr.error("batch dimension " + std::to_string(d) +
+                            " of an operand is neither 1 nor the result's");
+        batches *= mm.batch[d];
+        lhsBatches *= mm.lhsBatch[d];
+        rhsBatches *= mm.rhsBatch[d];
+        if (batches > limit)
+          return cr.error("too many batches");
+      }
+      int64_t element = static_cast<int64_t>(dtypeSize(mm.dtype));
+      struct Operand {
+        BufferRef ref;
+        int64_t rows, cols, count;
+        const char *what;
+      };
+      // rows * cols < 2^62 (each below 2^31); the count is bounded by the
+      // buffer before the product is formed, so nothing overflows.
+      for (const Operand &o : {Operand{mm.lhs, mm.m, mm.k, lhsBatches, "lhs"},
+                               Operand{mm.rhs, mm.k, mm.n, rhsBatches, "rhs"},
+                               Operand{mm.out, mm.m, mm.n, batches, "out"}}) {
+        int64_t matrixBytes = o.rows * o.cols * element;
+        if (matrixBytes != 0 && o.count > plan.bytesOf(o.ref) / matrixBytes)
+          return cr.error(std::string(o.what) + " needs " +
+                          std::to_string(o.count) + " matrices of " +
+                          std::to_string(matrixBytes) +
+                          " bytes, more than its buffer holds");
+      }
+      if (mm.out.kind == BufferRef::Kind::Input)
+        return cr.error("a matmul cannot write a program input");
+    } else if (op == "copy") {
+      command.kind = Command::Kind::Copy;
+      TCC_ASSIGN(command.copy.from, parseRefField(cr, c, "from", plan));
+      TCC_ASSIGN(command.copy.to, parseRefField(cr, c, "to", plan));
+      TCC_ASSIGN(command.copy.bytes, cr.integer(c, "bytes"));
+      if (command.copy.to.kind == BufferRef::Kind::Input)
+        return cr.error("a copy cannot write a program input");
+      for (const BufferRef &ref : {command.copy.from, command.copy.to}) {
+        Status fits = checkBytes(cr, plan, ref, command.copy.bytes, "the copy");
+        if (!fits)
+          return fits;
+      }
+    } else {
+      return cr.error("unknown command '" + op + "'");
+    }
+    plan.commands.push_back(std::move(command));
+  }
+  return plan;
+}

@@ -1,0 +1,448 @@
+//===- RunTool.cpp - `tcc run` and `tcc bench` ----------------------------===//
+
+#include "tcc/runtime/RunTool.h"
+
+#include "tcc/runtime/Artifact.h"
+#include "tcc/runtime/Executable.h"
+#include "tcc/runtime/Npy.h"
+#include "tcc/runtime/RandomInputs.h"
+#include "tcc/runtime/Safetensors.h"
+#include "tcc/runtime/Trace.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <string>
+#include <sys/stat.h>
+#include <vector>
+
+using namespace tcc::rt;
+
+namespace {
+
+struct Options {
+  std::string model;
+  std::vector<std::string> inputs;
+  std::string weights, outputDir, trace;
+  uint64_t seed = 0;
+  int64_t repeat = 1, warmup = 1;
+  unsigned threads = 0;
+  double flops = 0;
+  bool quiet = false;
+};
+
+class Tool {
+public:
+  explicit Tool(const char *name) : name_(name) {}
+
+  int fail(const std::string &message) const {
+    std::fprintf(stderr, "%s: error: %s\n", name_, message.c_str());
+    return 1;
+  }
+  void note(const std::string &message) const {
+    std::fprintf(stderr, "%s: note: %s\n", name_, message.c_str());
+  }
+  const char *name() const { return name_; }
+
+private:
+  const char *name_;
+};
+
+bool parseUnsigned(const char *text, uint64_t &value) {
+  if (!*text)
+    return false;
+  char *end = nullptr;
+  errno = 0;
+  unsigned long long v = std::strtoull(text, &end, 10);
+  if (*end || errno || text[0] == '-')
+    return false;
+  value = v;
+  return true;
+}
+
+/// Parses argv; returns a nonzero exit code on a bad command line.
+int parseOptions(const Tool &tool, int argc, char **argv, bool bench,
+                 Options &options) {
+  const char *usage =
+      bench ? "usage: bench MODEL.tccm [--repeat N] [--warmup N] [--threads N] "
+              "[--flops F] [--seed S]"
+            : "usage: run MODEL.tccm [--input NAME=@FILE.npy]... [--weights "
+              "W.safetensors] [--output-dir DIR] [--seed S] [--repeat N] "
+              "[--threads N] [--trace FILE.json] [--quiet]";
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](const char *flag) -> const char * {
+      size_t n = std::strlen(flag);
+      if (arg.compare(0, n, flag) == 0 && arg.size() > n && arg[n] == '=')
+        return argv[i] + n + 1;
+      if (arg == flag && i + 1 < argc)
+        return argv[++i];
+      return nullptr;
+    };
+    uint64_t number = 0;
+    if (const char *v = value("--input"); v && !bench)
+      options.inputs.push_back(v);
+    else if (const char *v = value("--weights"); v && !bench)
+      options.weights = v;
+    else if (const char *v = value("--output-dir"); v && !bench)
+      options.outputDir = v;
+    else if (const char *v = value("--trace"); v && !bench)
+      options.trace = v;
+    else if (const char *v = value("--seed")) {
+      if (!parseUnsigned(v, options.seed))
+        return tool.fail(std::string("--seed: '") + v +
+                         "' is not a non-negative integer");
+    } else if (const char *v = value("--repeat")) {
+      if (!parseUnsigned(v, number) || number < 1 || number > 1000000)
+        return tool.fail(std::string("--repeat: '") + v +
+                         "' is not an integer in [1, 1000000]");
+      options.repeat = static_cast<int64_t>(number);
+    } else if (const char *v = value("--warmup"); v && bench) {
+      if (!parseUnsigned(v, number) || number > 1000000)
+        return tool.fail(std::string("--warmup: '") + v +
+                         "' is not an integer in [0, 1000000]");
+      options.warmup = static_cast<int64_t>(number);
+    } else if (const char *v = value("--threads")) {
+      if (!parseUnsigned(v, number) || number < 1 || number > 1024)
+        return tool.fail(std::string("--threads: '") + v +
+                         "' is not an integer in [1, 1024]");
+      options.threads = static_cast<unsigned>(number);
+    } else if (const char *v = value("--flops"); v && bench) {
+      char *end = nullptr;
+      options.flops = std::strtod(v, &end);
+      if (*end || !(options.flops >= 0) || !std::isfinite(options.flops))
+        return tool.fail(std::string("--flops: '") + v +
+                         "' is not a non-negative number");
+    } else if (arg == "--quiet" && !bench)
+      options.quiet = true;
+    else if (arg == "--help" || arg == "-h") {
+      std::printf("%s\n", usage);
+      std::exit(0);
+    } else if (!arg.empty() && arg[0] != '-' && options.model.empty())
+      options.model = arg;
+    else
+      return tool.fail("unexpected argument '" + arg + "'\n" + usage);
+  }
+  if (options.model.empty())
+    return tool.fail(std::string("no artifact given\n") + usage);
+  return 0;
+}
+
+std::string describe(DType dtype, const std::vector<int64_t> &shape) {
+  std::string text = std::string(dtypeName(dtype)) + "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
+/// Random values for input `index` as the evaluator draws them.
+HostArray randomInput(const TensorSpec &spec, unsigned index, uint64_t seed) {
+  HostArray array;
+  array.dtype = spec.dtype;
+  array.shape = spec.shape;
+  int64_t n = spec.numElements();
+  array.bytes.assign(static_cast<size_t>(spec.byteSize()), 0);
+  uint64_t stream = randomInputStream(index);
+  for (int64_t i = 0; i < n; ++i) {
+    double value = 0;
+    switch (spec.random.kind) {
+    case RandomInit::Kind::Zeros:
+      break;
+    case RandomInit::Kind::Ones:
+      value = 1;
+      break;
+    case RandomInit::Kind::Integer:
+      value = static_cast<double>(
+          randomInteger(seed, stream, i, spec.random.bound));
+      break;
+    case RandomInit::Kind::Normal:
+      value = spec.random.scale * randomNormal(seed, stream, i);
+      break;
+    }
+    setElement(array, i, value);
+  }
+  return array;
+}
+
+/// "fc1.weight" stays, "a/b" becomes "a_b".
+std::string fileNameFor(const std::string &name) {
+  std::string s;
+  for (char c : name)
+    s += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
+          c == '_')
+             ? c
+             : '_';
+  return s + ".npy";
+}
+
+bool sameFile(const std::string &a, const std::string &b) {
+  struct stat sa, sb;
+  return stat(a.c_str(), &sa) == 0 && stat(b.c_str(), &sb) == 0 &&
+         sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+Status makeDirectories(const std::string &dir) {
+  for (size_t pos = 1; pos <= dir.size(); ++pos) {
+    if (pos != dir.size() && dir[pos] != '/')
+      continue;
+    std::string prefix = dir.substr(0, pos);
+    if (mkdir(prefix.c_str(), 0777) != 0 && errno != EEXIST)
+      return Status::error("cannot create '" + prefix + "': " +
+                           std::strerror(errno));
+  }
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return Status::error("--output-dir '" + dir + "' is not a directory");
+  return Status::ok();
+}
+
+void printArray(const std::string &name, const HostArray &array) {
+  std::printf("%s: %s\n  [", name.c_str(),
+              describe(array.dtype, array.shape).c_str());
+  int64_t n = array.numElements();
+  bool isFloat = array.dtype == DType::F64 || array.dtype == DType::F32 ||
+                 array.dtype == DType::F16 || array.dtype == DType::BF16;
+  for (int64_t i = 0; i < std::min<int64_t>(n, 8); ++i) {
+    double v = getElement(array, i);
+    if (isFloat)
+      std::printf("%s%.6g", i ? ", " : "", v);
+    else
+      std::printf("%s%lld", i ? ", " : "", static_cast<long long>(v));
+  }
+  if (n > 8)
+    std::printf(", ... (%lld elements)", static_cast<long long>(n));
+  std::printf("]\n");
+  if (isFloat && n > 1) {
+    double lo = INFINITY, hi = -INFINITY, sum = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      double v = getElement(array, i);
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+      sum += v;
+    }
+    std::printf("  min %.6g  max %.6g  mean %.6g\n", lo, hi, sum / n);
+  }
+}
+
+/// Loads the artifact and binds every input: files, weights, then random.
+int prepare(const Tool &tool, const Options &options, bool trace,
+            std::unique_ptr<Executable> &executable,
+            std::vector<HostArray> &values,
+            std::vector<std::string> &readPaths) {
+  StatusOr<Artifact> artifact = readArtifact(options.model);
+  if (!artifact.isOk())
+    return tool.fail(artifact.status().message());
+  ExecutableOptions executableOptions;
+  executableOptions.threads = options.threads;
+  executableOptions.trace = trace;
+  auto loaded = Executable::load(*artifact, executableOptions);
+  if (!loaded.isOk())
+    return tool.fail(loaded.status().message());
+  executable = std::move(*loaded);
+  const Plan &plan = executable->plan();
+
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < plan.inputs.size(); ++i)
+    index[plan.inputs[i].name] = i;
+  std::vector<bool> bound(plan.inputs.size(), false);
+  values.assign(plan.inputs.size(), HostArray());
+  auto bind = [&](size_t i, HostArray array, const std::string &source) -> int {
+    const TensorSpec &spec = plan.inputs[i];
+    if (array.dtype != spec.dtype || array.shape != spec.shape)
+      return tool.fail(source + " holds " + describe(array.dtype, array.shape) +
+                       ", but input '" + spec.name + "' is " +
+                       describe(spec.dtype, spec.shape));
+    values[i] = std::move(array);
+    bound[i] = true;
+    return 0;
+  };
+  for (const std::string &text : options.inputs) {
+    size_t eq = text.find('=');
+    std::string name = text.substr(0, eq);
+    std::string path = eq == std::string::npos ? "" : text.substr(eq + 1);
+    if (!path.empty() && path[0] == '@')
+      path = path.substr(1);
+    if (name.empty() || path.empty())
+      return tool.fail("--input '" + text + "': expected NAME=@FILE.npy");
+    auto it = index.find(name);
+    if (it == index.end()) {
+      std::string names;
+      for (const TensorSpec &spec : plan.inputs)
+        names += " " + spec.name;
+      return tool.fail("--input '" + name +
+                       "': the program has no input of that name; its inputs "
+                       "are:" + names);
+    }
+    if (bound[it->second])
+      return tool.fail("--input '" + name + "' is given twice");
+    StatusOr<HostArray> array = readNpy(path);
+    if (!array.isOk())
+      return tool.fail(array.status().message());
+    if (int rc = bind(it->second, std::move(*array), "--input '" + name + "': " + path))
+      return rc;
+    readPaths.push_back(path);
+  }
+  if (!options.weights.empty()) {
+    StatusOr<SafetensorsFile> file = readSafetensors(options.weights);
+    if (!file.isOk())
+      return tool.fail(file.status().message());
+    // Every parameter and buffer the user did not give as --input.
+    std::map<std::string, TensorType> expected;
+    for (size_t i = 0; i < plan.inputs.size(); ++i) {
+      const TensorSpec &spec = plan.inputs[i];
+      if (!bound[i] && (spec.role == "parameter" || spec.role == "buffer"))
+        expected[spec.name] = {spec.dtype, spec.shape};
+    }
+    Status match = checkTensorsMatch(expected, file->tensors, options.weights);
+    if (!match)
+      return tool.fail(match.message());
+    for (auto &[name, array] : file->tensors)
+      if (int rc = bind(index[name], std::move(array), options.weights))
+        return rc;
+    readPaths.push_back(options.weights);
+  }
+  for (size_t i = 0; i < plan.inputs.size(); ++i) {
+    if (bound[i])
+      continue;
+    values[i] = randomInput(plan.inputs[i], static_cast<unsigned>(i), options.seed);
+    if (!options.quiet)
+      tool.note("no --input for '" + plan.inputs[i].name + "' (" +
+                describe(plan.inputs[i].dtype, plan.inputs[i].shape) +
+                "): using random values (seed " + std::to_string(options.seed) +
+                ")");
+  }
+  return 0;
+}
+
+double median(std::vector<double> samples) {
+  std::sort(samples.begin(), samples.end());
+  size_t n = samples.size();
+  return n % 2 ? samples[n / 2] : 0.5 * (samples[n / 2 - 1] + samples[n / 2]);
+}
+
+} // namespace
+
+int tcc::rt::runMain(int argc, char **argv, const char *toolName) {
+  Tool tool(toolName);
+  Options options;
+  if (int rc = parseOptions(tool, argc, argv, /*bench=*/false, options))
+    return rc;
+  std::unique_ptr<Executable> executable;
+  std::vector<HostArray> values;
+  std::vector<std::string> readPaths;
+  if (int rc = prepare(tool, options, !options.trace.empty(), executable,
+                       values, readPaths))
+    return rc;
+  const Plan &plan = executable->plan();
+
+  // Check where outputs go before running anything.
+  std::vector<std::string> outputPaths;
+  if (!options.outputDir.empty()) {
+    Status made = makeDirectories(options.outputDir);
+    if (!made)
+      return tool.fail(made.message());
+    std::map<std::string, std::string> owner;
+    for (const TensorSpec &spec : plan.outputs) {
+      std::string path = options.outputDir + "/" + fileNameFor(spec.name);
+      auto [it, inserted] = owner.emplace(path, spec.name);
+      if (!inserted)
+        return tool.fail("outputs '" + it->second + "' and '" + spec.name +
+                         "' would both be written to " + path);
+      for (const std::string &input : readPaths)
+        if (sameFile(input, path))
+          return tool.fail("refusing to overwrite input file '" + input +
+                           "' with output '" + spec.name + "'");
+      outputPaths.push_back(path);
+    }
+  }
+
+  std::vector<const HostArray *> inputs;
+  for (const HostArray &value : values)
+    inputs.push_back(&value);
+  std::vector<HostArray> outputs;
+  std::vector<double> latencies;
+  for (int64_t r = 0; r < options.repeat; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    Status ran = executable->run(inputs, outputs);
+    if (!ran)
+      return tool.fail(options.model + ": " + ran.message());
+    latencies.push_back(std::chrono::duration<double, std::milli>(
+                            std::chrono::steady_clock::now() - start)
+                            .count());
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    printArray(plan.outputs[i].name, outputs[i]);
+    if (!outputPaths.empty()) {
+      Status written = writeNpy(outputPaths[i], outputs[i]);
+      if (!written)
+        return tool.fail(written.message());
+    }
+  }
+  if (options.repeat > 1)
+    std::printf("median latency %.3f ms over %lld runs (%u threads)\n",
+                median(latencies), static_cast<long long>(options.repeat),
+                executable->threads());
+  if (!options.quiet)
+    tool.note("peak memory " + std::to_string(executable->peakBytes()) +
+              " bytes (measured by the host driver)");
+  if (!options.trace.empty()) {
+    Status written = writeChromeTrace(options.trace, executable->trace());
+    if (!written)
+      return tool.fail(written.message());
+  }
+  return 0;
+}
+
+int tcc::rt::benchMain(int argc, char **argv, const char *toolName) {
+  Tool tool(toolName);
+  Options options;
+  options.repeat = 20;
+  options.quiet = true;
+  if (int rc = parseOptions(tool, argc, argv, /*bench=*/true, options))
+    return rc;
+  std::unique_ptr<Executable> executable;
+  std::vector<HostArray> values;
+  std::vector<std::string> readPaths;
+  if (int rc = prepare(tool, options, false, executable, values, readPaths))
+    return rc;
+  const Plan &plan = executable->plan();
+  std::vector<const HostArray *> inputs;
+  int64_t bytes = 0;
+  for (const HostArray &value : values) {
+    inputs.push_back(&value);
+    bytes += static_cast<int64_t>(value.bytes.size());
+  }
+  for (const TensorSpec &spec : plan.outputs)
+    bytes += spec.byteSize();
+  std::vector<HostArray> outputs;
+  std::vector<double> samples;
+  for (int64_t r = 0; r < options.warmup + options.repeat; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    Status ran = executable->run(inputs, outputs);
+    if (!ran)
+      return tool.fail(options.model + ": " + ran.message());
+    double ms = std::chrono::duration<double, std::milli>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+    if (r >= options.warmup)
+      samples.push_back(ms);
+  }
+  double med = median(samples);
+  std::printf("%s: %lld runs, %u threads\n", options.model.c_str(),
+              static_cast<long long>(options.repeat), executable->threads());
+  std::printf("  latency  median %.4f ms  min %.4f ms  max %.4f ms\n", med,
+              *std::min_element(samples.begin(), samples.end()),
+              *std::max_element(samples.begin(), samples.end()));
+  std::printf("  inputs + outputs %lld bytes: %.2f GB/s at the median\n",
+              static_cast<long long>(bytes), bytes / (med * 1e-3) / 1e9);
+  if (options.flops > 0)
+    std::printf("  %.4g FLOP: %.2f GFLOP/s at the median\n", options.flops,
+                options.flops / (med * 1e-3) / 1e9);
+  std::printf("  peak memory %lld bytes\n",
+              static_cast<long long>(executable->peakBytes()));
+  return 0;
+}
