@@ -31,7 +31,8 @@ llvm_config.use_default_substitutions()
 
 tool_dirs = [config.tcc_tools_dir, config.llvm_tools_dir]
 tools = [ToolSubst("tcc-opt", unresolved="fatal"),
-         ToolSubst("tcc", unresolved="fatal")]
+         ToolSubst("tcc", unresolved="fatal"),
+         ToolSubst("tcc-run", unresolved="fatal")]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # Helpers shared by the Python tests (test/lib/tcctest.py).
@@ -39,6 +40,9 @@ config.environment["PYTHONPATH"] = os.path.join(config.tcc_src_root, "test",
                                                 "lib")
 config.environment["TCC_BIN"] = config.tcc_tools_dir
 config.environment["OPENBLAS_NUM_THREADS"] = "1"
+# Compilations made by tests are cached in the build tree, not in ~/.cache.
+config.environment["TCC_CACHE_DIR"] = os.path.join(config.tcc_obj_root,
+                                                   "test-cache")
 
 if config.tcc_sanitized:
     config.available_features.add("asan")

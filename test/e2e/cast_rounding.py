@@ -1,4 +1,5 @@
 # RUN: %python %s
+# RUN: env TCC_E2E_BACKEND=cpu %python %s
 # tcc.cast rounds once, to nearest even, from the exact source value: values
 # chosen so that rounding first to an intermediate type (f64 or f32) and then
 # to the destination gives another answer. References: NumPy (correctly

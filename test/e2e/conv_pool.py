@@ -1,4 +1,5 @@
 # RUN: %python %s
+# RUN: env TCC_E2E_BACKEND=cpu %python %s
 # conv2d, max_pool2d and avg_pool2d of `tcc eval` against torch.nn.functional
 # in the same dtype (f64, f32). tcc's padding is [top, bottom, left, right];
 # PyTorch pads symmetrically, so asymmetric cases pad with F.pad first (zeros

@@ -1,4 +1,5 @@
 # RUN: %python %s
+# RUN: env TCC_E2E_BACKEND=cpu %python %s
 # Data movement and generators of `tcc eval` against NumPy, compared exactly:
 # constant, iota, broadcast, broadcast_in_dim, reshape, transpose, slice,
 # concat, gather.

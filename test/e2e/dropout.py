@@ -1,4 +1,5 @@
 # RUN: %python %s
+# RUN: env TCC_E2E_BACKEND=cpu %python %s
 # tcc.dropout in `tcc eval`: (a) each element is 0 or x / (1 - rate); (b) the
 # kept fraction is within 5 standard errors of 1 - rate; (c) the mask is the
 # Philox-4x32-10 mask of the op's description, recomputed from the published

@@ -1,4 +1,5 @@
 # RUN: %python %s
+# RUN: env TCC_E2E_BACKEND=cpu %python %s
 # Element types in `tcc eval`: tcc.cast between every pair of kinds against
 # NumPy (PyTorch for bf16, which NumPy lacks), compared exactly; f16 and bf16
 # arithmetic against PyTorch computing in f32 and rounding to the dtype,

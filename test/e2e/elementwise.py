@@ -1,4 +1,5 @@
 # RUN: %python %s
+# RUN: env TCC_E2E_BACKEND=cpu %python %s
 # Elementwise ops of `tcc eval` (unary, binary, compare, select) in f64, f32,
 # i64 and i32 against NumPy, and erf/sigmoid/silu against PyTorch.
 # Tolerances: see test/lib/tcctest.py.

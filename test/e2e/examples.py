@@ -1,4 +1,5 @@
 # RUN: %python %s
+# RUN: env TCC_E2E_BACKEND=cpu %python %s
 """The hand-written example models (examples/*.mlir) against the PyTorch
 modules they claim to be: same weights, same inputs, f32 tolerance 1e-5.
 Later stages test on these models, so they must mean what they say."""

@@ -1,4 +1,5 @@
 # RUN: %python %s
+# RUN: env TCC_E2E_BACKEND=cpu %python %s
 # Neural-network ops of `tcc eval` against torch.nn.functional computing in
 # the same dtype (f64, f32): matmul, layer_norm, batch_norm (train/eval with
 # running statistics), softmax, log_softmax, cross_entropy, mse_loss, gelu.

@@ -1,4 +1,5 @@
 # RUN: %python %s
+# RUN: env TCC_E2E_BACKEND=cpu %python %s
 # tcc.reduce (sum, mean, max, min, prod) of `tcc eval` against NumPy, in f64,
 # f32 (tolerances of test/lib/tcctest.py) and i64/i32 (exact).
 

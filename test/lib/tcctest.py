@@ -36,6 +36,15 @@ NPDT = {"f64": np.float64, "f32": np.float32, "f16": np.float16,
 
 TCC = os.path.join(os.environ.get("TCC_BIN", ""), "tcc")
 
+# Which implementation runs the models: "eval" (the reference evaluator) or
+# "cpu" (tcc compile + tcc run: the compiled CPU backend). The same cases
+# and tolerances hold for both, against the same independent references.
+BACKEND = os.environ.get("TCC_E2E_BACKEND", "eval")
+
+# Flags that only the evaluator has: cases using them run in the evaluator
+# whatever the backend.
+EVAL_ONLY_FLAGS = ("--f64",)
+
 
 def ty(shape, dtype):
     """The MLIR tensor type of `shape` and `dtype`: tensor<2x3xf32>."""
@@ -77,24 +86,40 @@ def binary(op, shape, dtype):
                 [("z", "%z", t)])
 
 
+def _tcc(args):
+    """Runs tcc; returns None or an error text."""
+    try:
+        proc = subprocess.run([TCC, *args], capture_output=True, text=True,
+                              timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"cannot run {TCC} (TCC_BIN is the bin folder): {e}"
+    if proc.returncode != 0:
+        return f"tcc {args[0]} exited {proc.returncode}: {proc.stderr.strip()}"
+    return None
+
+
 def run_eval(model, inputs, workdir, flags=()):
-    """Runs `tcc eval` on `model` with `inputs` ({name: array}); returns
+    """Runs `model` with `inputs` ({name: array}) on BACKEND; returns
     ({result name: array}, None) or (None, error text)."""
     path = os.path.join(workdir, "model.mlir")
     with open(path, "w") as f:
         f.write(model)
-    cmd = [TCC, "eval", path, "--output-dir", os.path.join(workdir, "out"),
-           "--quiet", *flags]
+    bound = []
     for name, value in inputs.items():
         file = os.path.join(workdir, f"in_{name}.npy")
         np.save(file, value)
-        cmd.append(f"--input={name}=@{file}")
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return None, f"cannot run {TCC} (TCC_BIN is the bin folder): {e}"
-    if proc.returncode != 0:
-        return None, f"tcc eval exited {proc.returncode}: {proc.stderr.strip()}"
+        bound.append(f"--input={name}=@{file}")
+    out_dir = os.path.join(workdir, "out")
+    if BACKEND == "cpu" and not any(f in EVAL_ONLY_FLAGS for f in flags):
+        artifact = os.path.join(workdir, "model.tccm")
+        error = (_tcc(["compile", path, "-o", artifact, "--quiet", "--no-cache"])
+                 or _tcc(["run", artifact, "--output-dir", out_dir, "--quiet",
+                          *bound, *flags]))
+    else:
+        error = _tcc(["eval", path, "--output-dir", out_dir, "--quiet", *bound,
+                      *flags])
+    if error:
+        return None, error
     out = {}
     for file in os.listdir(os.path.join(workdir, "out")):
         out[file[:-4]] = np.load(os.path.join(workdir, "out", file))

@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -45,6 +46,78 @@ Value lowering::indexConstant(OpBuilder &b, Location loc, int64_t value) {
   return arith::ConstantIndexOp::create(b, loc, value);
 }
 
+namespace {
+
+bool isNarrowFloat(Type t) { return t.isF16() || t.isBF16(); }
+
+/// f64 -> f32 rounded to odd: truncated toward zero, with the last bit set
+/// when anything was cut off. Rounding that to a format with at least two
+/// fewer mantissa bits (f16, bf16) gives the correctly rounded result, which
+/// rounding f64 -> f32 -> f16 to nearest twice does not.
+Value roundToOddF32(OpBuilder &b, Location loc, Value d) {
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  Value nearest = arith::TruncFOp::create(b, loc, f32, d);
+  Value back = arith::ExtFOp::create(b, loc, b.getF64Type(), nearest);
+  // |nearest| > |d|: step one ulp toward zero (the bit pattern minus one,
+  // which also turns an overflow to inf into the largest finite value).
+  Value grew = arith::CmpFOp::create(
+      b, loc, arith::CmpFPredicate::OGT, math::AbsFOp::create(b, loc, back),
+      math::AbsFOp::create(b, loc, d));
+  Value bits = arith::BitcastOp::create(b, loc, i32, nearest);
+  Value one = intConstant(b, loc, i32, 1);
+  Value truncated = arith::SelectOp::create(
+      b, loc, grew, arith::SubIOp::create(b, loc, bits, one), bits);
+  Value truncatedF32 = arith::BitcastOp::create(b, loc, f32, truncated);
+  Value truncatedValue =
+      arith::ExtFOp::create(b, loc, b.getF64Type(), truncatedF32);
+  Value inexact = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE,
+                                        truncatedValue, d);
+  Value odd = arith::OrIOp::create(
+      b, loc, truncated, arith::ExtUIOp::create(b, loc, i32, inexact));
+  return arith::BitcastOp::create(b, loc, f32, odd);
+}
+
+/// A 64-bit integer as f32 rounded to odd (see roundToOddF32): the bits
+/// below the top 24 are folded into a sticky bit before converting.
+Value integerToOddF32(OpBuilder &b, Location loc, Value x) {
+  Type i64 = b.getI64Type(), f32 = b.getF32Type();
+  if (x.getType() != i64)
+    x = arith::ExtSIOp::create(b, loc, i64, x);
+  Value zero = intConstant(b, loc, i64, 0);
+  Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, zero);
+  // |INT64_MIN| stays 2^63 as an unsigned value.
+  Value magnitude = arith::SelectOp::create(
+      b, loc, negative, arith::SubIOp::create(b, loc, zero, x), x);
+  Value bits = arith::SubIOp::create(
+      b, loc, intConstant(b, loc, i64, 64),
+      math::CountLeadingZerosOp::create(b, loc, magnitude));
+  Value shift = arith::MaxSIOp::create(
+      b, loc, arith::SubIOp::create(b, loc, bits, intConstant(b, loc, i64, 24)),
+      zero);
+  Value kept = arith::ShRUIOp::create(b, loc, magnitude, shift);
+  Value lost = arith::SubIOp::create(
+      b, loc, magnitude, arith::ShLIOp::create(b, loc, kept, shift));
+  Value sticky = arith::ExtUIOp::create(
+      b, loc, i64,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, lost, zero));
+  Value folded = arith::OrIOp::create(b, loc, kept, sticky);
+  // folded < 2^25 converts exactly; scaling by 2^shift is exact too.
+  Value value = arith::UIToFPOp::create(b, loc, f32, folded);
+  Value scale = arith::BitcastOp::create(
+      b, loc, f32,
+      arith::TruncIOp::create(
+          b, loc, b.getI32Type(),
+          arith::ShLIOp::create(
+              b, loc,
+              arith::AddIOp::create(b, loc, shift, intConstant(b, loc, i64, 127)),
+              intConstant(b, loc, i64, 23))));
+  Value scaled = arith::MulFOp::create(b, loc, value, scale);
+  return arith::SelectOp::create(b, loc, negative,
+                                 arith::NegFOp::create(b, loc, scaled), scaled);
+}
+
+} // namespace
+
 Value lowering::convertScalar(OpBuilder &b, Location loc, Value v, Type to,
                               const LinalgBuilder *reporter) {
   Type from = v.getType();
@@ -62,6 +135,8 @@ Value lowering::convertScalar(OpBuilder &b, Location loc, Value v, Type to,
   if (fromFloat && toFloat) {
     if (fromFloat.getWidth() < toFloat.getWidth())
       return arith::ExtFOp::create(b, loc, to, v);
+    if (from.isF64() && isNarrowFloat(to))
+      return arith::TruncFOp::create(b, loc, to, roundToOddF32(b, loc, v));
     if (fromFloat.getWidth() > toFloat.getWidth())
       return arith::TruncFOp::create(b, loc, to, v);
     // f16 <-> bf16: through f32.
@@ -71,6 +146,8 @@ Value lowering::convertScalar(OpBuilder &b, Location loc, Value v, Type to,
   if (toFloat) {
     if (from.isInteger(1))
       return arith::UIToFPOp::create(b, loc, to, v);
+    if (isNarrowFloat(to))
+      return arith::TruncFOp::create(b, loc, to, integerToOddF32(b, loc, v));
     return arith::SIToFPOp::create(b, loc, to, v);
   }
   if (fromFloat) {

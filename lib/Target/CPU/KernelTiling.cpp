@@ -131,9 +131,37 @@ std::optional<int64_t> tileInPlace(func::FuncOp kernel,
     });
   Block &body = kernel.getBody().front();
   eraseDeadOps(body);
-  // Work left outside the loop would be repeated by every thread.
+  // A producer read by two fused ops (softmax's row max, read by the sum and
+  // by the final map) is fused for one reader only; fuse it for the others
+  // too, until no slice inside the loop reads a computation outside it.
+  SmallVector<LoopLikeOpInterface> loops{forOp};
+  for (bool changed = true; changed;) {
+    changed = false;
+    SmallVector<tensor::ExtractSliceOp> candidates;
+    forOp.walk([&](tensor::ExtractSliceOp slice) {
+      auto producer = slice.getSource().getDefiningOp<linalg::LinalgOp>();
+      if (producer && !forOp->isAncestor(producer) &&
+          !isa<linalg::FillOp>(producer.getOperation()) &&
+          isStrictSlice(slice, slice.getSource()))
+        candidates.push_back(slice);
+    });
+    for (tensor::ExtractSliceOp slice : candidates) {
+      rewriter.setInsertionPoint(slice);
+      if (!scf::tileAndFuseProducerOfSlice(rewriter, slice, loops))
+        continue;
+      // The fused producer replaced the slice's uses; the slice stays.
+      if (slice->use_empty())
+        rewriter.eraseOp(slice);
+      changed = true;
+    }
+    eraseDeadOps(body);
+  }
+  // Work left outside the loop would be repeated by every thread. Fills
+  // of accumulators the tiles slice are cheap (one store per reduced row)
+  // and write per-call temporaries, so they may stay.
   for (Operation &op : body)
-    if (&op != forOp.getOperation() && isa<linalg::LinalgOp>(op))
+    if (&op != forOp.getOperation() && isa<linalg::LinalgOp>(op) &&
+        !isa<linalg::FillOp>(op))
       return std::nullopt;
 
   // The loop covers tiles [begin, end) of [0, tiles).

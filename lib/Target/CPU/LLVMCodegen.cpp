@@ -71,7 +71,10 @@ constexpr const char *kBufferizePipeline =
 
 constexpr const char *kLowerToLLVMPipeline =
     "convert-linalg-to-loops,lower-affine,"
-    "func.func(canonicalize,cse),convert-math-to-funcs,convert-scf-to-cf,"
+    "func.func(canonicalize,cse),convert-math-to-funcs,"
+    // bf16 conversions in integer ops: exact for subnormals, which x86's
+    // vcvtneps2bf16 flushes to zero.
+    "arith-expand{include-bf16=true},convert-scf-to-cf,"
     "expand-strided-metadata,lower-affine,finalize-memref-to-llvm,"
     "convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
     "convert-index-to-llvm,convert-func-to-llvm{use-bare-ptr-memref-call-conv},"

@@ -318,6 +318,20 @@ int prepare(const Tool &tool, const Options &options, bool trace,
   return 0;
 }
 
+/// .npy has no bf16: bf16 outputs are written as f32 (exactly), as
+/// `tcc eval` writes them.
+HostArray npyCompatible(const HostArray &array) {
+  if (array.dtype != DType::BF16)
+    return array;
+  HostArray wide;
+  wide.dtype = DType::F32;
+  wide.shape = array.shape;
+  wide.bytes.assign(array.bytes.size() * 2, 0);
+  for (int64_t i = 0, n = array.numElements(); i < n; ++i)
+    setElement(wide, i, getElement(array, i));
+  return wide;
+}
+
 double median(std::vector<double> samples) {
   std::sort(samples.begin(), samples.end());
   size_t n = samples.size();
@@ -377,7 +391,7 @@ int tcc::rt::runMain(int argc, char **argv, const char *toolName) {
   for (size_t i = 0; i < outputs.size(); ++i) {
     printArray(plan.outputs[i].name, outputs[i]);
     if (!outputPaths.empty()) {
-      Status written = writeNpy(outputPaths[i], outputs[i]);
+      Status written = writeNpy(outputPaths[i], npyCompatible(outputs[i]));
       if (!written)
         return tool.fail(written.message());
     }
