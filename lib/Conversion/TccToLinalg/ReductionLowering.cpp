@@ -265,11 +265,9 @@ void lowering::registerReductionLowerings(LoweringTable &table) {
   addLowering<CrossEntropyOp>(table, [](LinalgBuilder &lb, CrossEntropyOp op,
                                         ValueRange operands,
                                         SmallVectorImpl<Value> &results) -> LogicalResult {
+    // The verifier guarantees logits [N, C] and labels [N].
     Value logits = operands[0], labels = operands[1];
     auto logitsType = tensorType(logits);
-    if (logitsType.getRank() != 2)
-      return op.emitOpError("takes [N, C] logits on the compiled backends, got ")
-             << logitsType;
     auto result = cast<RankedTensorType>(op.getType());
     Type ct = computeType(logitsType.getElementType());
     int64_t rows = logitsType.getDimSize(0), classes = logitsType.getDimSize(1);

@@ -47,11 +47,9 @@ LogicalResult mlir::tcc::lowerToLinalg(OpBuilder &builder, Operation *op,
   const LoweringTable &table = loweringTable();
   auto it = table.find(op->getName().getStringRef());
   if (it == table.end())
-    return op->emitOpError("has no lowering to linalg: ")
-           << (op->getDialect() && isa<TccDialect>(op->getDialect())
-                   ? "collectives, pipeline stages and fusion regions are "
-                     "handled by the backends' plan builders, not as kernels"
-                   : "it is not a tcc compute op");
+    return op->emitOpError(
+        "has no lowering to linalg: collectives, pipeline stages and fusion "
+        "regions are handled by the backends' plan builders, not as kernels");
   LinalgBuilder lb(builder, op->getLoc(), status);
   size_t before = results.size();
   if (failed(it->second(lb, op, operands, results)))
