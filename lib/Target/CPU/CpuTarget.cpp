@@ -63,6 +63,10 @@ FailureOr<CpuCompilation> mlir::tcc::compileForCpu(
     if (!isa<RankedTensorType>(type))
       return entry->emitOpError("argument ")
              << i << " has type " << type << "; the CPU backend takes tensors";
+  for (auto [i, type] : llvm::enumerate(entry->getResultTypes()))
+    if (!isa<RankedTensorType>(type))
+      return entry->emitOpError("result ")
+             << i << " has type " << type << "; the CPU backend returns tensors";
 
   CpuCompilation result;
   PassManager fuse(program->getContext());

@@ -104,6 +104,9 @@ private:
                        ArrayRef<rt::BufferRef> outputRefs);
 
   rt::BufferRef newBuffer(RankedTensorType type);
+  /// The program output `v` is returned as, the first time a buffer is made
+  /// for it; else a new arena buffer.
+  rt::BufferRef bufferFor(Value v);
   void use(const rt::BufferRef &ref);
   rt::BufferRef refOf(Value v) const { return refs.lookup(v); }
 
@@ -114,6 +117,8 @@ private:
   DenseMap<Value, rt::BufferRef> refs;
   /// Per arena buffer: the first and last command that touches it.
   std::vector<BufferRequest> live;
+  /// Values the entry function returns, with the first result index.
+  DenseMap<Value, int64_t> returned;
   unsigned kernelCount = 0;
 };
 
@@ -125,6 +130,16 @@ rt::BufferRef Outliner::newBuffer(RankedTensorType type) {
   plan.buffers.push_back(buffer);
   unsigned now = plan.commands.size();
   live.push_back(BufferRequest{buffer.bytes, now, now});
+  return ref;
+}
+
+rt::BufferRef Outliner::bufferFor(Value v) {
+  auto it = returned.find(v);
+  if (it == returned.end())
+    return newBuffer(cast<RankedTensorType>(v.getType()));
+  rt::BufferRef ref{rt::BufferRef::Kind::Output, it->second};
+  // A later duplicate gets a copy at the end.
+  returned.erase(it);
   return ref;
 }
 
@@ -148,6 +163,15 @@ LogicalResult Outliner::signature() {
     spec.random = randomInitFor(entry, i, type);
     plan.inputs.push_back(std::move(spec));
     refs[arg] = {rt::BufferRef::Kind::Input, static_cast<int64_t>(i)};
+  }
+  for (auto [i, type] : llvm::enumerate(entry.getResultTypes())) {
+    auto tensor = cast<RankedTensorType>(type);
+    rt::TensorSpec spec;
+    spec.name = resultName(entry, i);
+    spec.role = roleOfResult(entry, i);
+    spec.dtype = *dtypeOf(tensor.getElementType());
+    spec.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+    plan.outputs.push_back(std::move(spec));
   }
   return success();
 }
@@ -348,7 +372,7 @@ LogicalResult Outliner::unit(Operation *op) {
   }
   SmallVector<rt::BufferRef> outputRefs;
   for (Value result : op->getResults()) {
-    rt::BufferRef ref = newBuffer(cast<RankedTensorType>(result.getType()));
+    rt::BufferRef ref = bufferFor(result);
     refs[result] = ref;
     outputRefs.push_back(ref);
   }
@@ -372,25 +396,27 @@ FailureOr<rt::Plan> Outliner::run() {
   if (failed(signature()))
     return failure();
   Block &block = entry.getBody().front();
+  Operation *terminator = block.getTerminator();
+  for (auto [i, v] : llvm::enumerate(terminator->getOperands()))
+    returned.try_emplace(v, static_cast<int64_t>(i));
   for (Operation &op : block.without_terminator())
     if (failed(unit(&op)))
       return failure();
-  Operation *terminator = block.getTerminator();
+  // Results computed into their output are done; the others (program
+  // inputs returned, a value returned twice) are copied there.
   for (auto [i, v] : llvm::enumerate(terminator->getOperands())) {
-    auto type = cast<RankedTensorType>(v.getType());
-    rt::TensorSpec spec;
-    spec.name = resultName(entry, i);
-    spec.role = roleOfResult(entry, i);
-    spec.dtype = *dtypeOf(type.getElementType());
-    spec.shape.assign(type.getShape().begin(), type.getShape().end());
-    plan.outputs.push_back(std::move(spec));
-    plan.outputBuffers.push_back(refOf(v));
-    use(refOf(v));
+    rt::BufferRef output{rt::BufferRef::Kind::Output, static_cast<int64_t>(i)};
+    rt::BufferRef from = refOf(v);
+    if (from == output)
+      continue;
+    rt::Command copy;
+    copy.kind = rt::Command::Kind::Copy;
+    copy.label = "return of '" + resultName(entry, i) + "'";
+    copy.copy = {from, output,
+                 byteSizeOf(cast<RankedTensorType>(v.getType()))};
+    use(from);
+    plan.commands.push_back(std::move(copy));
   }
-  // Outputs live to the end, when the executor reads them.
-  for (const rt::BufferRef &ref : plan.outputBuffers)
-    if (ref.kind == rt::BufferRef::Kind::Buffer)
-      live[ref.index].end = plan.commands.size() + 1;
   SmallVector<int64_t> offsets = placeBuffers(live, /*alignment=*/64);
   for (auto [buffer, offset] : llvm::zip(plan.buffers, offsets)) {
     buffer.offset = offset;

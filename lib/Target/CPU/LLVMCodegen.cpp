@@ -15,6 +15,7 @@
 
 #include "CpuPipeline.h"
 
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -71,10 +72,7 @@ constexpr const char *kBufferizePipeline =
 
 constexpr const char *kLowerToLLVMPipeline =
     "convert-linalg-to-loops,lower-affine,"
-    "func.func(canonicalize,cse),convert-math-to-funcs,"
-    // bf16 conversions in integer ops: exact for subnormals, which x86's
-    // vcvtneps2bf16 flushes to zero.
-    "arith-expand{include-bf16=true},convert-scf-to-cf,"
+    "func.func(canonicalize,cse),convert-math-to-funcs,convert-scf-to-cf,"
     "expand-strided-metadata,lower-affine,finalize-memref-to-llvm,"
     "convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
     "convert-index-to-llvm,convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
@@ -261,6 +259,9 @@ LogicalResult cpu::lowerKernelsToLLVMDialect(ModuleOp kernels,
       return failure();
   RewritePatternSet patterns(kernels.getContext());
   populateMathPolynomialApproximationPatterns(patterns);
+  // bf16 conversions in integer ops: exact for subnormals, which x86's
+  // vcvtneps2bf16 flushes to zero.
+  arith::populateExpandBFloat16Patterns(patterns);
   patterns.add<CopyToLoops>(kernels.getContext());
   if (failed(applyPatternsGreedily(kernels, std::move(patterns))))
     return kernels.emitError("internal: math approximation did not converge");

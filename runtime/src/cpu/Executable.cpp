@@ -127,9 +127,25 @@ Status Executable::run(const std::vector<const HostArray *> &inputs,
                            describe(spec.dtype, spec.shape) + ", got " +
                            describe(array.dtype, array.shape));
   }
+  // Outputs are written in place: arrays of the right size are reused, so
+  // a caller running the plan repeatedly allocates them once.
+  outputs.resize(plan.outputs.size());
+  for (size_t i = 0; i < plan.outputs.size(); ++i) {
+    const TensorSpec &spec = plan.outputs[i];
+    HostArray &array = outputs[i];
+    array.dtype = spec.dtype;
+    array.shape = spec.shape;
+    array.bytes.resize(static_cast<size_t>(spec.byteSize()));
+  }
   auto address = [&](const BufferRef &ref) -> uint8_t * {
-    if (ref.kind == BufferRef::Kind::Input)
+    switch (ref.kind) {
+    case BufferRef::Kind::Input:
       return const_cast<uint8_t *>(inputs[ref.index]->bytes.data());
+    case BufferRef::Kind::Output:
+      return outputs[ref.index].bytes.data();
+    case BufferRef::Kind::Buffer:
+      break;
+    }
     return impl.arenaBase() + plan.buffers[ref.index].offset;
   };
   double runStart = impl.nowUs();
@@ -181,16 +197,6 @@ Status Executable::run(const std::vector<const HostArray *> &inputs,
     }
     if (impl.tracing)
       impl.trace.push_back({command.label, category, start, impl.nowUs() - start});
-  }
-  outputs.clear();
-  for (size_t i = 0; i < plan.outputs.size(); ++i) {
-    const TensorSpec &spec = plan.outputs[i];
-    HostArray array;
-    array.dtype = spec.dtype;
-    array.shape = spec.shape;
-    const uint8_t *from = address(plan.outputBuffers[i]);
-    array.bytes.assign(from, from + spec.byteSize());
-    outputs.push_back(std::move(array));
   }
   if (impl.tracing)
     impl.trace.push_back({"run", "run", runStart, impl.nowUs() - runStart});

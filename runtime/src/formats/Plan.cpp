@@ -32,8 +32,10 @@ JsonValue intArray(const std::vector<int64_t> &values) {
 
 JsonValue refJson(const BufferRef &ref) {
   JsonValue object = JsonValue::object();
-  object.append(ref.kind == BufferRef::Kind::Input ? "input" : "buffer",
-                JsonValue::integer(ref.index));
+  const char *kind = ref.kind == BufferRef::Kind::Input    ? "input"
+                     : ref.kind == BufferRef::Kind::Output ? "output"
+                                                           : "buffer";
+  object.append(kind, JsonValue::integer(ref.index));
   return object;
 }
 
@@ -201,8 +203,9 @@ StatusOr<RandomInit> parseRandom(const Reader &r, const JsonValue &object) {
 
 StatusOr<BufferRef> parseRef(const Reader &r, const JsonValue &v,
                              const Plan &plan) {
+  const char *shape = "must be {\"input\": N}, {\"buffer\": N} or {\"output\": N}";
   if (!v.isObject() || v.size() != 1)
-    return r.error("must be {\"input\": N} or {\"buffer\": N}");
+    return r.error(shape);
   BufferRef ref;
   if (v.keyAt(0) == "input") {
     ref.kind = BufferRef::Kind::Input;
@@ -213,8 +216,13 @@ StatusOr<BufferRef> parseRef(const Reader &r, const JsonValue &v,
     TCC_ASSIGN(ref.index,
                r.integer(v, "buffer", 0,
                          static_cast<int64_t>(plan.buffers.size()) - 1));
+  } else if (v.keyAt(0) == "output") {
+    ref.kind = BufferRef::Kind::Output;
+    TCC_ASSIGN(ref.index,
+               r.integer(v, "output", 0,
+                         static_cast<int64_t>(plan.outputs.size()) - 1));
   } else {
-    return r.error("must be {\"input\": N} or {\"buffer\": N}");
+    return r.error(shape);
   }
   return ref;
 }
@@ -240,6 +248,8 @@ Status checkBytes(const Reader &r, const Plan &plan, const BufferRef &ref,
 int64_t Plan::bytesOf(const BufferRef &ref) const {
   if (ref.kind == BufferRef::Kind::Input)
     return inputs[ref.index].byteSize();
+  if (ref.kind == BufferRef::Kind::Output)
+    return outputs[ref.index].byteSize();
   return buffers[ref.index].bytes;
 }
 
@@ -255,11 +265,8 @@ std::string tcc::rt::serializePlan(const Plan &plan) {
   }
   root.append("inputs", std::move(inputs));
   JsonValue outputs = JsonValue::array();
-  for (size_t i = 0; i < plan.outputs.size(); ++i) {
-    JsonValue spec = specJson(plan.outputs[i]);
-    spec.append("value", refJson(plan.outputBuffers[i]));
-    outputs.append(std::move(spec));
-  }
+  for (const TensorSpec &spec : plan.outputs)
+    outputs.append(specJson(spec));
   root.append("outputs", std::move(outputs));
   root.append("arena_bytes", JsonValue::integer(plan.arenaBytes));
   JsonValue buffers = JsonValue::array();
@@ -359,13 +366,7 @@ StatusOr<Plan> tcc::rt::parsePlan(std::string_view json) {
     Reader orr = r.at("outputs", i);
     TensorSpec spec;
     TCC_ASSIGN(spec, parseSpec(orr, (*outputs)[i]));
-    BufferRef ref;
-    TCC_ASSIGN(ref, parseRefField(orr, (*outputs)[i], "value", plan));
-    Status bytes = checkBytes(orr, plan, ref, spec.byteSize(), "the output");
-    if (!bytes)
-      return bytes;
     plan.outputs.push_back(std::move(spec));
-    plan.outputBuffers.push_back(ref);
   }
   const JsonValue *commands = nullptr;
   TCC_ASSIGN(commands, r.field(root, "commands", JsonValue::Kind::Array));

@@ -40,8 +40,10 @@ public:
 
   const Plan &plan() const;
 
-  /// Runs the plan on `inputs` (one per plan().inputs, in order) and
-  /// replaces `outputs` with one array per plan().outputs.
+  /// Runs the plan on `inputs` (one per plan().inputs, in order) and writes
+  /// one array per plan().outputs into `outputs`, reusing the arrays it
+  /// already holds (the kernels write into them directly). `outputs` must
+  /// not hold the inputs' arrays.
   Status run(const std::vector<const HostArray *> &inputs,
              std::vector<HostArray> &outputs);
 

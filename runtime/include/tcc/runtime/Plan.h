@@ -42,9 +42,11 @@ struct TensorSpec {
   int64_t byteSize() const;
 };
 
-/// Where a command reads or writes: a program input or an arena buffer.
+/// Where a command reads or writes: a program input, an arena buffer, or a
+/// program output (memory the caller provides, so results are written where
+/// the caller wants them instead of copied out of the arena).
 struct BufferRef {
-  enum class Kind : uint8_t { Input, Buffer };
+  enum class Kind : uint8_t { Input, Buffer, Output };
   Kind kind = Kind::Buffer;
   int64_t index = 0;
 
@@ -99,9 +101,8 @@ struct Command {
 struct Plan {
   std::string target = "cpu";
   std::vector<TensorSpec> inputs;
-  /// Each output's value is in outputBuffers[i] when the plan has run.
+  /// Output i is written to {Output, i} by the commands.
   std::vector<TensorSpec> outputs;
-  std::vector<BufferRef> outputBuffers;
   std::vector<ArenaBuffer> buffers;
   int64_t arenaBytes = 0;
   std::vector<Command> commands;
