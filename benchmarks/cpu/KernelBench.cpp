@@ -141,34 +141,50 @@ void Copy(benchmark::State &state) {
   state.SetBytesProcessed(state.iterations() * 2 * static_cast<int64_t>(bytes));
 }
 
+/// C[m,n] = A[m,k] x op(B) with B stored [n,k] when transposed (PyTorch's
+/// nn.Linear layout): args m, n, k, transposeB.
 void SgemmOpenBlas(benchmark::State &state) {
-  int n = static_cast<int>(state.range(0));
-  std::vector<float> a(size_t(n) * n, 0.5f), b(size_t(n) * n, 0.25f),
-      c(size_t(n) * n);
+  int m = int(state.range(0)), n = int(state.range(1)), k = int(state.range(2));
+  bool tb = state.range(3) != 0;
+  std::vector<float> a(size_t(m) * k, 0.5f), b(size_t(k) * n, 0.25f),
+      c(size_t(m) * n);
   openblas_set_num_threads(static_cast<int>(gThreads));
   for (auto _ : state) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f,
-                a.data(), n, b.data(), n, 0.0f, c.data(), n);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                m, n, k, 1.0f, a.data(), k, b.data(), tb ? k : n, 0.0f,
+                c.data(), n);
     benchmark::ClobberMemory();
   }
   state.counters["GFLOPs"] = benchmark::Counter(
-      2.0 * n * n * n * 1e-9 * state.iterations(), benchmark::Counter::kIsRate);
+      2.0 * m * n * k * 1e-9 * state.iterations(), benchmark::Counter::kIsRate);
 }
 
 void SgemmOneDnn(benchmark::State &state) {
-  int n = static_cast<int>(state.range(0));
-  std::vector<float> a(size_t(n) * n, 0.5f), b(size_t(n) * n, 0.25f),
-      c(size_t(n) * n);
+  int m = int(state.range(0)), n = int(state.range(1)), k = int(state.range(2));
+  bool tb = state.range(3) != 0;
+  std::vector<float> a(size_t(m) * k, 0.5f), b(size_t(k) * n, 0.25f),
+      c(size_t(m) * n);
   for (auto _ : state) {
-    if (dnnl_sgemm('N', 'N', n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f,
-                   c.data(), n) != dnnl_success) {
+    if (dnnl_sgemm('N', tb ? 'T' : 'N', m, n, k, 1.0f, a.data(), k, b.data(),
+                   tb ? k : n, 0.0f, c.data(), n) != dnnl_success) {
       state.SkipWithError("dnnl_sgemm failed");
       break;
     }
     benchmark::ClobberMemory();
   }
   state.counters["GFLOPs"] = benchmark::Counter(
-      2.0 * n * n * n * 1e-9 * state.iterations(), benchmark::Counter::kIsRate);
+      2.0 * m * n * k * 1e-9 * state.iterations(), benchmark::Counter::kIsRate);
+}
+
+/// The matmul shapes of the examples and of the MLP benchmark.
+void gemmShapes(benchmark::internal::Benchmark *b) {
+  b->Args({2048, 2048, 2048, 0});
+  b->Args({256, 1024, 784, 1});  // MLP benchmark, layer 1
+  b->Args({256, 1024, 1024, 1}); // layer 2
+  b->Args({256, 10, 1024, 1});   // head
+  b->Args({16, 128, 64, 1});     // examples/mlp.mlir
+  b->Args({16, 96, 32, 1});      // examples/transformer_block.mlir, qkv
+  b->ArgNames({"m", "n", "k", "tb"});
 }
 
 } // namespace
@@ -196,9 +212,9 @@ int main(int argc, char **argv) {
       ->UseRealTime()
       ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("Sgemm/OpenBLAS", SgemmOpenBlas)
-      ->Arg(2048)->Arg(256)->UseRealTime()->Unit(benchmark::kMillisecond);
+      ->Apply(gemmShapes)->UseRealTime()->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("Sgemm/oneDNN", SgemmOneDnn)
-      ->Arg(2048)->Arg(256)->UseRealTime()->Unit(benchmark::kMillisecond);
+      ->Apply(gemmShapes)->UseRealTime()->Unit(benchmark::kMicrosecond);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -167,9 +167,13 @@ def main():
                    OPENBLAS_NUM_THREADS=str(args.threads))
         proc = subprocess.run(
             [bench, f"--threads={args.threads}", *specs,
-             "--benchmark_format=json", "--benchmark_min_time=0.5"],
+             "--benchmark_format=json", "--benchmark_min_time=0.3",
+             "--benchmark_repetitions=3",
+             "--benchmark_report_aggregates_only=true"],
             check=True, capture_output=True, text=True, env=env)
-    results = {b["name"]: b for b in json.loads(proc.stdout)["benchmarks"]}
+    # The median of three repetitions of each benchmark.
+    results = {b["run_name"]: b for b in json.loads(proc.stdout)["benchmarks"]
+               if b.get("aggregate_name") == "median"}
 
     torch.set_num_threads(args.threads)
     os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
@@ -181,13 +185,24 @@ def main():
 
     copy64 = results["Copy/67108864/real_time"]["bytes_per_second"] / 1e9
     copy32 = results["Copy/33554432/real_time"]["bytes_per_second"] / 1e9
-    blas_gflops = results["Sgemm/OpenBLAS/2048/real_time"]["GFLOPs"]
-    dnnl_gflops = results["Sgemm/oneDNN/2048/real_time"]["GFLOPs"]
-    print(f"threads: {args.threads}; torch {torch.__version__} BLAS: {blas}")
+
+    def gemm(library, shape):
+        return results[f"Sgemm/{library}/{shape}/real_time"]["GFLOPs"]
+    square = "m:2048/n:2048/k:2048/tb:0"
+    library = "OpenBLAS" if os.environ.get("TCC_GEMM") == "openblas" else "oneDNN"
+    blas_gflops = gemm(library, square)
+    print(f"threads: {args.threads}; tcc's f32 GEMM library: {library}; "
+          f"torch {torch.__version__} BLAS: {blas}")
     print(f"copy bandwidth (read + write): {copy64:.1f} GB/s (64 MiB), "
           f"{copy32:.1f} GB/s (32 MiB)")
-    print(f"sgemm 2048^3 called directly: OpenBLAS {blas_gflops:.1f} GFLOP/s, "
-          f"oneDNN {dnnl_gflops:.1f} GFLOP/s")
+    print()
+    print("| sgemm called directly (GFLOP/s) | OpenBLAS | oneDNN |")
+    print("|---|---|---|")
+    shapes = [k[len("Sgemm/OpenBLAS/"):-len("/real_time")] for k in results
+              if k.startswith("Sgemm/OpenBLAS/")]
+    for shape in shapes:
+        print(f"| {shape.replace('/', ' ')} | {gemm('OpenBLAS', shape):.1f} | "
+              f"{gemm('oneDNN', shape):.1f} |")
     print()
     print(f"| case | tcc ms | tcc rate | vs bound | PyTorch eager ms | tcc speedup |")
     print(f"|---|---|---|---|---|---|")
@@ -197,7 +212,8 @@ def main():
         if flops:
             rate = b["GFLOPs"]
             rate_text = f"{rate:.1f} GFLOP/s"
-            bound = f"{rate / blas_gflops * 100:.0f}% of OpenBLAS" if "matmul" in name else "-"
+            bound = (f"{rate / blas_gflops * 100:.0f}% of {library}"
+                     if "matmul" in name else "-")
         else:
             rate = b["bytes_per_second"] / 1e9
             rate_text = f"{rate:.1f} GB/s"

@@ -1,33 +1,60 @@
-//===- Blas.cpp - matmul commands through OpenBLAS ------------------------===//
+//===- Blas.cpp - matmul commands through oneDNN or OpenBLAS ---------------===//
 //
-// OpenBLAS over oneDNN for plain GEMM: on this project's 2-core Zen 4 both
-// reach ~90% of peak at 2048^3, and OpenBLAS is the library PyTorch uses
-// here, which keeps comparisons like for like (benchmarks/RESULTS.md has
-// the measurement). Epilogues run as generated kernels after the GEMM.
+// f32 GEMMs go to oneDNN's sgemm by default: measured side by side on the
+// matmul shapes of the examples and benchmarks on this project's 2-core
+// Zen 4 (benchmarks/RESULTS.md), it is faster on 2048^3 (213 vs 181
+// GFLOP/s), on the MLP's 256x1024x784 layer (179 vs 146) and 5x faster on
+// its 256x10x1024 head, where OpenBLAS splits n = 10 badly; OpenBLAS wins
+// only on 256x1024x1024 (140 vs 134) and on tiny products. f64 GEMMs go
+// to OpenBLAS (oneDNN has no dgemm). TCC_GEMM=openblas selects OpenBLAS
+// for f32 too, so both can be measured through the same plans. Epilogues
+// run as generated kernels after the GEMM.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Blas.h"
 
 #include <cblas.h>
+#include <dnnl.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
-// OpenBLAS's extensions, declared by its cblas.h.
+// OpenBLAS's extensions, declared by its cblas.h, and OpenMP's thread
+// count, which oneDNN (built on OpenMP) follows.
 extern "C" {
 void openblas_set_num_threads(int threads);
 char *openblas_get_config(void);
+void omp_set_num_threads(int threads);
 }
 
 using namespace tcc::rt;
 
+namespace {
+
+bool useOpenBlasForF32() {
+  static const bool openblas = [] {
+    const char *choice = std::getenv("TCC_GEMM");
+    return choice && std::strcmp(choice, "openblas") == 0;
+  }();
+  return openblas;
+}
+
+} // namespace
+
 void cpu::configureBlas(unsigned threads) {
   openblas_set_num_threads(static_cast<int>(threads));
+  omp_set_num_threads(static_cast<int>(threads));
 }
 
 std::string cpu::blasDescription() {
-  return std::string("OpenBLAS ") + openblas_get_config();
+  const dnnl_version_t *version = dnnl_version();
+  return std::string(useOpenBlasForF32() ? "f32: OpenBLAS" : "f32: oneDNN ") +
+         (useOpenBlasForF32() ? "" : std::to_string(version->major) + "." +
+                                         std::to_string(version->minor)) +
+         ", f64: OpenBLAS " + openblas_get_config();
 }
 
 namespace {
@@ -63,6 +90,16 @@ std::vector<int64_t> batchOffsets(const std::vector<int64_t> &batch,
   return offsets;
 }
 
+/// oneDNN's sgemm with cblas_sgemm's signature (row-major only).
+void onednnSgemm(CBLAS_ORDER, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m,
+                 int n, int k, float alpha, const float *a, int lda,
+                 const float *b, int ldb, float beta, float *c, int ldc) {
+  // The arguments were validated by parsePlan; dnnl_sgemm fails only on
+  // invalid ones.
+  (void)dnnl_sgemm(ta == CblasTrans ? 'T' : 'N', tb == CblasTrans ? 'T' : 'N',
+                   m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
 template <typename T, typename Gemm>
 void gemms(const MatmulCommand &mm, const T *lhs, const T *rhs, T *out,
            Gemm gemm) {
@@ -93,9 +130,12 @@ void cpu::runMatmul(const MatmulCommand &mm, const void *lhs, const void *rhs,
                     void *out) {
   if (mm.m == 0 || mm.n == 0)
     return;
-  if (mm.dtype == DType::F32)
+  if (mm.dtype == DType::F32 && useOpenBlasForF32())
     gemms(mm, static_cast<const float *>(lhs), static_cast<const float *>(rhs),
           static_cast<float *>(out), cblas_sgemm);
+  else if (mm.dtype == DType::F32)
+    gemms(mm, static_cast<const float *>(lhs), static_cast<const float *>(rhs),
+          static_cast<float *>(out), onednnSgemm);
   else
     gemms(mm, static_cast<const double *>(lhs),
           static_cast<const double *>(rhs), static_cast<double *>(out),
