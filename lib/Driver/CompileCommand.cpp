@@ -8,7 +8,7 @@
 
 #include "tcc/Driver/Commands.h"
 
-#include "tcc/Driver/CompilationCache.h"
+#include "tcc/JIT/CompilationCache.h"
 #include "tcc/Driver/ModuleLoader.h"
 #include "tcc/Target/CPU/CpuTarget.h"
 #include "tcc/runtime/Artifact.h"

@@ -14,8 +14,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TCC_DRIVER_COMPILATIONCACHE_H
-#define TCC_DRIVER_COMPILATIONCACHE_H
+#ifndef TCC_JIT_COMPILATIONCACHE_H
+#define TCC_JIT_COMPILATIONCACHE_H
 
 #include "tcc/Target/CPU/CpuTarget.h"
 
@@ -48,4 +48,4 @@ private:
 
 } // namespace mlir::tcc
 
-#endif // TCC_DRIVER_COMPILATIONCACHE_H
+#endif // TCC_JIT_COMPILATIONCACHE_H

@@ -1,6 +1,6 @@
 //===- CompilationCache.cpp - compiled artifacts kept across processes ----===//
 
-#include "tcc/Driver/CompilationCache.h"
+#include "tcc/JIT/CompilationCache.h"
 
 #include "tcc/runtime/Artifact.h"
 
