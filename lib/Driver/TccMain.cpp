@@ -23,6 +23,8 @@ constexpr Subcommand kSubcommands[] = {
     {"compile", "compile a model into an artifact (.tccm)", tcc::compileMain},
     {"run", "run a compiled artifact", tcc::runMain},
     {"bench", "measure a compiled artifact's latency", tcc::benchMain},
+    {"verify", "compare the compiled program with the evaluator, group by group",
+     tcc::verifyMain},
     {"eval", "evaluate a model with the reference evaluator",
      tcc::evalMain},
 };

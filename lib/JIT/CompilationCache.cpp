@@ -81,6 +81,7 @@ std::string CompilationCache::key(ModuleOp module,
   field("opt", std::to_string(options.optLevel));
   field("tile", std::to_string(options.tileElements));
   field("blas", options.useBlas ? "1" : "0");
+  field("fuse", options.fuse ? "1" : "0");
   std::array<uint8_t, 32> digest = hash.final();
   return llvm::toHex(digest, /*LowerCase=*/true);
 }

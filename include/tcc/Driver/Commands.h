@@ -11,6 +11,7 @@ int evalMain(int argc, char **argv);
 int compileMain(int argc, char **argv);
 int runMain(int argc, char **argv);
 int benchMain(int argc, char **argv);
+int verifyMain(int argc, char **argv);
 
 } // namespace mlir::tcc
 

@@ -2,6 +2,7 @@
 
 #include "tcc/Target/CPU/CpuTarget.h"
 
+#include "tcc/Dialect/Tcc/IR/TccOps.h"
 #include "tcc/runtime/Artifact.h"
 #include "tcc/runtime/Json.h"
 
@@ -15,6 +16,20 @@ using namespace mlir::tcc;
 #endif
 
 const char *mlir::tcc::compilerVersion() { return "tcc " TCC_VERSION; }
+
+std::string mlir::tcc::commandLabel(Operation *op) {
+  std::string text = op->getName().getStringRef().str();
+  if (auto fusion = dyn_cast<FusionOp>(op))
+    text += " " + stringifyFusionKind(fusion.getKind()).str();
+  Location loc = op->getLoc();
+  if (auto fused = dyn_cast<FusedLoc>(loc); fused && !fused.getLocations().empty())
+    loc = fused.getLocations().front();
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    text += " at " + file.getFilename().str() + ":" +
+            std::to_string(file.getLine()) + ":" +
+            std::to_string(file.getColumn());
+  return text;
+}
 
 FailureOr<std::string> mlir::tcc::packageArtifact(const CpuCompilation &compiled,
                                                   StringRef sourceName,

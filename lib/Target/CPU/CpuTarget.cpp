@@ -73,7 +73,8 @@ FailureOr<CpuCompilation> mlir::tcc::compileForCpu(
   if (options.configurePassManager &&
       failed(options.configurePassManager(fuse)))
     return failure();
-  fuse.addPass(createTccFuse());
+  if (options.fuse)
+    fuse.addPass(createTccFuse());
   if (failed(fuse.run(*program)))
     return failure();
   if (stage == CpuStage::Fused) {

@@ -58,22 +58,6 @@ MemRefType memrefFor(Type tensor) {
   return MemRefType::get(type.getShape(), type.getElementType());
 }
 
-/// "tcc.fusion contraction at model.mlir:12:8": what a command computes,
-/// for error messages and traces.
-std::string labelOf(Operation *op) {
-  std::string text = op->getName().getStringRef().str();
-  if (auto fusion = dyn_cast<FusionOp>(op))
-    text += " " + stringifyFusionKind(fusion.getKind()).str();
-  Location loc = op->getLoc();
-  if (auto fused = dyn_cast<FusedLoc>(loc); fused && !fused.getLocations().empty())
-    loc = fused.getLocations().front();
-  if (auto file = dyn_cast<FileLineColLoc>(loc))
-    text += " at " + file.getFilename().str() + ":" +
-            std::to_string(file.getLine()) + ":" +
-            std::to_string(file.getColumn());
-  return text;
-}
-
 std::string roleOfResult(func::FuncOp function, unsigned index) {
   if (auto role =
           function.getResultAttrOfType<StringAttr>(index, attrs::kRole))
@@ -233,7 +217,7 @@ LogicalResult Outliner::kernel(Operation *anchor, ArrayRef<Operation *> ops,
 
   rt::Command command;
   command.kind = rt::Command::Kind::Kernel;
-  command.label = labelOf(anchor);
+  command.label = commandLabel(anchor);
   command.kernel.symbol = name;
   command.kernel.args.assign(inputRefs.begin(), inputRefs.end());
   command.kernel.args.insert(command.kernel.args.end(), outputRefs.begin(),
@@ -268,7 +252,7 @@ LogicalResult Outliner::contraction(Operation *anchor, MatmulOp matmul,
   };
   rt::Command command;
   command.kind = rt::Command::Kind::Matmul;
-  command.label = labelOf(anchor);
+  command.label = commandLabel(anchor);
   rt::MatmulCommand &mm = command.matmul;
   mm.dtype = *dtypeOf(resultType.getElementType());
   mm.lhs = refOf(inputs[indexOf(matmul.getLhs())]);
@@ -310,7 +294,7 @@ LogicalResult Outliner::contraction(Operation *anchor, MatmulOp matmul,
       // Yielded twice: the copy keeps both outputs.
       rt::Command copy;
       copy.kind = rt::Command::Kind::Copy;
-      copy.label = labelOf(anchor);
+      copy.label = commandLabel(anchor);
       copy.copy = {product, ref, byteSizeOf(resultType)};
       use(product);
       use(ref);

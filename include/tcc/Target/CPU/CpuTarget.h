@@ -41,6 +41,9 @@ struct CpuTargetOptions {
   int64_t tileElements = 16384;
   /// Matmuls in f32/f64 go to the BLAS library (else: generated loops).
   bool useBlas = true;
+  /// Group ops into fused kernels (tcc-fuse); without, each op is a kernel
+  /// (`tcc verify` compares op by op this way).
+  bool fuse = true;
   /// Called on every pass manager the backend runs (for MLIR's
   /// --mlir-print-ir-after-all, --mlir-timing, ...).
   std::function<LogicalResult(PassManager &)> configurePassManager;
@@ -78,6 +81,11 @@ FailureOr<std::string> packageArtifact(const CpuCompilation &compiled,
 
 /// "tcc 0.1.0".
 const char *compilerVersion();
+
+/// What a command computes, for errors, traces and reports:
+/// "tcc.fusion contraction at model.mlir:12:8" (a fused location's first
+/// place: the group's first op).
+std::string commandLabel(Operation *op);
 
 } // namespace mlir::tcc
 
