@@ -33,8 +33,11 @@ $(ASAN_BUILD)/build.ninja: | bootstrap
 build-asan: bootstrap $(ASAN_BUILD)/build.ninja
 	$(NINJA) -C $(ASAN_BUILD) tcc-opt tcc tcc-parse-fuzzer
 
+# Compiles the example MLP for this CPU and runs the artifact: prints its
+# logits and loss (inputs and weights are seeded random values).
 run: build
-	$(BUILD)/bin/tcc eval examples/mlp.mlir
+	$(BUILD)/bin/tcc compile examples/mlp.mlir -o $(BUILD)/mlp.tccm
+	$(BUILD)/bin/tcc run $(BUILD)/mlp.tccm
 
 test: build build-asan
 	@bash scripts/run_tests.sh $(BUILD) $(ASAN_BUILD)
