@@ -9,7 +9,6 @@
 #include "tcc/runtime/KernelStatus.h"
 #include "tcc/runtime/ThreadPool.h"
 
-#include <atomic>
 #include <chrono>
 #include <cstring>
 
@@ -157,12 +156,14 @@ Status Executable::run(const std::vector<const HostArray *> &inputs,
     switch (command.kind) {
     case Command::Kind::Kernel: {
       category = "kernel";
-      std::atomic<int32_t> status{0};
-      int32_t word = 0;
+      // Kernels store an error code here from any thread (the same code
+      // for the same error); the pool's join orders the stores before the
+      // read below.
+      int32_t status = 0;
       args.clear();
       for (const BufferRef &ref : command.kernel.args)
         args.push_back(address(ref));
-      args.push_back(&word);
+      args.push_back(&status);
       cpu::KernelFn fn = impl.kernels[c];
       int64_t tiles = command.kernel.tiles;
       int64_t chunks = static_cast<int64_t>(impl.pool->size()) * 4;
@@ -178,11 +179,8 @@ Status Executable::run(const std::vector<const HostArray *> &inputs,
         if (!ran)
           return ran;
       }
-      // Kernels store their error code with plain stores from any thread;
-      // the pool's join orders them before this read.
-      status.store(word);
-      if (int32_t code = status.load())
-        return Status::error(command.label + ": " + kernelStatusMessage(code));
+      if (status != 0)
+        return Status::error(command.label + ": " + kernelStatusMessage(status));
       break;
     }
     case Command::Kind::Matmul:
