@@ -9,7 +9,9 @@ Compiles the benchmark models with `tcc compile`, runs them with
 build/bin/tcc-cpu-bench (Google Benchmark: each artifact, a parallel copy of
 the same bytes, OpenBLAS and oneDNN sgemm called directly, all on the same
 threads in one process), then times PyTorch eager on the same shapes and
-threads, and prints one table. Bandwidth counts bytes read plus written.
+threads, and JAX (XLA on the CPU, jit) when --peer-python names an
+interpreter that has it (a venv: `python3 -m venv v && v/bin/pip install
+jax`), and prints one table. Bandwidth counts bytes read plus written.
 PyTorch's BLAS is checked: the script refuses to report against Debian's
 reference BLAS, which is ~30x slower than OpenBLAS.
 """
@@ -148,6 +150,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", default="build")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--peer-python", default=os.environ.get("TCC_PEER_PYTHON"),
+                        help="an interpreter with jax installed")
     args = parser.parse_args()
     tcc = os.path.join(args.build, "bin", "tcc")
     bench = os.path.join(args.build, "bin", "tcc-cpu-bench")
@@ -179,6 +183,13 @@ def main():
     os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
     blas = check_torch_blas()
     peer = torch_cases()
+    jax_times = {}
+    if args.peer_python:
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                              "jax_peer.py")
+        out = subprocess.run([args.peer_python, script, str(args.threads)],
+                             check=True, capture_output=True, text=True)
+        jax_times = json.loads(out.stdout.strip().splitlines()[-1])
 
     def ms(b):
         return b["real_time"] * {"ms": 1, "us": 1e-3, "ns": 1e-6}[b["time_unit"]]
@@ -204,8 +215,12 @@ def main():
         print(f"| {shape.replace('/', ' ')} | {gemm('OpenBLAS', shape):.1f} | "
               f"{gemm('oneDNN', shape):.1f} |")
     print()
-    print(f"| case | tcc ms | tcc rate | vs bound | PyTorch eager ms | tcc speedup |")
-    print(f"|---|---|---|---|---|---|")
+    if jax_times:
+        print(f"JAX {jax_times['_version']} (XLA CPU, jit) from {args.peer_python}")
+        print()
+    print("| case | tcc ms | tcc rate | vs bound | PyTorch eager ms | tcc speedup |"
+          + (" JAX jit ms | tcc speedup |" if jax_times else ""))
+    print("|---|---|---|---|---|---|" + ("---|---|" if jax_times else ""))
     for i, (name, (_, flops)) in enumerate(cases.items()):
         b = results[f"Artifact/m{i}/real_time"]
         t = ms(b)
@@ -219,8 +234,11 @@ def main():
             rate_text = f"{rate:.1f} GB/s"
             copy = copy64 if "gelu" in name else copy32
             bound = f"{rate / copy * 100:.0f}% of copy"
-        print(f"| {name} | {t:.3f} | {rate_text} | {bound} | {peer[name]:.3f} | "
-              f"{peer[name] / t:.2f}x |")
+        row = (f"| {name} | {t:.3f} | {rate_text} | {bound} | {peer[name]:.3f} | "
+               f"{peer[name] / t:.2f}x |")
+        if jax_times:
+            row += f" {jax_times[name]:.3f} | {jax_times[name] / t:.2f}x |"
+        print(row)
 
 
 if __name__ == "__main__":

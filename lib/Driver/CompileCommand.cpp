@@ -89,6 +89,10 @@ int mlir::tcc::compileMain(int argc, char **argv) {
   cl::opt<std::string> features(
       "cpu-features", cl::desc("LLVM target features (default: the host's)"),
       cl::cat(category));
+  cl::opt<int64_t> tileElements(
+      "tile-elements",
+      cl::desc("About how many elements one tile of a kernel computes"),
+      cl::init(CpuTargetOptions().tileElements), cl::cat(category));
   cl::opt<bool> noBlas("no-blas",
                        cl::desc("Generate matmul loops instead of calling BLAS"),
                        cl::cat(category));
@@ -131,6 +135,11 @@ int mlir::tcc::compileMain(int argc, char **argv) {
   options.cpu = cpu;
   options.features = features;
   options.useBlas = !noBlas;
+  if (tileElements < 1) {
+    error() << "--tile-elements must be at least 1\n";
+    return 1;
+  }
+  options.tileElements = tileElements;
   options.configurePassManager = [](PassManager &pm) {
     return applyPassManagerCLOptions(pm);
   };

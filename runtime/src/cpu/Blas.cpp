@@ -1,14 +1,14 @@
 //===- Blas.cpp - matmul commands through oneDNN or OpenBLAS ---------------===//
 //
-// f32 GEMMs go to oneDNN's sgemm by default: measured side by side on the
-// matmul shapes of the examples and benchmarks on this project's 2-core
-// Zen 4 (benchmarks/RESULTS.md), it is faster on 2048^3 (213 vs 181
-// GFLOP/s), on the MLP's 256x1024x784 layer (179 vs 146) and 5x faster on
-// its 256x10x1024 head, where OpenBLAS splits n = 10 badly; OpenBLAS wins
-// only on 256x1024x1024 (140 vs 134) and on tiny products. f64 GEMMs go
-// to OpenBLAS (oneDNN has no dgemm). TCC_GEMM=openblas selects OpenBLAS
-// for f32 too, so both can be measured through the same plans. Epilogues
-// run as generated kernels after the GEMM.
+// Neither library wins everywhere. Measured side by side on the matmul
+// shapes of the examples and benchmarks on this project's 2-core Zen 4
+// (benchmarks/RESULTS.md): oneDNN is ~2x faster on the MLP's 256x10x1024
+// head (OpenBLAS splits n = 10 badly) and on small products, OpenBLAS ~30%
+// faster on 256x1024x1024 with a transposed B, and both reach ~205 GFLOP/s
+// at 2048^3. So each f32 shape is measured once with both, when an
+// executable loads, and runs with the faster (as cuBLASLt's heuristics are
+// queried once per shape). f64 GEMMs go to OpenBLAS (oneDNN has no dgemm).
+// Epilogues run as generated kernels after the GEMM.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,9 +17,15 @@
 #include <cblas.h>
 #include <dnnl.h>
 
+#include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 // OpenBLAS's extensions, declared by its cblas.h, and OpenMP's thread
@@ -34,27 +40,34 @@ using namespace tcc::rt;
 
 namespace {
 
-bool useOpenBlasForF32() {
-  static const bool openblas = [] {
-    const char *choice = std::getenv("TCC_GEMM");
-    return choice && std::strcmp(choice, "openblas") == 0;
-  }();
-  return openblas;
+/// TCC_GEMM=openblas|onednn, or nothing (measure).
+std::optional<cpu::GemmLibrary> forcedLibrary() {
+  const char *choice = std::getenv("TCC_GEMM");
+  if (choice && std::strcmp(choice, "openblas") == 0)
+    return cpu::GemmLibrary::OpenBlas;
+  if (choice && std::strcmp(choice, "onednn") == 0)
+    return cpu::GemmLibrary::OneDnn;
+  return std::nullopt;
 }
+
+unsigned gThreads = 1;
 
 } // namespace
 
 void cpu::configureBlas(unsigned threads) {
+  gThreads = threads;
   openblas_set_num_threads(static_cast<int>(threads));
   omp_set_num_threads(static_cast<int>(threads));
 }
 
+const char *cpu::gemmLibraryName(GemmLibrary library) {
+  return library == GemmLibrary::OneDnn ? "oneDNN" : "OpenBLAS";
+}
+
 std::string cpu::blasDescription() {
   const dnnl_version_t *version = dnnl_version();
-  return std::string(useOpenBlasForF32() ? "f32: OpenBLAS" : "f32: oneDNN ") +
-         (useOpenBlasForF32() ? "" : std::to_string(version->major) + "." +
-                                         std::to_string(version->minor)) +
-         ", f64: OpenBLAS " + openblas_get_config();
+  return "oneDNN " + std::to_string(version->major) + "." +
+         std::to_string(version->minor) + ", " + openblas_get_config();
 }
 
 namespace {
@@ -126,11 +139,11 @@ void gemms(const MatmulCommand &mm, const T *lhs, const T *rhs, T *out,
 
 } // namespace
 
-void cpu::runMatmul(const MatmulCommand &mm, const void *lhs, const void *rhs,
-                    void *out) {
+void cpu::runMatmul(const MatmulCommand &mm, GemmLibrary library,
+                    const void *lhs, const void *rhs, void *out) {
   if (mm.m == 0 || mm.n == 0)
     return;
-  if (mm.dtype == DType::F32 && useOpenBlasForF32())
+  if (mm.dtype == DType::F32 && library == GemmLibrary::OpenBlas)
     gemms(mm, static_cast<const float *>(lhs), static_cast<const float *>(rhs),
           static_cast<float *>(out), cblas_sgemm);
   else if (mm.dtype == DType::F32)
@@ -140,4 +153,53 @@ void cpu::runMatmul(const MatmulCommand &mm, const void *lhs, const void *rhs,
     gemms(mm, static_cast<const double *>(lhs),
           static_cast<const double *>(rhs), static_cast<double *>(out),
           cblas_dgemm);
+}
+
+namespace {
+
+/// Best of three timed calls of one GEMM of `mm`'s shape on scratch data.
+double secondsPerGemm(const MatmulCommand &mm, cpu::GemmLibrary library) {
+  MatmulCommand one = mm;
+  one.batch.assign(mm.batch.size(), 1);
+  one.lhsBatch.assign(mm.batch.size(), 1);
+  one.rhsBatch.assign(mm.batch.size(), 1);
+  std::vector<float> a(size_t(mm.m * mm.k), 0.5f), b(size_t(mm.k * mm.n), 0.25f),
+      c(size_t(mm.m * mm.n));
+  double best = INFINITY;
+  for (int i = 0; i < 4; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    cpu::runMatmul(one, library, a.data(), b.data(), c.data());
+    double seconds = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+    if (i > 0) // The first call warms caches and thread pools.
+      best = std::min(best, seconds);
+  }
+  return best;
+}
+
+} // namespace
+
+cpu::GemmLibrary cpu::chooseGemmLibrary(const MatmulCommand &mm) {
+  if (mm.dtype != DType::F32)
+    return GemmLibrary::OpenBlas;
+  if (std::optional<GemmLibrary> forced = forcedLibrary())
+    return *forced;
+  if (2.0 * double(mm.m) * double(mm.n) * double(mm.k) > 4e9 || mm.m == 0 ||
+      mm.n == 0 || mm.k == 0)
+    return GemmLibrary::OneDnn;
+  using Key = std::tuple<int64_t, int64_t, int64_t, bool, bool, unsigned>;
+  static std::mutex mutex;
+  static std::map<Key, GemmLibrary> chosen;
+  Key key{mm.m, mm.n, mm.k, mm.transposeLhs, mm.transposeRhs, gThreads};
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = chosen.find(key);
+  if (it != chosen.end())
+    return it->second;
+  GemmLibrary faster = secondsPerGemm(mm, GemmLibrary::OpenBlas) <
+                               secondsPerGemm(mm, GemmLibrary::OneDnn)
+                           ? GemmLibrary::OpenBlas
+                           : GemmLibrary::OneDnn;
+  chosen.emplace(key, faster);
+  return faster;
 }

@@ -19,6 +19,8 @@ struct Executable::Impl {
   std::unique_ptr<cpu::KernelLibrary> library;
   /// Per command: its kernel, or null.
   std::vector<cpu::KernelFn> kernels;
+  /// Per command: the GEMM library of a matmul.
+  std::vector<cpu::GemmLibrary> gemmLibraries;
   std::unique_ptr<Driver> driver;
   DeviceBuffer arena;
   std::unique_ptr<ThreadPool> pool;
@@ -106,6 +108,10 @@ Executable::load(const Artifact &artifact, const ExecutableOptions &options) {
   impl->arena = *arena;
   impl->pool = std::make_unique<ThreadPool>(options.threads);
   cpu::configureBlas(impl->pool->size());
+  for (const Command &command : impl->plan.commands)
+    impl->gemmLibraries.push_back(command.kind == Command::Kind::Matmul
+                                      ? cpu::chooseGemmLibrary(command.matmul)
+                                      : cpu::GemmLibrary::OneDnn);
   return std::unique_ptr<Executable>(new Executable(std::move(impl)));
 }
 
@@ -185,7 +191,8 @@ Status Executable::run(const std::vector<const HostArray *> &inputs,
     }
     case Command::Kind::Matmul:
       category = "matmul";
-      cpu::runMatmul(command.matmul, address(command.matmul.lhs),
+      cpu::runMatmul(command.matmul, impl.gemmLibraries[c],
+                     address(command.matmul.lhs),
                      address(command.matmul.rhs), address(command.matmul.out));
       break;
     case Command::Kind::Copy:
@@ -193,8 +200,13 @@ Status Executable::run(const std::vector<const HostArray *> &inputs,
                    static_cast<size_t>(command.copy.bytes));
       break;
     }
-    if (impl.tracing)
-      impl.trace.push_back({command.label, category, start, impl.nowUs() - start});
+    if (impl.tracing) {
+      std::string name = command.label;
+      if (command.kind == Command::Kind::Matmul)
+        name += std::string(" [") +
+                cpu::gemmLibraryName(impl.gemmLibraries[c]) + "]";
+      impl.trace.push_back({name, category, start, impl.nowUs() - start});
+    }
   }
   if (impl.tracing)
     impl.trace.push_back({"run", "run", runStart, impl.nowUs() - runStart});
