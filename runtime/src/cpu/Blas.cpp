@@ -180,26 +180,32 @@ double secondsPerGemm(const MatmulCommand &mm, cpu::GemmLibrary library) {
 
 } // namespace
 
-cpu::GemmLibrary cpu::chooseGemmLibrary(const MatmulCommand &mm) {
-  if (mm.dtype != DType::F32)
-    return GemmLibrary::OpenBlas;
+cpu::GemmLibrary
+cpu::chooseGemmLibrary(const std::vector<const MatmulCommand *> &gemms) {
   if (std::optional<GemmLibrary> forced = forcedLibrary())
     return *forced;
-  if (2.0 * double(mm.m) * double(mm.n) * double(mm.k) > 4e9 || mm.m == 0 ||
-      mm.n == 0 || mm.k == 0)
-    return GemmLibrary::OneDnn;
   using Key = std::tuple<int64_t, int64_t, int64_t, bool, bool, unsigned>;
   static std::mutex mutex;
-  static std::map<Key, GemmLibrary> chosen;
-  Key key{mm.m, mm.n, mm.k, mm.transposeLhs, mm.transposeRhs, gThreads};
+  static std::map<Key, std::pair<double, double>> measured;
   std::lock_guard<std::mutex> lock(mutex);
-  auto it = chosen.find(key);
-  if (it != chosen.end())
-    return it->second;
-  GemmLibrary faster = secondsPerGemm(mm, GemmLibrary::OpenBlas) <
-                               secondsPerGemm(mm, GemmLibrary::OneDnn)
-                           ? GemmLibrary::OpenBlas
-                           : GemmLibrary::OneDnn;
-  chosen.emplace(key, faster);
-  return faster;
+  double openblas = 0, onednn = 0;
+  for (const MatmulCommand *mm : gemms) {
+    if (mm->dtype != DType::F32 || mm->m == 0 || mm->n == 0 || mm->k == 0 ||
+        2.0 * double(mm->m) * double(mm->n) * double(mm->k) > 4e9)
+      continue;
+    Key key{mm->m, mm->n, mm->k, mm->transposeLhs, mm->transposeRhs, gThreads};
+    auto it = measured.find(key);
+    if (it == measured.end())
+      it = measured
+               .emplace(key, std::make_pair(
+                                 secondsPerGemm(*mm, GemmLibrary::OpenBlas),
+                                 secondsPerGemm(*mm, GemmLibrary::OneDnn)))
+               .first;
+    int64_t batches = 1;
+    for (int64_t b : mm->batch)
+      batches *= b;
+    openblas += it->second.first * double(batches);
+    onednn += it->second.second * double(batches);
+  }
+  return openblas < onednn ? GemmLibrary::OpenBlas : GemmLibrary::OneDnn;
 }

@@ -12,12 +12,15 @@ namespace tcc::rt::cpu {
 
 enum class GemmLibrary : uint8_t { OneDnn, OpenBlas };
 
-/// The library for `mm`: OpenBLAS for f64 (oneDNN has no dgemm); for f32
-/// the one TCC_GEMM=openblas|onednn names, else the faster of the two on
-/// this shape, measured once per shape and thread count in the process
-/// (shapes above ~4 GFLOP per batch use oneDNN unmeasured: there both reach
-/// the machine's peak, and measuring would cost seconds).
-GemmLibrary chooseGemmLibrary(const MatmulCommand &mm);
+/// The library for the f32 GEMMs of one plan (f64 always uses OpenBLAS:
+/// oneDNN has no dgemm): the one TCC_GEMM=openblas|onednn names, else the
+/// one whose GEMMs of these shapes take less time in all, each shape
+/// measured once per process and thread count. One library per plan:
+/// their thread pools spin after each call, and alternating between them
+/// makes each wait for the other's spinning threads. Shapes above ~4 GFLOP
+/// per GEMM are not measured (both libraries reach the machine's peak
+/// there, and measuring would take seconds).
+GemmLibrary chooseGemmLibrary(const std::vector<const MatmulCommand *> &gemms);
 
 /// Runs `mm` on row-major operands at `lhs`, `rhs` and `out` (validated by
 /// parsePlan), one GEMM per batch index.

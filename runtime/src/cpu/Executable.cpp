@@ -19,8 +19,8 @@ struct Executable::Impl {
   std::unique_ptr<cpu::KernelLibrary> library;
   /// Per command: its kernel, or null.
   std::vector<cpu::KernelFn> kernels;
-  /// Per command: the GEMM library of a matmul.
-  std::vector<cpu::GemmLibrary> gemmLibraries;
+  /// The library of the plan's f32 GEMMs.
+  cpu::GemmLibrary gemmLibrary = cpu::GemmLibrary::OneDnn;
   std::unique_ptr<Driver> driver;
   DeviceBuffer arena;
   std::unique_ptr<ThreadPool> pool;
@@ -108,10 +108,11 @@ Executable::load(const Artifact &artifact, const ExecutableOptions &options) {
   impl->arena = *arena;
   impl->pool = std::make_unique<ThreadPool>(options.threads);
   cpu::configureBlas(impl->pool->size());
+  std::vector<const MatmulCommand *> gemms;
   for (const Command &command : impl->plan.commands)
-    impl->gemmLibraries.push_back(command.kind == Command::Kind::Matmul
-                                      ? cpu::chooseGemmLibrary(command.matmul)
-                                      : cpu::GemmLibrary::OneDnn);
+    if (command.kind == Command::Kind::Matmul)
+      gemms.push_back(&command.matmul);
+  impl->gemmLibrary = cpu::chooseGemmLibrary(gemms);
   return std::unique_ptr<Executable>(new Executable(std::move(impl)));
 }
 
@@ -191,7 +192,10 @@ Status Executable::run(const std::vector<const HostArray *> &inputs,
     }
     case Command::Kind::Matmul:
       category = "matmul";
-      cpu::runMatmul(command.matmul, impl.gemmLibraries[c],
+      cpu::runMatmul(command.matmul,
+                     command.matmul.dtype == DType::F32
+                         ? impl.gemmLibrary
+                         : cpu::GemmLibrary::OpenBlas,
                      address(command.matmul.lhs),
                      address(command.matmul.rhs), address(command.matmul.out));
       break;
@@ -204,7 +208,10 @@ Status Executable::run(const std::vector<const HostArray *> &inputs,
       std::string name = command.label;
       if (command.kind == Command::Kind::Matmul)
         name += std::string(" [") +
-                cpu::gemmLibraryName(impl.gemmLibraries[c]) + "]";
+                cpu::gemmLibraryName(command.matmul.dtype == DType::F32
+                                         ? impl.gemmLibrary
+                                         : cpu::GemmLibrary::OpenBlas) +
+                "]";
       impl.trace.push_back({name, category, start, impl.nowUs() - start});
     }
   }
