@@ -137,16 +137,26 @@ void addSoftmax(LoweringTable &table) {
     unsigned rank = type.getRank();
     SoftmaxRows rows = softmaxRows(lb, operands[0], dim);
     AffineMap rowMap = lb.dropDims(rank, dim);
+    // Once per row: log(sum) for log_softmax, 1 / sum for softmax, so that
+    // each element costs a subtraction or a multiplication, not a log or a
+    // division.
+    Value perRow = lb.mapSameShape(
+        tensorType(rows.sumExp), rows.sumExp,
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          if (IsLog)
+            return (Value)math::LogOp::create(b, loc, args[0]);
+          return (Value)arith::DivFOp::create(
+              b, loc, floatConstant(b, loc, args[0].getType(), 1.0), args[0]);
+        });
     results.push_back(lb.map(
-        type, {operands[0], rows.max, rows.sumExp},
+        type, {operands[0], rows.max, perRow},
         {lb.identity(rank), rowMap, rowMap},
         [&](OpBuilder &b, Location loc, ValueRange args) {
           Value shifted =
               arith::SubFOp::create(b, loc, widen(b, loc, args[0]), args[1]);
           Value y =
-              IsLog ? (Value)arith::SubFOp::create(
-                          b, loc, shifted, math::LogOp::create(b, loc, args[2]))
-                    : (Value)arith::DivFOp::create(
+              IsLog ? (Value)arith::SubFOp::create(b, loc, shifted, args[2])
+                    : (Value)arith::MulFOp::create(
                           b, loc, math::ExpOp::create(b, loc, shifted), args[2]);
           return narrow(b, loc, y, type.getElementType());
         }));
@@ -240,18 +250,25 @@ void lowering::registerReductionLowerings(LoweringTable &table) {
       trailing.push_back(lb.b.getAffineDimExpr(d));
     AffineMap paramMap =
         AffineMap::get(rank, 0, trailing, lb.b.getContext());
-    results.push_back(lb.map(
-        type, {x, sum, squares, operands[1], operands[2]},
-        {lb.identity(rank), rowMap, rowMap, paramMap, paramMap},
+    // 1 / sqrt(variance + epsilon) once per row; each element multiplies.
+    Value inverseStd = lb.mapSameShape(
+        tensorType(squares), squares,
         [&](OpBuilder &b, Location loc, ValueRange args) {
-          Value c = centered(b, loc, args[0], args[1]);
           Value variance = arith::MulFOp::create(
-              b, loc, args[2], floatConstant(b, loc, ct, inverseCount));
+              b, loc, args[0], floatConstant(b, loc, ct, inverseCount));
           Value denominator = math::SqrtOp::create(
               b, loc,
               arith::AddFOp::create(b, loc, variance,
                                     floatConstant(b, loc, ct, epsilon)));
-          Value normalizedValue = arith::DivFOp::create(b, loc, c, denominator);
+          return (Value)arith::DivFOp::create(
+              b, loc, floatConstant(b, loc, ct, 1.0), denominator);
+        });
+    results.push_back(lb.map(
+        type, {x, sum, inverseStd, operands[1], operands[2]},
+        {lb.identity(rank), rowMap, rowMap, paramMap, paramMap},
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value c = centered(b, loc, args[0], args[1]);
+          Value normalizedValue = arith::MulFOp::create(b, loc, c, args[2]);
           Value y = arith::AddFOp::create(
               b, loc,
               arith::MulFOp::create(b, loc, normalizedValue,

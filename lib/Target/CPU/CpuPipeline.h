@@ -24,6 +24,12 @@ inline constexpr char kTilesAttr[] = "tcc_tiles";
 FailureOr<rt::Plan> outlineKernels(func::FuncOp entry, ModuleOp kernels,
                                    const CpuTargetOptions &options);
 
+/// Merges elementwise producers with one use into their consumers (MLIR's
+/// elementwise fusion), except a computation on fewer elements than its
+/// consumer (a per-row reciprocal, read through a broadcasting map), which
+/// would then be repeated per element. Pure broadcasts merge.
+LogicalResult fuseElementwise(ModuleOp kernels);
+
 /// Tiles the kernel's last computation over its outermost parallel loop
 /// and fuses its producers into the tile, so that a kernel makes one pass
 /// over its rows; the loop covers tiles [begin, end). Sets kTilesAttr (1

@@ -95,9 +95,9 @@ FailureOr<CpuCompilation> mlir::tcc::compileForCpu(
       failed(options.configurePassManager(simplify)))
     return failure();
   simplify.addNestedPass<func::FuncOp>(createCanonicalizerPass());
-  simplify.addPass(createLinalgElementwiseOpFusionPass());
-  simplify.addNestedPass<func::FuncOp>(createCSEPass());
   if (failed(simplify.run(*result.kernels)))
+    return failure();
+  if (failed(cpu::fuseElementwise(*result.kernels)))
     return failure();
   for (auto kernel : result.kernels->getOps<func::FuncOp>())
     if (failed(cpu::tileKernel(kernel, options)))

@@ -21,11 +21,13 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/TilingInterface.h"
 
@@ -180,6 +182,28 @@ std::optional<int64_t> tileInPlace(func::FuncOp kernel,
 }
 
 } // namespace
+
+LogicalResult cpu::fuseElementwise(ModuleOp kernels) {
+  MLIRContext *context = kernels.getContext();
+  RewritePatternSet patterns(context);
+  linalg::populateElementwiseOpsFusionPatterns(
+      patterns, [](OpOperand *fused) {
+        auto producer = fused->get().getDefiningOp<linalg::GenericOp>();
+        if (!producer || !producer->hasOneUse())
+          return false;
+        auto consumer = cast<linalg::LinalgOp>(fused->getOwner());
+        AffineMap read = consumer.getMatchingIndexingMap(fused);
+        if (read.isPermutation())
+          return true;
+        // Read through a broadcast: only a pure copy may be repeated.
+        Block &body = producer.getRegion().front();
+        return body.getOperations().size() == 1;
+      });
+  linalg::FillOp::getCanonicalizationPatterns(patterns, context);
+  if (failed(applyPatternsGreedily(kernels, std::move(patterns))))
+    return kernels.emitError("internal: elementwise fusion did not converge");
+  return success();
+}
 
 LogicalResult cpu::tileKernel(func::FuncOp kernel,
                               const CpuTargetOptions &options) {

@@ -42,9 +42,12 @@ func.func @main(%x: tensor<256x1024xf32> {tcc.name = "x"},
 // CHECK:             arith.maximumf
 // CHECK:           linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}}tensor<16x1024xf32>
 // CHECK:             math.exp
+// One reciprocal per row, then the final map multiplies.
+// CHECK:           linalg.generic {{.*}}iterator_types = ["parallel"]{{.*}}tensor<16xf32>
+// CHECK:             arith.divf
 // CHECK:           linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]{{.*}}tensor<16x1024xf32>
 // CHECK:             math.exp
-// CHECK:             arith.divf
+// CHECK:             arith.mulf
 // CHECK:           tensor.insert_slice
 // CHECK:         bufferization.materialize_in_destination {{.*}} in restrict writable %[[OUT]]
 
