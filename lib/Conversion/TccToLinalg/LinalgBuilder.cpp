@@ -269,18 +269,18 @@ void LinalgBuilder::reportIf(OpBuilder &nested, Location nestedLoc,
                              Value condition, KernelError code) const {
   if (!status)
     return;
-  // A racy store of the same code from several threads is benign: any
-  // nonzero code is reported.
-  scf::IfOp::create(nested, nestedLoc, condition,
-                    [&](OpBuilder &then, Location thenLoc) {
-                      Value zero = indexConstant(then, thenLoc, 0);
-                      memref::StoreOp::create(
-                          then, thenLoc,
-                          intConstant(then, thenLoc, then.getI32Type(),
-                                      static_cast<int32_t>(code)),
-                          status, ValueRange{zero});
-                      scf::YieldOp::create(then, thenLoc);
-                    });
+  // Tiles of one kernel run on several threads: the code is stored
+  // atomically, and any nonzero code is reported.
+  scf::IfOp::create(
+      nested, nestedLoc, condition, [&](OpBuilder &then, Location thenLoc) {
+        Value zero = indexConstant(then, thenLoc, 0);
+        memref::AtomicRMWOp::create(
+            then, thenLoc, arith::AtomicRMWKind::assign,
+            intConstant(then, thenLoc, then.getI32Type(),
+                        static_cast<int32_t>(code)),
+            status, ValueRange{zero});
+        scf::YieldOp::create(then, thenLoc);
+      });
 }
 
 Value LinalgBuilder::cast(Value v, RankedTensorType to) {

@@ -163,9 +163,8 @@ Status Executable::run(const std::vector<const HostArray *> &inputs,
     switch (command.kind) {
     case Command::Kind::Kernel: {
       category = "kernel";
-      // Kernels store an error code here from any thread (the same code
-      // for the same error); the pool's join orders the stores before the
-      // read below.
+      // Kernels store an error code here atomically from any thread; the
+      // pool's join orders the stores before the read below.
       int32_t status = 0;
       args.clear();
       for (const BufferRef &ref : command.kernel.args)
