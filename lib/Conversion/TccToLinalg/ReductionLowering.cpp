@@ -128,37 +128,71 @@ SoftmaxRows softmaxRows(LinalgBuilder &lb, Value x, int64_t dim) {
   return {max, sumExp};
 }
 
-template <typename OpTy, bool IsLog>
 void addSoftmax(LoweringTable &table) {
-  addLowering<OpTy>(table, [](LinalgBuilder &lb, OpTy op, ValueRange operands,
-                              SmallVectorImpl<Value> &results) -> LogicalResult {
+  addLowering<SoftmaxOp>(table, [](LinalgBuilder &lb, SoftmaxOp op,
+                                   ValueRange operands,
+                                   SmallVectorImpl<Value> &results) -> LogicalResult {
+    auto type = cast<RankedTensorType>(op.getType());
+    int64_t dim = op.getDim();
+    unsigned rank = type.getRank();
+    Type ct = computeType(type.getElementType());
+    AffineMap rowMap = lb.dropDims(rank, dim);
+    Value x = operands[0];
+    Value max = lb.reduce(
+        x, dim, lb.b.getFloatAttr(ct, -std::numeric_limits<double>::infinity()),
+        maxOf, {}, {}, [](OpBuilder &b, Location loc, ValueRange args) {
+          return widen(b, loc, args[0]);
+        });
+    // exp(x - max) once per element: the sum and the final map both read
+    // it (tiled, it is a block of rows in cache).
+    auto expType = RankedTensorType::get(type.getShape(), ct);
+    Value e = lb.map(expType, {x, max}, {lb.identity(rank), rowMap},
+                     [](OpBuilder &b, Location loc, ValueRange args) {
+                       return (Value)math::ExpOp::create(
+                           b, loc,
+                           arith::SubFOp::create(b, loc, widen(b, loc, args[0]),
+                                                 args[1]));
+                     });
+    Value sum = lb.reduce(e, dim, lb.b.getFloatAttr(ct, 0.0), addOf);
+    // 1 / sum once per row, so that each element multiplies.
+    Value inverse = lb.mapSameShape(
+        tensorType(sum), sum, [](OpBuilder &b, Location loc, ValueRange args) {
+          return (Value)arith::DivFOp::create(
+              b, loc, floatConstant(b, loc, args[0].getType(), 1.0), args[0]);
+        });
+    results.push_back(lb.map(
+        type, {e, inverse}, {lb.identity(rank), rowMap},
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          return narrow(b, loc, arith::MulFOp::create(b, loc, args[0], args[1]),
+                        type.getElementType());
+        }));
+    return success();
+  });
+}
+
+void addLogSoftmax(LoweringTable &table) {
+  addLowering<LogSoftmaxOp>(table, [](LinalgBuilder &lb, LogSoftmaxOp op,
+                                      ValueRange operands,
+                                      SmallVectorImpl<Value> &results) -> LogicalResult {
     auto type = cast<RankedTensorType>(op.getType());
     int64_t dim = op.getDim();
     unsigned rank = type.getRank();
     SoftmaxRows rows = softmaxRows(lb, operands[0], dim);
     AffineMap rowMap = lb.dropDims(rank, dim);
-    // Once per row: log(sum) for log_softmax, 1 / sum for softmax, so that
-    // each element costs a subtraction or a multiplication, not a log or a
-    // division.
-    Value perRow = lb.mapSameShape(
+    // log(sum) once per row.
+    Value logSum = lb.mapSameShape(
         tensorType(rows.sumExp), rows.sumExp,
-        [&](OpBuilder &b, Location loc, ValueRange args) {
-          if (IsLog)
-            return (Value)math::LogOp::create(b, loc, args[0]);
-          return (Value)arith::DivFOp::create(
-              b, loc, floatConstant(b, loc, args[0].getType(), 1.0), args[0]);
+        [](OpBuilder &b, Location loc, ValueRange args) {
+          return (Value)math::LogOp::create(b, loc, args[0]);
         });
     results.push_back(lb.map(
-        type, {operands[0], rows.max, perRow},
+        type, {operands[0], rows.max, logSum},
         {lb.identity(rank), rowMap, rowMap},
         [&](OpBuilder &b, Location loc, ValueRange args) {
           Value shifted =
               arith::SubFOp::create(b, loc, widen(b, loc, args[0]), args[1]);
-          Value y =
-              IsLog ? (Value)arith::SubFOp::create(b, loc, shifted, args[2])
-                    : (Value)arith::MulFOp::create(
-                          b, loc, math::ExpOp::create(b, loc, shifted), args[2]);
-          return narrow(b, loc, y, type.getElementType());
+          return narrow(b, loc, arith::SubFOp::create(b, loc, shifted, args[2]),
+                        type.getElementType());
         }));
     return success();
   });
@@ -207,8 +241,8 @@ void lowering::registerReductionLowerings(LoweringTable &table) {
     return success();
   });
 
-  addSoftmax<SoftmaxOp, false>(table);
-  addSoftmax<LogSoftmaxOp, true>(table);
+  addSoftmax(table);
+  addLogSoftmax(table);
 
   addLowering<LayerNormOp>(table, [](LinalgBuilder &lb, LayerNormOp op,
                                      ValueRange operands,

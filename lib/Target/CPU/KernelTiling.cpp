@@ -25,6 +25,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -158,6 +159,17 @@ std::optional<int64_t> tileInPlace(func::FuncOp kernel,
     }
     eraseDeadOps(body);
   }
+  // A fused producer writes into a slice of its whole-tensor destination; a
+  // slice of an empty tensor is an empty tensor of the tile's size, so the
+  // tile's temporaries are tile-sized (and can live on the stack) instead
+  // of whole tensors allocated per call.
+  {
+    RewritePatternSet patterns(context);
+    tensor::populateFoldTensorEmptyPatterns(patterns);
+    if (failed(applyPatternsGreedily(kernel, std::move(patterns))))
+      return std::nullopt;
+  }
+
   // Work left outside the loop would be repeated by every thread. Fills
   // of accumulators the tiles slice are cheap (one store per reduced row)
   // and write per-call temporaries, so they may stay.
