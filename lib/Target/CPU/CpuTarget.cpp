@@ -121,5 +121,7 @@ FailureOr<CpuCompilation> mlir::tcc::compileForCpu(
   if (failed(cpu::emitKernelObject(*result.kernels, options,
                                    stage == CpuStage::LLVMIR, result)))
     return failure();
+  result.plan.cpu = result.targetCpu;
+  result.plan.cpuFeatures = result.targetFeatures;
   return result;
 }

@@ -3,6 +3,7 @@
 #include "tcc/runtime/Executable.h"
 
 #include "Blas.h"
+#include "HostFeatures.h"
 #include "KernelLibrary.h"
 
 #include "tcc/runtime/Driver.h"
@@ -78,6 +79,10 @@ Executable::load(const Artifact &artifact, const ExecutableOptions &options) {
   if (impl->plan.target != "cpu")
     return Status::error(origin + ": compiled for target '" +
                          impl->plan.target + "', this runtime runs 'cpu'");
+  Status supported =
+      cpu::checkHostSupports(impl->plan.cpu, impl->plan.cpuFeatures);
+  if (!supported)
+    return supported.withContext(origin);
   StatusOr<ByteSpan> object =
       artifact.requireSection(SectionKind::HostObject, "kernels");
   if (!object.isOk())

@@ -257,6 +257,8 @@ std::string tcc::rt::serializePlan(const Plan &plan) {
   JsonValue root = JsonValue::object();
   root.append("version", JsonValue::integer(kPlanVersion));
   root.append("target", JsonValue::string(plan.target));
+  root.append("cpu", JsonValue::string(plan.cpu));
+  root.append("cpu_features", JsonValue::string(plan.cpuFeatures));
   JsonValue inputs = JsonValue::array();
   for (const TensorSpec &spec : plan.inputs) {
     JsonValue object = specJson(spec);
@@ -336,6 +338,8 @@ StatusOr<Plan> tcc::rt::parsePlan(std::string_view json) {
                    " is not supported (this runtime reads version " +
                    std::to_string(kPlanVersion) + ")");
   TCC_ASSIGN(plan.target, r.string(root, "target"));
+  TCC_ASSIGN(plan.cpu, r.string(root, "cpu"));
+  TCC_ASSIGN(plan.cpuFeatures, r.string(root, "cpu_features"));
   const JsonValue *inputs = nullptr;
   TCC_ASSIGN(inputs, r.field(root, "inputs", JsonValue::Kind::Array));
   for (size_t i = 0; i < inputs->size(); ++i) {

@@ -100,6 +100,10 @@ struct Command {
 
 struct Plan {
   std::string target = "cpu";
+  /// The CPU the kernels were compiled for and its LLVM feature string
+  /// ("+avx2,+avx512f,-sse4a,..."); the executor refuses to run kernels
+  /// that use features the host lacks.
+  std::string cpu, cpuFeatures;
   std::vector<TensorSpec> inputs;
   /// Output i is written to {Output, i} by the commands.
   std::vector<TensorSpec> outputs;

@@ -1,0 +1,95 @@
+//===- PlanTest.cpp - reading, writing and validating execution plans -----===//
+
+#include "tcc/runtime/Plan.h"
+
+#include "gtest/gtest.h"
+
+#include <string>
+
+using namespace tcc::rt;
+
+namespace {
+
+/// A valid plan: y = matmul(x, w) through one buffer and a copy.
+Plan samplePlan() {
+  Plan plan;
+  plan.cpu = "znver4";
+  plan.cpuFeatures = "+avx2,+fma";
+  TensorSpec x{"x", "input", DType::F32, {4, 8}, {}};
+  TensorSpec w{"w", "parameter", DType::F32, {8, 2}, {}};
+  w.random.scale = 0.25;
+  plan.inputs = {x, w};
+  plan.outputs = {TensorSpec{"y", "output", DType::F32, {4, 2}, {}}};
+  plan.buffers = {ArenaBuffer{0, 32}};
+  plan.arenaBytes = 64;
+  Command matmul;
+  matmul.kind = Command::Kind::Matmul;
+  matmul.label = "tcc.matmul at m.mlir:3:8";
+  matmul.matmul.lhs = {BufferRef::Kind::Input, 0};
+  matmul.matmul.rhs = {BufferRef::Kind::Input, 1};
+  matmul.matmul.out = {BufferRef::Kind::Buffer, 0};
+  matmul.matmul.m = 4;
+  matmul.matmul.n = 2;
+  matmul.matmul.k = 8;
+  Command copy;
+  copy.kind = Command::Kind::Copy;
+  copy.label = "return of 'y'";
+  copy.copy = {{BufferRef::Kind::Buffer, 0}, {BufferRef::Kind::Output, 0}, 32};
+  plan.commands = {matmul, copy};
+  return plan;
+}
+
+/// The error parsePlan gives for samplePlan's JSON with `from` replaced by
+/// `to`.
+std::string errorAfter(const std::string &from, const std::string &to) {
+  std::string json = serializePlan(samplePlan());
+  size_t at = json.find(from);
+  EXPECT_NE(at, std::string::npos) << from << " not in " << json;
+  if (at == std::string::npos)
+    return "";
+  json.replace(at, from.size(), to);
+  StatusOr<Plan> plan = parsePlan(json);
+  return plan.isOk() ? "" : plan.status().message();
+}
+
+TEST(Plan, RoundTrips) {
+  std::string json = serializePlan(samplePlan());
+  StatusOr<Plan> plan = parsePlan(json);
+  ASSERT_TRUE(plan.isOk()) << plan.status().message();
+  EXPECT_EQ(serializePlan(*plan), json);
+  EXPECT_EQ(plan->inputs[1].random.scale, 0.25);
+  EXPECT_EQ(plan->cpuFeatures, "+avx2,+fma");
+  EXPECT_EQ(plan->bytesOf({BufferRef::Kind::Output, 0}), 32);
+}
+
+TEST(Plan, RejectsWhatTheExecutorCouldNotRunSafely) {
+  EXPECT_NE(errorAfter("\"version\":1", "\"version\":2").find(
+                "version 2 is not supported"),
+            std::string::npos);
+  EXPECT_NE(errorAfter("{\"offset\":0,\"bytes\":32}", "{\"offset\":48,\"bytes\":32}")
+                .find("is not a 64-byte aligned range of the 64-byte arena"),
+            std::string::npos);
+  EXPECT_NE(errorAfter("\"rhs\":{\"input\":1}", "\"rhs\":{\"input\":2}")
+                .find("commands[0].rhs.input: must be an integer in [0, 1]"),
+            std::string::npos);
+  EXPECT_NE(errorAfter("\"m\":4", "\"m\":5").find("more than its buffer holds"),
+            std::string::npos);
+  EXPECT_NE(errorAfter("\"to\":{\"output\":0}", "\"to\":{\"input\":0}")
+                .find("a copy cannot write a program input"),
+            std::string::npos);
+  EXPECT_NE(errorAfter("\"op\":\"copy\"", "\"op\":\"launch\"")
+                .find("unknown command 'launch'"),
+            std::string::npos);
+  EXPECT_NE(errorAfter("\"to\":{\"output\":0},\"bytes\":32",
+                       "\"to\":{\"output\":0},\"bytes\":4096")
+                .find("needs 4096 bytes"),
+            std::string::npos);
+  EXPECT_NE(errorAfter("\"dtype\":\"f32\",\"lhs\"", "\"dtype\":\"i32\",\"lhs\"")
+                .find("matmul dtype must be f32 or f64"),
+            std::string::npos);
+  EXPECT_NE(errorAfter("\"label\":\"return of 'y'\",", "").find("label: is missing"),
+            std::string::npos);
+  EXPECT_FALSE(parsePlan("{").isOk());
+}
+
+} // namespace
