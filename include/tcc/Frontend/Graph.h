@@ -1,0 +1,181 @@
+//===- Graph.h - defining tcc programs in C++ --------------------*- C++ -*-===//
+//
+// A tracing API: a model written eagerly in C++ records tcc ops into a
+// function as it runs, with the caller's file:line as each op's location,
+// so later errors point at the model's code.
+//
+//   MLIRContext context;
+//   frontend::Graph g(context);
+//   Tensor x = g.input("x", {16, 64});
+//   Tensor w = g.parameter("fc.weight", {10, 64});
+//   Tensor b = g.parameter("fc.bias", {10});
+//   g.output("logits", frontend::linear(x, w, b).relu());
+//   FailureOr<OwningOpRef<ModuleOp>> module = g.build();
+//
+// Shapes are checked as each op is recorded, with the dialect's own shape
+// library. C++ here has no exceptions: an op with bad operands records an
+// error naming the op, the shapes and the caller's line, and returns an
+// invalid tensor; ops on invalid tensors record nothing more; `build()`
+// fails and `errors()` lists what went wrong, first cause first.
+//
+// Arithmetic broadcasts like NumPy (and PyTorch): operands are broadcast to
+// their common shape; a scalar is a constant of the tensor's element type.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TCC_FRONTEND_GRAPH_H
+#define TCC_FRONTEND_GRAPH_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir::tcc::frontend {
+
+/// The caller's file and line, captured by default arguments.
+struct SourceLoc {
+  const char *file = "<unknown>";
+  unsigned line = 0;
+  static SourceLoc current(const char *file = __builtin_FILE(),
+                           unsigned line = __builtin_LINE()) {
+    return {file, line};
+  }
+};
+
+class Graph;
+
+/// A value of a Graph. Cheap to copy.
+class Tensor {
+public:
+  Tensor() = default;
+  /// False after an error made this tensor (or one it depends on).
+  bool valid() const { return graph_ && value_; }
+  Value value() const { return value_; }
+  Graph *graph() const { return graph_; }
+  ArrayRef<int64_t> shape() const;
+  int64_t rank() const { return shape().size(); }
+  Type elementType() const;
+
+  Tensor add(const Tensor &o, SourceLoc at = SourceLoc::current()) const;
+  Tensor sub(const Tensor &o, SourceLoc at = SourceLoc::current()) const;
+  Tensor mul(const Tensor &o, SourceLoc at = SourceLoc::current()) const;
+  Tensor div(const Tensor &o, SourceLoc at = SourceLoc::current()) const;
+  Tensor add(double c, SourceLoc at = SourceLoc::current()) const;
+  Tensor mul(double c, SourceLoc at = SourceLoc::current()) const;
+
+  Tensor neg(SourceLoc at = SourceLoc::current()) const;
+  Tensor exp(SourceLoc at = SourceLoc::current()) const;
+  Tensor log(SourceLoc at = SourceLoc::current()) const;
+  Tensor sqrt(SourceLoc at = SourceLoc::current()) const;
+  Tensor rsqrt(SourceLoc at = SourceLoc::current()) const;
+  Tensor tanh(SourceLoc at = SourceLoc::current()) const;
+  Tensor sigmoid(SourceLoc at = SourceLoc::current()) const;
+  Tensor relu(SourceLoc at = SourceLoc::current()) const;
+  Tensor silu(SourceLoc at = SourceLoc::current()) const;
+  /// Exact (erf) GELU, or the tanh approximation.
+  Tensor gelu(bool tanhApproximation = false,
+              SourceLoc at = SourceLoc::current()) const;
+
+  /// torch.matmul with optional transposes of the last two dimensions.
+  Tensor matmul(const Tensor &o, bool transposeSelf = false,
+                bool transposeOther = false,
+                SourceLoc at = SourceLoc::current()) const;
+  Tensor transpose(ArrayRef<int64_t> permutation,
+                   SourceLoc at = SourceLoc::current()) const;
+  Tensor reshape(ArrayRef<int64_t> shape,
+                 SourceLoc at = SourceLoc::current()) const;
+  Tensor broadcastTo(ArrayRef<int64_t> shape,
+                     SourceLoc at = SourceLoc::current()) const;
+  Tensor sum(ArrayRef<int64_t> dims, bool keepdims = false,
+             SourceLoc at = SourceLoc::current()) const;
+  Tensor mean(ArrayRef<int64_t> dims, bool keepdims = false,
+              SourceLoc at = SourceLoc::current()) const;
+  Tensor max(ArrayRef<int64_t> dims, bool keepdims = false,
+             SourceLoc at = SourceLoc::current()) const;
+  Tensor softmax(int64_t dim, SourceLoc at = SourceLoc::current()) const;
+  Tensor logSoftmax(int64_t dim, SourceLoc at = SourceLoc::current()) const;
+
+private:
+  friend class Graph;
+  Tensor(Graph *graph, Value value) : graph_(graph), value_(value) {}
+  Graph *graph_ = nullptr;
+  Value value_;
+};
+
+/// Operators for model code that reads like PyTorch; they record the op
+/// without a source line (use the named methods to keep one).
+Tensor operator+(const Tensor &a, const Tensor &b);
+Tensor operator-(const Tensor &a, const Tensor &b);
+Tensor operator*(const Tensor &a, const Tensor &b);
+Tensor operator/(const Tensor &a, const Tensor &b);
+Tensor operator*(const Tensor &a, double c);
+Tensor operator+(const Tensor &a, double c);
+Tensor operator-(const Tensor &a);
+
+/// nn.Linear: x @ weight^T + bias, weight [out, in] (bias may be invalid:
+/// none).
+Tensor linear(const Tensor &x, const Tensor &weight, const Tensor &bias,
+              SourceLoc at = SourceLoc::current());
+/// nn.LayerNorm over the trailing dimensions of weight's shape.
+Tensor layerNorm(const Tensor &x, const Tensor &weight, const Tensor &bias,
+                 double epsilon = 1e-5, SourceLoc at = SourceLoc::current());
+/// Mean cross-entropy of [N, C] logits against [N] integer labels.
+Tensor crossEntropy(const Tensor &logits, const Tensor &labels,
+                    double labelSmoothing = 0.0,
+                    SourceLoc at = SourceLoc::current());
+Tensor mseLoss(const Tensor &input, const Tensor &target,
+               SourceLoc at = SourceLoc::current());
+
+class Graph {
+public:
+  /// Records into a new function `name` of a new module on `context`
+  /// (which must have the tcc and func dialects loaded or registered).
+  explicit Graph(MLIRContext &context, StringRef name = "main");
+  ~Graph();
+
+  /// Arguments, in call order, named as the graph contract says
+  /// (docs/contract.md): `role` is input, parameter, buffer or
+  /// optimizer_state.
+  Tensor input(StringRef name, ArrayRef<int64_t> shape, Type elementType = {},
+               StringRef role = "input", SourceLoc at = SourceLoc::current());
+  Tensor parameter(StringRef name, ArrayRef<int64_t> shape,
+                   Type elementType = {}, SourceLoc at = SourceLoc::current());
+  /// A result; `role` is output, loss or buffer.
+  void output(StringRef name, const Tensor &value, StringRef role = "output",
+              SourceLoc at = SourceLoc::current());
+
+  /// The module, verified; or failure with errors().
+  FailureOr<OwningOpRef<ModuleOp>> build();
+  const std::vector<std::string> &errors() const { return errors_; }
+
+  // Used by Tensor: records an error at `at` and returns an invalid tensor.
+  Tensor fail(SourceLoc at, const Twine &message);
+  Location locationOf(SourceLoc at);
+  OpBuilder &builder() { return builder_; }
+  Tensor wrap(Value value) { return Tensor(this, value); }
+  /// `c` as a tensor of `like`'s element type and shape (a splat).
+  Tensor constantLike(const Tensor &like, double c, SourceLoc at);
+  /// Both operands broadcast to their common shape, or failure (recorded).
+  bool broadcastPair(Tensor &a, Tensor &b, StringRef op, SourceLoc at);
+
+private:
+  MLIRContext &context_;
+  OwningOpRef<ModuleOp> module_;
+  OpBuilder builder_;
+  func::FuncOp function_;
+  Block *body_ = nullptr;
+  std::vector<std::string> errors_;
+  SmallVector<Value> results_;
+  SmallVector<DictionaryAttr> resultAttrs_;
+  SmallVector<DictionaryAttr> argAttrs_;
+};
+
+} // namespace mlir::tcc::frontend
+
+#endif // TCC_FRONTEND_GRAPH_H

@@ -1,0 +1,456 @@
+//===- Graph.cpp - defining tcc programs in C++ ---------------------------===//
+
+#include "tcc/Frontend/Graph.h"
+
+#include "tcc/Dialect/Tcc/IR/ShapeInference.h"
+#include "tcc/Dialect/Tcc/IR/TccOps.h"
+
+#include "mlir/IR/Verifier.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::tcc;
+using namespace mlir::tcc::frontend;
+
+namespace {
+
+std::string describe(const Tensor &t) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << t.value().getType();
+  return text;
+}
+
+RankedTensorType typeOf(const Tensor &t) {
+  return cast<RankedTensorType>(t.value().getType());
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Graph
+//===----------------------------------------------------------------------===//
+
+Graph::Graph(MLIRContext &context, StringRef name)
+    : context_(context), builder_(&context) {
+  context.loadDialect<TccDialect, func::FuncDialect>();
+  module_ = ModuleOp::create(UnknownLoc::get(&context));
+  builder_.setInsertionPointToEnd(module_->getBody());
+  function_ = func::FuncOp::create(builder_, UnknownLoc::get(&context), name,
+                                   builder_.getFunctionType({}, {}));
+  body_ = function_.addEntryBlock();
+  builder_.setInsertionPointToEnd(body_);
+}
+
+Graph::~Graph() = default;
+
+Location Graph::locationOf(SourceLoc at) {
+  return FileLineColLoc::get(&context_, at.file, at.line, 1);
+}
+
+Tensor Graph::fail(SourceLoc at, const Twine &message) {
+  errors_.push_back((Twine(at.file) + ":" + Twine(at.line) + ": error: " +
+                     message)
+                        .str());
+  return Tensor();
+}
+
+Tensor Graph::input(StringRef name, ArrayRef<int64_t> shape, Type elementType,
+                    StringRef role, SourceLoc at) {
+  if (!elementType)
+    elementType = builder_.getF32Type();
+  for (int64_t d : shape)
+    if (d < 0)
+      return fail(at, "input '" + name + "' has a negative dimension");
+  auto type = RankedTensorType::get(shape, elementType);
+  Value arg = body_->addArgument(type, locationOf(at));
+  argAttrs_.push_back(builder_.getDictionaryAttr(
+      {builder_.getNamedAttr(attrs::kName, builder_.getStringAttr(name)),
+       builder_.getNamedAttr(attrs::kRole, builder_.getStringAttr(role))}));
+  return Tensor(this, arg);
+}
+
+Tensor Graph::parameter(StringRef name, ArrayRef<int64_t> shape,
+                        Type elementType, SourceLoc at) {
+  return input(name, shape, elementType, "parameter", at);
+}
+
+void Graph::output(StringRef name, const Tensor &value, StringRef role,
+                   SourceLoc at) {
+  if (!value.valid()) {
+    fail(at, "output '" + name + "' is not a valid tensor (an earlier error)");
+    return;
+  }
+  results_.push_back(value.value());
+  resultAttrs_.push_back(builder_.getDictionaryAttr(
+      {builder_.getNamedAttr(attrs::kName, builder_.getStringAttr(name)),
+       builder_.getNamedAttr(attrs::kRole, builder_.getStringAttr(role))}));
+}
+
+FailureOr<OwningOpRef<ModuleOp>> Graph::build() {
+  if (!module_)
+    return failure();
+  if (results_.empty())
+    fail({function_.getName().data(), 0}, "the graph has no outputs");
+  if (!errors_.empty())
+    return failure();
+  builder_.setInsertionPointToEnd(body_);
+  func::ReturnOp::create(builder_, UnknownLoc::get(&context_), results_);
+  SmallVector<Type> resultTypes;
+  for (Value v : results_)
+    resultTypes.push_back(v.getType());
+  function_.setType(
+      builder_.getFunctionType(body_->getArgumentTypes(), resultTypes));
+  function_.setAllArgAttrs(argAttrs_);
+  function_.setAllResultAttrs(resultAttrs_);
+  // Diagnostics from the verifier become errors too.
+  {
+    ScopedDiagnosticHandler handler(&context_, [&](Diagnostic &d) {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      os << d.getLocation() << ": " << d.str();
+      errors_.push_back(text);
+      return success();
+    });
+    if (failed(verify(*module_)))
+      return failure();
+  }
+  return std::move(module_);
+}
+
+Tensor Graph::constantLike(const Tensor &like, double c, SourceLoc at) {
+  RankedTensorType type = typeOf(like);
+  Type element = type.getElementType();
+  auto scalarType = RankedTensorType::get({}, element);
+  Attribute value = isa<FloatType>(element)
+                        ? Attribute(builder_.getFloatAttr(element, c))
+                        : Attribute(builder_.getIntegerAttr(
+                              element, static_cast<int64_t>(c)));
+  auto constant = ConstantOp::create(
+      builder_, locationOf(at), DenseElementsAttr::get(scalarType, value));
+  Tensor scalar(this, constant.getResult());
+  return type.getRank() == 0 ? scalar : scalar.broadcastTo(type.getShape(), at);
+}
+
+bool Graph::broadcastPair(Tensor &a, Tensor &b, StringRef op, SourceLoc at) {
+  if (!a.valid() || !b.valid())
+    return false;
+  if (typeOf(a).getElementType() != typeOf(b).getElementType()) {
+    fail(at, op + ": element types differ: " + describe(a) + " and " +
+                 describe(b));
+    return false;
+  }
+  std::string message;
+  FailureOr<shape::Shape> common = shape::broadcastShapes(
+      a.shape(), b.shape(), [&](const Twine &m) { message = m.str(); });
+  if (failed(common)) {
+    fail(at, op + ": " + message);
+    return false;
+  }
+  a = a.broadcastTo(*common, at);
+  b = b.broadcastTo(*common, at);
+  return a.valid() && b.valid();
+}
+
+//===----------------------------------------------------------------------===//
+// Tensor
+//===----------------------------------------------------------------------===//
+
+ArrayRef<int64_t> Tensor::shape() const {
+  return valid() ? typeOf(*this).getShape() : ArrayRef<int64_t>();
+}
+
+Type Tensor::elementType() const {
+  return valid() ? typeOf(*this).getElementType() : Type();
+}
+
+namespace {
+
+template <typename OpTy>
+Tensor binary(const Tensor &x, const Tensor &y, StringRef name, SourceLoc at) {
+  if (!x.valid() || !y.valid())
+    return Tensor();
+  Graph &g = *x.graph();
+  Tensor a = x, b = y;
+  if (!g.broadcastPair(a, b, name, at))
+    return Tensor();
+  auto op = OpTy::create(g.builder(), g.locationOf(at), a.value().getType(),
+                         a.value(), b.value());
+  return g.wrap(op.getResult());
+}
+
+template <typename OpTy>
+Tensor unary(const Tensor &x, StringRef name, bool floatOnly, SourceLoc at) {
+  if (!x.valid())
+    return Tensor();
+  Graph &g = *x.graph();
+  if (floatOnly && !isa<FloatType>(x.elementType()))
+    return g.fail(at, name + " needs a float tensor, got " + describe(x));
+  auto op = OpTy::create(g.builder(), g.locationOf(at), x.value().getType(),
+                         x.value());
+  return g.wrap(op.getResult());
+}
+
+Tensor reduce(const Tensor &x, ReduceKind kind, ArrayRef<int64_t> dims,
+              bool keepdims, SourceLoc at) {
+  if (!x.valid())
+    return Tensor();
+  Graph &g = *x.graph();
+  std::string message;
+  FailureOr<shape::Shape> shape = shape::reduceShape(
+      x.shape(), dims, keepdims, [&](const Twine &m) { message = m.str(); });
+  if (failed(shape))
+    return g.fail(at, "tcc.reduce: " + message);
+  OpBuilder &b = g.builder();
+  auto op = ReduceOp::create(
+      b, g.locationOf(at), RankedTensorType::get(*shape, x.elementType()),
+      x.value(), ReduceKindAttr::get(b.getContext(), kind),
+      b.getDenseI64ArrayAttr(dims), keepdims ? b.getUnitAttr() : UnitAttr());
+  return g.wrap(op.getResult());
+}
+
+} // namespace
+
+Tensor Tensor::add(const Tensor &o, SourceLoc at) const {
+  return binary<AddOp>(*this, o, "tcc.add", at);
+}
+Tensor Tensor::sub(const Tensor &o, SourceLoc at) const {
+  return binary<SubOp>(*this, o, "tcc.sub", at);
+}
+Tensor Tensor::mul(const Tensor &o, SourceLoc at) const {
+  return binary<MulOp>(*this, o, "tcc.mul", at);
+}
+Tensor Tensor::div(const Tensor &o, SourceLoc at) const {
+  return binary<DivOp>(*this, o, "tcc.div", at);
+}
+Tensor Tensor::add(double c, SourceLoc at) const {
+  return valid() ? add(graph_->constantLike(*this, c, at), at) : Tensor();
+}
+Tensor Tensor::mul(double c, SourceLoc at) const {
+  return valid() ? mul(graph_->constantLike(*this, c, at), at) : Tensor();
+}
+
+Tensor Tensor::neg(SourceLoc at) const {
+  return unary<NegOp>(*this, "tcc.neg", false, at);
+}
+Tensor Tensor::exp(SourceLoc at) const {
+  return unary<ExpOp>(*this, "tcc.exp", true, at);
+}
+Tensor Tensor::log(SourceLoc at) const {
+  return unary<LogOp>(*this, "tcc.log", true, at);
+}
+Tensor Tensor::sqrt(SourceLoc at) const {
+  return unary<SqrtOp>(*this, "tcc.sqrt", true, at);
+}
+Tensor Tensor::rsqrt(SourceLoc at) const {
+  return unary<RsqrtOp>(*this, "tcc.rsqrt", true, at);
+}
+Tensor Tensor::tanh(SourceLoc at) const {
+  return unary<TanhOp>(*this, "tcc.tanh", true, at);
+}
+Tensor Tensor::sigmoid(SourceLoc at) const {
+  return unary<SigmoidOp>(*this, "tcc.sigmoid", true, at);
+}
+Tensor Tensor::relu(SourceLoc at) const {
+  return unary<ReluOp>(*this, "tcc.relu", false, at);
+}
+Tensor Tensor::silu(SourceLoc at) const {
+  return unary<SiluOp>(*this, "tcc.silu", true, at);
+}
+
+Tensor Tensor::gelu(bool tanhApproximation, SourceLoc at) const {
+  if (!valid())
+    return Tensor();
+  if (!isa<FloatType>(elementType()))
+    return graph_->fail(at, "tcc.gelu needs a float tensor, got " +
+                                describe(*this));
+  OpBuilder &b = graph_->builder();
+  auto op = GeluOp::create(
+      b, graph_->locationOf(at), value_.getType(), value_,
+      GeluApproximationAttr::get(b.getContext(),
+                                 tanhApproximation ? GeluApproximation::tanh
+                                                   : GeluApproximation::none));
+  return graph_->wrap(op.getResult());
+}
+
+Tensor Tensor::matmul(const Tensor &o, bool transposeSelf, bool transposeOther,
+                      SourceLoc at) const {
+  if (!valid() || !o.valid())
+    return Tensor();
+  Graph &g = *graph_;
+  if (elementType() != o.elementType() || !isa<FloatType>(elementType()))
+    return g.fail(at, "tcc.matmul needs two float tensors of one element "
+                      "type, got " + describe(*this) + " and " + describe(o));
+  std::string message;
+  FailureOr<shape::Shape> shape =
+      shape::matmulShape(this->shape(), o.shape(), transposeSelf,
+                         transposeOther, [&](const Twine &m) { message = m.str(); });
+  if (failed(shape))
+    return g.fail(at, "tcc.matmul: " + message);
+  OpBuilder &b = g.builder();
+  auto op = MatmulOp::create(
+      b, g.locationOf(at), RankedTensorType::get(*shape, elementType()), value_,
+      o.value_, transposeSelf ? b.getUnitAttr() : UnitAttr(),
+      transposeOther ? b.getUnitAttr() : UnitAttr());
+  return g.wrap(op.getResult());
+}
+
+Tensor Tensor::transpose(ArrayRef<int64_t> permutation, SourceLoc at) const {
+  if (!valid())
+    return Tensor();
+  std::string message;
+  FailureOr<shape::Shape> shape = shape::transposeShape(
+      this->shape(), permutation, [&](const Twine &m) { message = m.str(); });
+  if (failed(shape))
+    return graph_->fail(at, "tcc.transpose: " + message);
+  OpBuilder &b = graph_->builder();
+  auto op = TransposeOp::create(b, graph_->locationOf(at),
+                                RankedTensorType::get(*shape, elementType()),
+                                value_, b.getDenseI64ArrayAttr(permutation));
+  return graph_->wrap(op.getResult());
+}
+
+Tensor Tensor::reshape(ArrayRef<int64_t> shape, SourceLoc at) const {
+  if (!valid())
+    return Tensor();
+  std::string message;
+  if (failed(shape::checkReshape(this->shape(), shape,
+                                 [&](const Twine &m) { message = m.str(); })))
+    return graph_->fail(at, "tcc.reshape: " + message);
+  auto op = ReshapeOp::create(graph_->builder(), graph_->locationOf(at),
+                              RankedTensorType::get(shape, elementType()),
+                              value_);
+  return graph_->wrap(op.getResult());
+}
+
+Tensor Tensor::broadcastTo(ArrayRef<int64_t> shape, SourceLoc at) const {
+  if (!valid())
+    return Tensor();
+  if (this->shape() == shape)
+    return *this;
+  std::string message;
+  if (failed(shape::checkBroadcastTo(this->shape(), shape,
+                                     [&](const Twine &m) { message = m.str(); })))
+    return graph_->fail(at, "tcc.broadcast: " + message);
+  auto op = BroadcastOp::create(graph_->builder(), graph_->locationOf(at),
+                                RankedTensorType::get(shape, elementType()),
+                                value_);
+  return graph_->wrap(op.getResult());
+}
+
+Tensor Tensor::sum(ArrayRef<int64_t> dims, bool keepdims, SourceLoc at) const {
+  return reduce(*this, ReduceKind::sum, dims, keepdims, at);
+}
+Tensor Tensor::mean(ArrayRef<int64_t> dims, bool keepdims, SourceLoc at) const {
+  return reduce(*this, ReduceKind::mean, dims, keepdims, at);
+}
+Tensor Tensor::max(ArrayRef<int64_t> dims, bool keepdims, SourceLoc at) const {
+  return reduce(*this, ReduceKind::max, dims, keepdims, at);
+}
+
+Tensor Tensor::softmax(int64_t dim, SourceLoc at) const {
+  if (!valid())
+    return Tensor();
+  if (dim < 0 || dim >= rank() || !isa<FloatType>(elementType()))
+    return graph_->fail(at, "tcc.softmax: dim " + Twine(dim) +
+                                " of a float tensor, got " + describe(*this));
+  OpBuilder &b = graph_->builder();
+  auto op = SoftmaxOp::create(b, graph_->locationOf(at), value_.getType(),
+                              value_, b.getI64IntegerAttr(dim));
+  return graph_->wrap(op.getResult());
+}
+
+Tensor Tensor::logSoftmax(int64_t dim, SourceLoc at) const {
+  if (!valid())
+    return Tensor();
+  if (dim < 0 || dim >= rank() || !isa<FloatType>(elementType()))
+    return graph_->fail(at, "tcc.log_softmax: dim " + Twine(dim) +
+                                " of a float tensor, got " + describe(*this));
+  OpBuilder &b = graph_->builder();
+  auto op = LogSoftmaxOp::create(b, graph_->locationOf(at), value_.getType(),
+                                 value_, b.getI64IntegerAttr(dim));
+  return graph_->wrap(op.getResult());
+}
+
+Tensor frontend::operator+(const Tensor &a, const Tensor &b) {
+  return a.add(b, SourceLoc());
+}
+Tensor frontend::operator-(const Tensor &a, const Tensor &b) {
+  return a.sub(b, SourceLoc());
+}
+Tensor frontend::operator*(const Tensor &a, const Tensor &b) {
+  return a.mul(b, SourceLoc());
+}
+Tensor frontend::operator/(const Tensor &a, const Tensor &b) {
+  return a.div(b, SourceLoc());
+}
+Tensor frontend::operator*(const Tensor &a, double c) {
+  return a.mul(c, SourceLoc());
+}
+Tensor frontend::operator+(const Tensor &a, double c) {
+  return a.add(c, SourceLoc());
+}
+Tensor frontend::operator-(const Tensor &a) { return a.neg(SourceLoc()); }
+
+//===----------------------------------------------------------------------===//
+// nn helpers
+//===----------------------------------------------------------------------===//
+
+Tensor frontend::linear(const Tensor &x, const Tensor &weight,
+                        const Tensor &bias, SourceLoc at) {
+  Tensor y = x.matmul(weight, /*transposeSelf=*/false, /*transposeOther=*/true,
+                      at);
+  return bias.graph() ? y.add(bias, at) : y;
+}
+
+Tensor frontend::layerNorm(const Tensor &x, const Tensor &weight,
+                           const Tensor &bias, double epsilon, SourceLoc at) {
+  if (!x.valid() || !weight.valid() || !bias.valid())
+    return Tensor();
+  Graph &g = *x.graph();
+  std::string message;
+  if (failed(shape::checkLayerNorm(x.shape(), weight.shape(), bias.shape(),
+                                   [&](const Twine &m) { message = m.str(); })))
+    return g.fail(at, "tcc.layer_norm: " + message);
+  OpBuilder &b = g.builder();
+  auto op = LayerNormOp::create(b, g.locationOf(at), x.value().getType(),
+                                x.value(), weight.value(), bias.value(),
+                                b.getF64FloatAttr(epsilon));
+  return g.wrap(op.getResult());
+}
+
+Tensor frontend::crossEntropy(const Tensor &logits, const Tensor &labels,
+                              double labelSmoothing, SourceLoc at) {
+  if (!logits.valid() || !labels.valid())
+    return Tensor();
+  Graph &g = *logits.graph();
+  std::string message;
+  if (failed(shape::checkCrossEntropy(logits.shape(), labels.shape(),
+                                      [&](const Twine &m) { message = m.str(); })))
+    return g.fail(at, "tcc.cross_entropy: " + message);
+  if (!isa<FloatType>(logits.elementType()) ||
+      !isa<IntegerType>(labels.elementType()))
+    return g.fail(at, "tcc.cross_entropy takes float logits and integer "
+                      "labels, got " + describe(logits) + " and " +
+                      describe(labels));
+  OpBuilder &b = g.builder();
+  auto op = CrossEntropyOp::create(
+      b, g.locationOf(at), RankedTensorType::get({}, logits.elementType()),
+      logits.value(), labels.value(), b.getF64FloatAttr(labelSmoothing),
+      IntegerAttr());
+  return g.wrap(op.getResult());
+}
+
+Tensor frontend::mseLoss(const Tensor &input, const Tensor &target,
+                         SourceLoc at) {
+  if (!input.valid() || !target.valid())
+    return Tensor();
+  Graph &g = *input.graph();
+  if (input.value().getType() != target.value().getType())
+    return g.fail(at, "tcc.mse_loss: input " + describe(input) +
+                          " and target " + describe(target) + " differ");
+  auto op = MseLossOp::create(g.builder(), g.locationOf(at),
+                              RankedTensorType::get({}, input.elementType()),
+                              input.value(), target.value());
+  return g.wrap(op.getResult());
+}
