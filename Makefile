@@ -31,7 +31,7 @@ $(ASAN_BUILD)/build.ninja: | bootstrap
 	$(CONFIGURE) -DTCC_SANITIZE=ON -DTCC_BUILD_FUZZERS=ON $(CMAKE_FLAGS) -S . -B $(ASAN_BUILD)
 
 build-asan: bootstrap $(ASAN_BUILD)/build.ninja
-	$(NINJA) -C $(ASAN_BUILD) tcc-opt tcc tcc-run tcc-parse-fuzzer
+	$(NINJA) -C $(ASAN_BUILD) tcc-opt tcc tcc-run tcc-parse-fuzzer tcc-format-fuzzer
 
 # Compiles the example MLP for this CPU and runs the artifact: prints its
 # logits and loss (inputs and weights are seeded random values).

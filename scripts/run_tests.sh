@@ -89,25 +89,61 @@ else
   total_failed=$((total_failed + 1))
 fi
 
+# run_fuzzer NAME SECONDS CORPUS: runs $asan/bin/NAME on the seeds in CORPUS.
+run_fuzzer() {
+  local name=$1 seconds=$2 corpus=$3 start=$SECONDS
+  if ASAN_OPTIONS=detect_leaks=0 "$asan/bin/$name" \
+      -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=20 \
+      -print_final_stats=1 -artifact_prefix="$corpus/" "$corpus" \
+      >"$corpus/fuzz.log" 2>&1; then
+    echo "$name: no crash in ${seconds} s ($(grep -o 'stat::number_of_executed_units: *[0-9]*' "$corpus/fuzz.log" | grep -o '[0-9]*$') inputs, $((SECONDS - start)) s)"
+    total_passed=$((total_passed + 1))
+    rm -rf "$corpus"
+  else
+    echo "$name: FAILED; crashing inputs are kept in $corpus"
+    tail -40 "$corpus/fuzz.log"
+    total_failed=$((total_failed + 1))
+  fi
+}
+
+# The MLIR parser and verifiers get two thirds of the fuzzing time, the
+# runtime's file readers the rest.
 if [ -x "$asan/bin/tcc-parse-fuzzer" ]; then
   corpus=$(mktemp -d)
   find "$root/test" "$root/examples" -name '*.mlir' -exec cp {} "$corpus" \;
-  start=$SECONDS
-  if ASAN_OPTIONS=detect_leaks=0 "$asan/bin/tcc-parse-fuzzer" \
-      -max_total_time="$fuzz_seconds" -rss_limit_mb=4096 -timeout=20 \
-      -print_final_stats=1 -artifact_prefix="$corpus/" "$corpus" \
-      >"$corpus/fuzz.log" 2>&1; then
-    echo "fuzzer: no crash in ${fuzz_seconds} s ($(grep -o 'stat::number_of_executed_units: *[0-9]*' "$corpus/fuzz.log" | grep -o '[0-9]*$') inputs, $((SECONDS - start)) s)"
-    total_passed=$((total_passed + 1))
-  else
-    echo "fuzzer: FAILED; crashing inputs are kept in $corpus"
-    tail -40 "$corpus/fuzz.log"
-    total_failed=$((total_failed + 1))
-    corpus=""
-  fi
-  [ -n "$corpus" ] && rm -rf "$corpus"
+  run_fuzzer tcc-parse-fuzzer $((fuzz_seconds * 2 / 3)) "$corpus"
 else
   echo "fuzzer: $asan/bin/tcc-parse-fuzzer is missing (make build-asan)"
+  total_failed=$((total_failed + 1))
+fi
+
+if [ -x "$asan/bin/tcc-format-fuzzer" ]; then
+  # Seeds: the first byte picks the reader (0 artifact, 1 plan,
+  # 2 safetensors, 3 npy), the rest is a valid file of that kind.
+  corpus=$(mktemp -d)
+  i=0
+  for model in "$root"/examples/*.mlir; do
+    "$build/bin/tcc" compile "$model" -o "$corpus/m.tccm" --quiet --no-cache &&
+      { printf '\0'; cat "$corpus/m.tccm"; } >"$corpus/artifact$i"
+    "$build/bin/tcc" compile "$model" --emit=plan -o "$corpus/m.json" --no-cache &&
+      { printf '\1'; cat "$corpus/m.json"; } >"$corpus/plan$i"
+    "$build/bin/tcc" eval "$model" --quiet --output-dir "$corpus/out$i" &&
+      for f in "$corpus/out$i"/*.npy; do
+        { printf '\3'; cat "$f"; } >"$corpus/npy$i-$(basename "$f")"
+      done
+    rm -rf "$corpus/m.tccm" "$corpus/m.json" "$corpus/out$i"
+    i=$((i + 1))
+  done
+  /usr/bin/python3 -c "
+import json, struct, sys
+header = json.dumps({'w': {'dtype': 'F32', 'shape': [2, 2], 'data_offsets': [0, 16]},
+                     '__metadata__': {'k': 'v'}}).encode()
+header += b' ' * (-len(header) % 8)
+open(sys.argv[1], 'wb').write(b'\x02' + struct.pack('<Q', len(header)) + header + bytes(16))
+" "$corpus/safetensors0"
+  run_fuzzer tcc-format-fuzzer $((fuzz_seconds - fuzz_seconds * 2 / 3)) "$corpus"
+else
+  echo "fuzzer: $asan/bin/tcc-format-fuzzer is missing (make build-asan)"
   total_failed=$((total_failed + 1))
 fi
 
