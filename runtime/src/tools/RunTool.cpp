@@ -453,9 +453,24 @@ int tcc::rt::benchMain(int argc, char **argv, const char *toolName) {
               *std::max_element(samples.begin(), samples.end()));
   std::printf("  inputs + outputs %lld bytes: %.2f GB/s at the median\n",
               static_cast<long long>(bytes), bytes / (med * 1e-3) / 1e9);
-  if (options.flops > 0)
-    std::printf("  %.4g FLOP: %.2f GFLOP/s at the median\n", options.flops,
-                options.flops / (med * 1e-3) / 1e9);
+  // Without --flops, the plan's matmuls: 2 m n k per product.
+  double flops = options.flops;
+  const char *what = "given";
+  if (flops == 0) {
+    what = "of the matmuls";
+    for (const Command &command : plan.commands) {
+      if (command.kind != Command::Kind::Matmul)
+        continue;
+      const MatmulCommand &mm = command.matmul;
+      double products = 1;
+      for (int64_t b : mm.batch)
+        products *= double(b);
+      flops += 2.0 * double(mm.m) * double(mm.n) * double(mm.k) * products;
+    }
+  }
+  if (flops > 0)
+    std::printf("  %.4g FLOP (%s): %.2f GFLOP/s at the median\n", flops, what,
+                flops / (med * 1e-3) / 1e9);
   std::printf("  peak memory %lld bytes\n",
               static_cast<long long>(executable->peakBytes()));
   return 0;

@@ -17,7 +17,8 @@ namespace tcc::rt {
 int runMain(int argc, char **argv, const char *tool);
 
 /// `bench MODEL.tccm [--repeat N] [--warmup N] [--threads N] [--flops F]`:
-/// latency statistics and achieved bandwidth (and GFLOP/s when given).
+/// latency statistics, achieved bandwidth and GFLOP/s (of the plan's
+/// matmuls, or of --flops).
 int benchMain(int argc, char **argv, const char *tool);
 
 } // namespace tcc::rt
