@@ -76,7 +76,8 @@ public:
 private:
   LogicalResult signature();
   LogicalResult unit(Operation *op);
-  /// A matmul through BLAS, or failure() when it must be generated.
+  /// Whether a matmul goes to the BLAS library (else its loops are
+  /// generated in a kernel).
   bool blasEligible(MatmulOp matmul) const;
   LogicalResult contraction(Operation *anchor, MatmulOp matmul,
                             ArrayRef<Operation *> ops, ArrayRef<Value> inputs,

@@ -64,10 +64,13 @@ const char *cpu::gemmLibraryName(GemmLibrary library) {
   return library == GemmLibrary::OneDnn ? "oneDNN" : "OpenBLAS";
 }
 
-std::string cpu::blasDescription() {
+std::string cpu::gemmLibraryDescription(GemmLibrary library) {
+  if (library == GemmLibrary::OpenBlas)
+    return openblas_get_config(); // "OpenBLAS 0.3.21 DYNAMIC_ARCH ..."
   const dnnl_version_t *version = dnnl_version();
   return "oneDNN " + std::to_string(version->major) + "." +
-         std::to_string(version->minor) + ", " + openblas_get_config();
+         std::to_string(version->minor) + "." +
+         std::to_string(version->patch);
 }
 
 namespace {

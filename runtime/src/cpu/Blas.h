@@ -29,9 +29,10 @@ void runMatmul(const MatmulCommand &mm, GemmLibrary library, const void *lhs,
 
 const char *gemmLibraryName(GemmLibrary library);
 
-/// Sets the threads BLAS uses, and names the library ("OpenBLAS 0.3.21 ...").
+/// Sets the threads both libraries use.
 void configureBlas(unsigned threads);
-std::string blasDescription();
+/// "oneDNN 2.6" or "OpenBLAS 0.3.21 ...": the library and its version.
+std::string gemmLibraryDescription(GemmLibrary library);
 
 } // namespace tcc::rt::cpu
 

@@ -58,6 +58,9 @@ Executable::~Executable() = default;
 
 const Plan &Executable::plan() const { return impl_->plan; }
 unsigned Executable::threads() const { return impl_->pool->size(); }
+std::string Executable::gemmLibrary() const {
+  return cpu::gemmLibraryDescription(impl_->gemmLibrary);
+}
 const std::vector<TraceEvent> &Executable::trace() const { return impl_->trace; }
 int64_t Executable::peakBytes() const {
   return static_cast<int64_t>(impl_->driver->stats().peakBytes);

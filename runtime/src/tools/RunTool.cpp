@@ -471,6 +471,9 @@ int tcc::rt::benchMain(int argc, char **argv, const char *toolName) {
   if (flops > 0)
     std::printf("  %.4g FLOP (%s): %.2f GFLOP/s at the median\n", flops, what,
                 flops / (med * 1e-3) / 1e9);
+  if (std::any_of(plan.commands.begin(), plan.commands.end(),
+                  [](const Command &c) { return c.kind == Command::Kind::Matmul; }))
+    std::printf("  f32 GEMMs on %s\n", executable->gemmLibrary().c_str());
   std::printf("  peak memory %lld bytes\n",
               static_cast<long long>(executable->peakBytes()));
   return 0;

@@ -51,6 +51,8 @@ public:
   /// allocation), in bytes.
   int64_t peakBytes() const;
   unsigned threads() const;
+  /// The library the plan's f32 GEMMs run on, with its version.
+  std::string gemmLibrary() const;
   const std::vector<TraceEvent> &trace() const;
 
   struct Impl;
