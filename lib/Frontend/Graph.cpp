@@ -454,3 +454,233 @@ Tensor frontend::mseLoss(const Tensor &input, const Tensor &target,
                               input.value(), target.value());
   return g.wrap(op.getResult());
 }
+
+//===----------------------------------------------------------------------===//
+// Layout, convolution, pooling, normalization, random
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Runs a shape-library check; on failure records "<op>: <message>" at `at`.
+template <typename Check>
+bool checked(Graph &g, StringRef op, SourceLoc at, Check check) {
+  std::string message;
+  bool ok = check([&](const Twine &m) { message = m.str(); });
+  if (!ok)
+    g.fail(at, op + ": " + message);
+  return ok;
+}
+
+} // namespace
+
+Tensor Tensor::slice(ArrayRef<int64_t> start, ArrayRef<int64_t> limit,
+                     ArrayRef<int64_t> stride, SourceLoc at) const {
+  if (!valid())
+    return Tensor();
+  SmallVector<int64_t> steps(stride);
+  if (steps.empty())
+    steps.assign(start.size(), 1);
+  FailureOr<shape::Shape> shape = failure();
+  if (!checked(*graph_, "tcc.slice", at, [&](shape::ErrorFn error) {
+        shape = shape::sliceShape(this->shape(), start, limit, steps, error);
+        return succeeded(shape);
+      }))
+    return Tensor();
+  OpBuilder &b = graph_->builder();
+  auto op = SliceOp::create(b, graph_->locationOf(at),
+                            RankedTensorType::get(*shape, elementType()), value_,
+                            b.getDenseI64ArrayAttr(start),
+                            b.getDenseI64ArrayAttr(limit),
+                            b.getDenseI64ArrayAttr(steps));
+  return graph_->wrap(op.getResult());
+}
+
+Tensor Tensor::cast(Type elementType, SourceLoc at) const {
+  if (!valid())
+    return Tensor();
+  auto op = CastOp::create(graph_->builder(), graph_->locationOf(at),
+                           RankedTensorType::get(shape(), elementType), value_);
+  return graph_->wrap(op.getResult());
+}
+
+Tensor frontend::concat(ArrayRef<Tensor> inputs, int64_t dim, SourceLoc at) {
+  if (inputs.empty() ||
+      llvm::any_of(inputs, [](const Tensor &t) { return !t.valid(); }))
+    return Tensor();
+  Graph &g = *inputs.front().graph();
+  SmallVector<ArrayRef<int64_t>> shapes;
+  SmallVector<Value> values;
+  for (const Tensor &t : inputs) {
+    if (t.elementType() != inputs.front().elementType())
+      return g.fail(at, "tcc.concat: element types differ: " +
+                            describe(inputs.front()) + " and " + describe(t));
+    shapes.push_back(t.shape());
+    values.push_back(t.value());
+  }
+  FailureOr<shape::Shape> shape = failure();
+  if (!checked(g, "tcc.concat", at, [&](shape::ErrorFn error) {
+        shape = shape::concatShape(shapes, dim, error);
+        return succeeded(shape);
+      }))
+    return Tensor();
+  OpBuilder &b = g.builder();
+  auto op = ConcatOp::create(
+      b, g.locationOf(at),
+      RankedTensorType::get(*shape, inputs.front().elementType()), values,
+      b.getI64IntegerAttr(dim));
+  return g.wrap(op.getResult());
+}
+
+Tensor frontend::embedding(const Tensor &indices, const Tensor &table,
+                           SourceLoc at) {
+  if (!indices.valid() || !table.valid())
+    return Tensor();
+  Graph &g = *table.graph();
+  if (!isa<IntegerType>(indices.elementType()) ||
+      indices.elementType().isInteger(1))
+    return g.fail(at, "tcc.gather: indices must be integers, got " +
+                          describe(indices));
+  FailureOr<shape::Shape> shape = failure();
+  if (!checked(g, "tcc.gather", at, [&](shape::ErrorFn error) {
+        shape = shape::gatherShape(table.shape(), indices.shape(), 0, error);
+        return succeeded(shape);
+      }))
+    return Tensor();
+  OpBuilder &b = g.builder();
+  auto op = GatherOp::create(
+      b, g.locationOf(at), RankedTensorType::get(*shape, table.elementType()),
+      table.value(), indices.value(), b.getI64IntegerAttr(0));
+  return g.wrap(op.getResult());
+}
+
+Tensor frontend::dropout(const Tensor &x, const Tensor &seed, double rate,
+                         SourceLoc at) {
+  if (!x.valid() || !seed.valid())
+    return Tensor();
+  Graph &g = *x.graph();
+  if (!isa<FloatType>(x.elementType()) || seed.rank() != 0 ||
+      !seed.elementType().isInteger(64))
+    return g.fail(at, "tcc.dropout takes a float tensor and a 0-d i64 seed, "
+                      "got " + describe(x) + " and " + describe(seed));
+  if (!(rate >= 0.0 && rate < 1.0))
+    return g.fail(at, "tcc.dropout: rate must be in [0, 1), got " +
+                          std::to_string(rate));
+  OpBuilder &b = g.builder();
+  auto op = DropoutOp::create(b, g.locationOf(at), x.value().getType(),
+                              x.value(), seed.value(), b.getF64FloatAttr(rate),
+                              b.getI64IntegerAttr(g.nextRandomStream()),
+                              ShardingAttr());
+  return g.wrap(op.getResult());
+}
+
+Tensor frontend::conv2d(const Tensor &x, const Tensor &weight,
+                        const Tensor &bias, const Conv2dOptions &options,
+                        SourceLoc at) {
+  bool hasBias = bias.graph() != nullptr;
+  if (!x.valid() || !weight.valid() || (hasBias && !bias.valid()))
+    return Tensor();
+  Graph &g = *x.graph();
+  shape::Conv2dParams params{options.stride, options.padding, options.dilation,
+                             options.groups};
+  std::optional<ArrayRef<int64_t>> biasShape;
+  if (hasBias)
+    biasShape = bias.shape();
+  FailureOr<shape::Shape> shape = failure();
+  if (!checked(g, "tcc.conv2d", at, [&](shape::ErrorFn error) {
+        shape = shape::conv2dShape(x.shape(), weight.shape(), biasShape, params,
+                                   error);
+        return succeeded(shape);
+      }))
+    return Tensor();
+  OpBuilder &b = g.builder();
+  auto op = Conv2dOp::create(
+      b, g.locationOf(at), RankedTensorType::get(*shape, x.elementType()),
+      x.value(), weight.value(), hasBias ? bias.value() : Value(),
+      b.getDenseI64ArrayAttr(options.stride),
+      b.getDenseI64ArrayAttr(options.padding),
+      b.getDenseI64ArrayAttr(options.dilation),
+      b.getI64IntegerAttr(options.groups));
+  return g.wrap(op.getResult());
+}
+
+namespace {
+
+FailureOr<shape::Shape> pooledShape(Graph &g, StringRef op, const Tensor &x,
+                                    ArrayRef<int64_t> kernel,
+                                    ArrayRef<int64_t> stride,
+                                    ArrayRef<int64_t> padding, SourceLoc at) {
+  SmallVector<int64_t, 2> dilation{1, 1};
+  shape::Pool2dParams params{kernel, stride, padding, dilation, false};
+  FailureOr<shape::Shape> shape = failure();
+  checked(g, op, at, [&](shape::ErrorFn error) {
+    shape = shape::pool2dShape(x.shape(), params, error);
+    return succeeded(shape);
+  });
+  return shape;
+}
+
+} // namespace
+
+Tensor frontend::maxPool2d(const Tensor &x, ArrayRef<int64_t> kernel,
+                           ArrayRef<int64_t> stride, ArrayRef<int64_t> padding,
+                           SourceLoc at) {
+  if (!x.valid())
+    return Tensor();
+  Graph &g = *x.graph();
+  FailureOr<shape::Shape> shape =
+      pooledShape(g, "tcc.max_pool2d", x, kernel, stride, padding, at);
+  if (failed(shape))
+    return Tensor();
+  OpBuilder &b = g.builder();
+  auto op = MaxPool2dOp::create(
+      b, g.locationOf(at), RankedTensorType::get(*shape, x.elementType()),
+      x.value(), b.getDenseI64ArrayAttr(kernel), b.getDenseI64ArrayAttr(stride),
+      b.getDenseI64ArrayAttr(padding), UnitAttr(),
+      b.getDenseI64ArrayAttr({1, 1}));
+  return g.wrap(op.getResult());
+}
+
+Tensor frontend::avgPool2d(const Tensor &x, ArrayRef<int64_t> kernel,
+                           ArrayRef<int64_t> stride, ArrayRef<int64_t> padding,
+                           bool countIncludePad, SourceLoc at) {
+  if (!x.valid())
+    return Tensor();
+  Graph &g = *x.graph();
+  FailureOr<shape::Shape> shape =
+      pooledShape(g, "tcc.avg_pool2d", x, kernel, stride, padding, at);
+  if (failed(shape))
+    return Tensor();
+  OpBuilder &b = g.builder();
+  auto op = AvgPool2dOp::create(
+      b, g.locationOf(at), RankedTensorType::get(*shape, x.elementType()),
+      x.value(), b.getDenseI64ArrayAttr(kernel), b.getDenseI64ArrayAttr(stride),
+      b.getDenseI64ArrayAttr(padding), UnitAttr(),
+      countIncludePad ? b.getUnitAttr() : UnitAttr());
+  return g.wrap(op.getResult());
+}
+
+BatchNormResult frontend::batchNorm(const Tensor &x, const Tensor &weight,
+                                    const Tensor &bias,
+                                    const Tensor &runningMean,
+                                    const Tensor &runningVar, bool training,
+                                    double momentum, double epsilon,
+                                    SourceLoc at) {
+  for (const Tensor *t : {&x, &weight, &bias, &runningMean, &runningVar})
+    if (!t->valid())
+      return {};
+  Graph &g = *x.graph();
+  if (!checked(g, "tcc.batch_norm", at, [&](shape::ErrorFn error) {
+        return succeeded(shape::checkBatchNorm(
+            x.shape(), weight.shape(), bias.shape(), runningMean.shape(),
+            runningVar.shape(), error));
+      }))
+    return {};
+  OpBuilder &b = g.builder();
+  auto op = BatchNormOp::create(
+      b, g.locationOf(at), x.value().getType(), runningMean.value().getType(),
+      runningVar.value().getType(), x.value(), weight.value(), bias.value(),
+      runningMean.value(), runningVar.value(), b.getF64FloatAttr(epsilon),
+      b.getF64FloatAttr(momentum), training ? b.getUnitAttr() : UnitAttr());
+  return {g.wrap(op.getOutput()), g.wrap(op.getNewRunningMean()),
+          g.wrap(op.getNewRunningVar())};
+}

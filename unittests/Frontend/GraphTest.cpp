@@ -74,3 +74,67 @@ TEST(Graph, RejectsMismatchedElementTypesAndBadDims) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(Graph, TracesConvolutionalAndSequenceModels) {
+  MLIRContext context;
+  Graph g(context);
+  Type i64 = IntegerType::get(&context, 64);
+  // conv-BN-ReLU-pool, as torchvision writes it.
+  Tensor x = g.input("x", {2, 3, 8, 8});
+  Tensor w = g.parameter("conv.weight", {4, 3, 3, 3});
+  Tensor b = g.parameter("conv.bias", {4});
+  Tensor gamma = g.parameter("bn.weight", {4}), beta = g.parameter("bn.bias", {4});
+  Tensor mean = g.input("bn.running_mean", {4}, {}, "buffer");
+  Tensor var = g.input("bn.running_var", {4}, {}, "buffer");
+  Conv2dOptions conv;
+  conv.padding = {1, 1, 1, 1};
+  Tensor c = conv2d(x, w, b, conv);
+  BatchNormResult bn = batchNorm(c, gamma, beta, mean, var, /*training=*/true);
+  Tensor p = maxPool2d(bn.output.relu(), {2, 2}, {2, 2});
+  Tensor a = avgPool2d(p, {4, 4}, {4, 4});
+  EXPECT_EQ(p.shape(), ArrayRef<int64_t>({2, 4, 4, 4}));
+  EXPECT_EQ(a.shape(), ArrayRef<int64_t>({2, 4, 1, 1}));
+  g.output("features", a.reshape({2, 4}));
+  g.output("bn.running_mean", bn.runningMean, "buffer");
+  g.output("bn.running_var", bn.runningVar, "buffer");
+  // Token embedding, slicing, concatenation and dropout.
+  Tensor tokens = g.input("tokens", {2, 5}, i64);
+  Tensor seed = g.input("seed", {}, i64);
+  Tensor table = g.parameter("wte", {11, 6});
+  Tensor e = embedding(tokens, table);
+  Tensor halves = concat({e.slice({0, 0, 3}, {2, 5, 6}), e.slice({0, 0, 0}, {2, 5, 3})}, 2);
+  Tensor d1 = dropout(halves, seed, 0.1);
+  Tensor d2 = dropout(d1, seed, 0.1);
+  EXPECT_EQ(halves.shape(), ArrayRef<int64_t>({2, 5, 6}));
+  g.output("h", d2.cast(Float64Type::get(&context)));
+  auto module = g.build();
+  ASSERT_TRUE(succeeded(module)) << (g.errors().empty() ? "" : g.errors()[0]);
+  // Each dropout got its own random stream.
+  SmallVector<int64_t> streams;
+  (*module)->walk([&](mlir::tcc::DropoutOp op) { streams.push_back(op.getStream()); });
+  ASSERT_EQ(streams.size(), 2u);
+  EXPECT_NE(streams[0], streams[1]);
+}
+
+TEST(Graph, ConvolutionAndPoolingErrorsNameTheShapes) {
+  MLIRContext context;
+  Graph g(context);
+  Tensor x = g.input("x", {2, 3, 8, 8});
+  Tensor w = g.parameter("w", {4, 5, 3, 3});
+  EXPECT_FALSE(conv2d(x, w, Tensor()).valid());
+  EXPECT_FALSE(maxPool2d(x, {9, 9}, {1, 1}).valid());
+  Type i64 = IntegerType::get(&context, 64);
+  EXPECT_FALSE(embedding(x, w).valid());
+  EXPECT_FALSE(dropout(x, g.input("s", {}, i64), 1.5).valid());
+  ASSERT_EQ(g.errors().size(), 4u);
+  EXPECT_NE(g.errors()[0].find("tcc.conv2d: "), std::string::npos);
+  EXPECT_NE(g.errors()[1].find("tcc.max_pool2d: "), std::string::npos);
+  EXPECT_NE(g.errors()[2].find("tcc.gather: indices must be integers"),
+            std::string::npos);
+  EXPECT_NE(g.errors()[3].find("tcc.dropout: rate must be in [0, 1)"),
+            std::string::npos);
+}
+
+} // namespace

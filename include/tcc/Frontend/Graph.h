@@ -100,6 +100,12 @@ public:
              SourceLoc at = SourceLoc::current()) const;
   Tensor softmax(int64_t dim, SourceLoc at = SourceLoc::current()) const;
   Tensor logSoftmax(int64_t dim, SourceLoc at = SourceLoc::current()) const;
+  /// x[start:limit:stride] per dimension.
+  Tensor slice(ArrayRef<int64_t> start, ArrayRef<int64_t> limit,
+               ArrayRef<int64_t> stride = {},
+               SourceLoc at = SourceLoc::current()) const;
+  /// The same values in another element type (tcc.cast's rounding rules).
+  Tensor cast(Type elementType, SourceLoc at = SourceLoc::current()) const;
 
 private:
   friend class Graph;
@@ -132,6 +138,50 @@ Tensor crossEntropy(const Tensor &logits, const Tensor &labels,
 Tensor mseLoss(const Tensor &input, const Tensor &target,
                SourceLoc at = SourceLoc::current());
 
+/// torch.cat.
+Tensor concat(ArrayRef<Tensor> inputs, int64_t dim,
+              SourceLoc at = SourceLoc::current());
+/// nn.Embedding: rows of `table` [V, D] at integer `indices`.
+Tensor embedding(const Tensor &indices, const Tensor &table,
+                 SourceLoc at = SourceLoc::current());
+/// Inverted dropout with keep probability 1 - rate, drawn from `seed` (a
+/// 0-d i64 tensor) and a stream the graph assigns, unique per dropout.
+Tensor dropout(const Tensor &x, const Tensor &seed, double rate,
+               SourceLoc at = SourceLoc::current());
+
+struct Conv2dOptions {
+  SmallVector<int64_t, 2> stride{1, 1};
+  /// [top, bottom, left, right].
+  SmallVector<int64_t, 4> padding{0, 0, 0, 0};
+  SmallVector<int64_t, 2> dilation{1, 1};
+  int64_t groups = 1;
+};
+/// nn.functional.conv2d on NCHW; `bias` may be invalid (none).
+Tensor conv2d(const Tensor &x, const Tensor &weight, const Tensor &bias,
+              const Conv2dOptions &options = {},
+              SourceLoc at = SourceLoc::current());
+/// nn.MaxPool2d / nn.AvgPool2d; padding is [top, bottom, left, right].
+Tensor maxPool2d(const Tensor &x, ArrayRef<int64_t> kernel,
+                 ArrayRef<int64_t> stride,
+                 ArrayRef<int64_t> padding = {0, 0, 0, 0},
+                 SourceLoc at = SourceLoc::current());
+Tensor avgPool2d(const Tensor &x, ArrayRef<int64_t> kernel,
+                 ArrayRef<int64_t> stride,
+                 ArrayRef<int64_t> padding = {0, 0, 0, 0},
+                 bool countIncludePad = true,
+                 SourceLoc at = SourceLoc::current());
+
+/// nn.BatchNorm2d: the output and the new running statistics (unchanged
+/// without `training`).
+struct BatchNormResult {
+  Tensor output, runningMean, runningVar;
+};
+BatchNormResult batchNorm(const Tensor &x, const Tensor &weight,
+                          const Tensor &bias, const Tensor &runningMean,
+                          const Tensor &runningVar, bool training,
+                          double momentum = 0.1, double epsilon = 1e-5,
+                          SourceLoc at = SourceLoc::current());
+
 class Graph {
 public:
   /// Records into a new function `name` of a new module on `context`
@@ -163,6 +213,8 @@ public:
   Tensor constantLike(const Tensor &like, double c, SourceLoc at);
   /// Both operands broadcast to their common shape, or failure (recorded).
   bool broadcastPair(Tensor &a, Tensor &b, StringRef op, SourceLoc at);
+  /// A fresh random stream for a dropout (unique per function).
+  int64_t nextRandomStream() { return nextStream_++; }
 
 private:
   MLIRContext &context_;
@@ -174,6 +226,7 @@ private:
   SmallVector<Value> results_;
   SmallVector<DictionaryAttr> resultAttrs_;
   SmallVector<DictionaryAttr> argAttrs_;
+  int64_t nextStream_ = 1;
 };
 
 } // namespace mlir::tcc::frontend
