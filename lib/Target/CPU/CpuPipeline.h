@@ -11,6 +11,7 @@
 #include "tcc/Target/CPU/CpuTarget.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/PatternMatch.h"
 
 namespace mlir::tcc::cpu {
 
@@ -35,6 +36,10 @@ LogicalResult fuseElementwise(ModuleOp kernels);
 /// over its rows; the loop covers tiles [begin, end). Sets kTilesAttr (1
 /// when the kernel is not split).
 LogicalResult tileKernel(func::FuncOp kernel, const CpuTargetOptions &options);
+
+/// A select-free rational approximation of f32 erf, preferred over MLIR's
+/// (ErfApproximation.cpp).
+void populateErfApproximation(RewritePatternSet &patterns);
 
 /// Bufferizes the kernels and lowers them to the LLVM dialect.
 LogicalResult lowerKernelsToLLVMDialect(ModuleOp kernels,

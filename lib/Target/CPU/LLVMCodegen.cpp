@@ -258,6 +258,7 @@ LogicalResult cpu::lowerKernelsToLLVMDialect(ModuleOp kernels,
     if (failed(checkInPlace(kernel)))
       return failure();
   RewritePatternSet patterns(kernels.getContext());
+  populateErfApproximation(patterns);
   populateMathPolynomialApproximationPatterns(patterns);
   // bf16 conversions in integer ops: exact for subnormals, which x86's
   // vcvtneps2bf16 flushes to zero.
