@@ -18,10 +18,7 @@ using namespace mlir::tcc;
 using namespace mlir::tcc::interp;
 
 std::string mlir::tcc::describeTensor(DType dtype, ArrayRef<int64_t> shape) {
-  std::string s = std::string(rt::dtypeName(dtype)) + "[";
-  for (auto [i, d] : llvm::enumerate(shape))
-    s += (i ? ", " : "") + std::to_string(d);
-  return s + "]";
+  return rt::describeTensor(dtype, shape.vec());
 }
 
 RankedTensorType mlir::tcc::globalArgumentType(func::FuncOp function,

@@ -11,24 +11,6 @@ using namespace mlir;
 using namespace mlir::tcc;
 using namespace mlir::tcc::interp;
 
-std::optional<DType> interp::dtypeOf(Type type) {
-  if (type.isF64())
-    return DType::F64;
-  if (type.isF32())
-    return DType::F32;
-  if (type.isF16())
-    return DType::F16;
-  if (type.isBF16())
-    return DType::BF16;
-  if (type.isInteger(64))
-    return DType::I64;
-  if (type.isInteger(32))
-    return DType::I32;
-  if (type.isInteger(1))
-    return DType::Bool;
-  return std::nullopt;
-}
-
 double interp::roundExactly(long double value, DType dtype) {
   switch (dtype) {
   case DType::F64:

@@ -11,6 +11,7 @@
 #ifndef TCC_INTERPRETER_TENSOR_H
 #define TCC_INTERPRETER_TENSOR_H
 
+#include "tcc/Support/DType.h"
 #include "tcc/runtime/DType.h"
 #include "tcc/runtime/HostArray.h"
 #include "tcc/runtime/Status.h"
@@ -29,8 +30,7 @@ namespace rt = ::tcc::rt;
 
 using rt::DType;
 
-/// The evaluator's dtype for an MLIR element type, if tcc supports it.
-std::optional<DType> dtypeOf(Type elementType);
+// dtypeOf (tcc/Support/DType.h) maps MLIR element types to DType.
 
 /// `value` correctly rounded (to nearest, ties to even) to the float dtype
 /// `dtype`, as a double. long double holds every int64 and double exactly,

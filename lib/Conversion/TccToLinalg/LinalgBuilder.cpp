@@ -32,6 +32,17 @@ Value lowering::narrow(OpBuilder &b, Location loc, Value v, Type elementType) {
   return arith::TruncFOp::create(b, loc, elementType, v);
 }
 
+arith::FastMathFlagsAttr lowering::reassociable(OpBuilder &b) {
+  return arith::FastMathFlagsAttr::get(b.getContext(),
+                                       arith::FastMathFlags::reassoc);
+}
+
+Value lowering::addOf(OpBuilder &b, Location loc, Value x, Value acc) {
+  if (isa<FloatType>(x.getType()))
+    return arith::AddFOp::create(b, loc, x, acc, reassociable(b));
+  return arith::AddIOp::create(b, loc, x, acc);
+}
+
 Value lowering::floatConstant(OpBuilder &b, Location loc, Type type,
                               double value) {
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));

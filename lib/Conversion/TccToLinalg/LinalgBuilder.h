@@ -15,6 +15,7 @@
 
 #include "tcc/Conversion/TccToLinalg.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -85,6 +86,12 @@ Value indexConstant(OpBuilder &b, Location loc, int64_t value);
 /// evaluator's semantics (float->int truncates toward zero; i1 is x != 0).
 Value convertScalar(OpBuilder &b, Location loc, Value v, Type to,
                     const LinalgBuilder *reporter = nullptr);
+
+/// Reductions may reassociate their adds and products, so that they
+/// vectorize.
+arith::FastMathFlagsAttr reassociable(OpBuilder &b);
+/// acc + x for floats (reassociable) and integers (wrapping).
+Value addOf(OpBuilder &b, Location loc, Value x, Value acc);
 
 /// Element types and shapes.
 inline RankedTensorType tensorType(Value v) {

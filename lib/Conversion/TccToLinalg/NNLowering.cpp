@@ -25,11 +25,6 @@ using namespace mlir::tcc::lowering;
 
 namespace {
 
-arith::FastMathFlagsAttr reassoc(OpBuilder &b) {
-  return arith::FastMathFlagsAttr::get(b.getContext(),
-                                       arith::FastMathFlags::reassoc);
-}
-
 /// out = sum over the reduction loops of body(inputs...), with `loops`
 /// iterators (the output indexed by `outMap`), accumulated in the compute
 /// type and rounded to `resultType` by a final map.
@@ -47,8 +42,7 @@ Value contract(LinalgBuilder &lb, RankedTensorType resultType,
         Value p = product(b, loc, args.drop_back());
         linalg::YieldOp::create(
             b, loc,
-            ValueRange{arith::AddFOp::create(b, loc, p, args.back(),
-                                             reassoc(b))});
+            ValueRange{addOf(b, loc, p, args.back())});
       });
   Value sum = generic.getResult(0);
   if (ct == resultType.getElementType())
@@ -82,6 +76,59 @@ Value inRange(OpBuilder &b, Location loc, Value i, int64_t size) {
   // An unsigned comparison also rejects negative indices.
   return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, i,
                                indexConstant(b, loc, size));
+}
+
+Value maximumOf(OpBuilder &b, Location loc, Value x, Value acc) {
+  return arith::MaximumFOp::create(b, loc, x, acc);
+}
+
+/// out[n, c, oh, ow] = combine over the window at (oh, ow) of the input
+/// elements, where a window position in the padding contributes `init`
+/// (which also starts the accumulator); computed in the compute type.
+Value poolWindows(LinalgBuilder &lb, Value x, RankedTensorType result,
+                  ArrayRef<int64_t> kernel, ArrayRef<int64_t> stride,
+                  ArrayRef<int64_t> dilation, ArrayRef<int64_t> padding,
+                  double init,
+                  Value (*combine)(OpBuilder &, Location, Value, Value)) {
+  auto input = tensorType(x);
+  Type ct = computeType(result.getElementType());
+  MLIRContext *context = lb.b.getContext();
+  Value acc = lb.filled(result.getShape(), lb.b.getFloatAttr(ct, init));
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, context); };
+  SmallVector<AffineMap> maps{
+      AffineMap::get(6, 0, {d(4), d(5)}, context),
+      AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, context)};
+  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+  iterators.append(2, utils::IteratorType::reduction);
+  auto generic = linalg::GenericOp::create(
+      lb.b, lb.loc, TypeRange{acc.getType()}, windowOf(lb, kernel),
+      ValueRange{acc}, maps, iterators,
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        Value h = windowIndex(b, loc, linalg::IndexOp::create(b, loc, 2),
+                              linalg::IndexOp::create(b, loc, 4), stride[0],
+                              dilation[0], padding[0]);
+        Value w = windowIndex(b, loc, linalg::IndexOp::create(b, loc, 3),
+                              linalg::IndexOp::create(b, loc, 5), stride[1],
+                              dilation[1], padding[2]);
+        Value inside =
+            arith::AndIOp::create(b, loc, inRange(b, loc, h, input.getDimSize(2)),
+                                  inRange(b, loc, w, input.getDimSize(3)));
+        // Read a valid position even in the padding, then discard it.
+        Value zero = indexConstant(b, loc, 0);
+        Value v = widen(
+            b, loc,
+            tensor::ExtractOp::create(
+                b, loc, x,
+                ValueRange{linalg::IndexOp::create(b, loc, 0),
+                           linalg::IndexOp::create(b, loc, 1),
+                           arith::SelectOp::create(b, loc, inside, h, zero),
+                           arith::SelectOp::create(b, loc, inside, w, zero)}));
+        Value term = arith::SelectOp::create(b, loc, inside, v,
+                                             floatConstant(b, loc, ct, init));
+        linalg::YieldOp::create(b, loc,
+                                ValueRange{combine(b, loc, term, args[1])});
+      });
+  return generic.getResult(0);
 }
 
 } // namespace
@@ -192,52 +239,11 @@ void lowering::registerNNLowerings(LoweringTable &table) {
                                      ValueRange operands,
                                      SmallVectorImpl<Value> &results) -> LogicalResult {
     auto result = cast<RankedTensorType>(op.getType());
-    auto input = tensorType(operands[0]);
-    ArrayRef<int64_t> kernel = op.getKernelSize(), stride = op.getStride(),
-                      padding = op.getPadding(), dilation = op.getDilation();
-    Type element = result.getElementType();
-    Type ct = computeType(element);
-    MLIRContext *context = lb.b.getContext();
-    Value x = operands[0];
-    Value acc = lb.filled(
-        result.getShape(),
-        lb.b.getFloatAttr(ct, -std::numeric_limits<double>::infinity()));
-    auto d = [&](unsigned i) { return getAffineDimExpr(i, context); };
-    SmallVector<AffineMap> maps{
-        AffineMap::get(6, 0, {d(4), d(5)}, context),
-        AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, context)};
-    SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
-    iterators.append(2, utils::IteratorType::reduction);
-    auto generic = linalg::GenericOp::create(
-        lb.b, lb.loc, TypeRange{acc.getType()}, windowOf(lb, kernel),
-        ValueRange{acc}, maps, iterators,
-        [&](OpBuilder &b, Location loc, ValueRange args) {
-          Value h = windowIndex(b, loc, linalg::IndexOp::create(b, loc, 2),
-                                linalg::IndexOp::create(b, loc, 4), stride[0],
-                                dilation[0], padding[0]);
-          Value w = windowIndex(b, loc, linalg::IndexOp::create(b, loc, 3),
-                                linalg::IndexOp::create(b, loc, 5), stride[1],
-                                dilation[1], padding[2]);
-          Value inside =
-              arith::AndIOp::create(b, loc, inRange(b, loc, h, input.getDimSize(2)),
-                                    inRange(b, loc, w, input.getDimSize(3)));
-          Value zero = indexConstant(b, loc, 0);
-          Value safeH = arith::SelectOp::create(b, loc, inside, h, zero);
-          Value safeW = arith::SelectOp::create(b, loc, inside, w, zero);
-          Value v = widen(
-              b, loc,
-              tensor::ExtractOp::create(
-                  b, loc, x,
-                  ValueRange{linalg::IndexOp::create(b, loc, 0),
-                             linalg::IndexOp::create(b, loc, 1), safeH, safeW}));
-          Value candidate = arith::SelectOp::create(
-              b, loc, inside, v,
-              floatConstant(b, loc, ct, -std::numeric_limits<double>::infinity()));
-          linalg::YieldOp::create(
-              b, loc,
-              ValueRange{arith::MaximumFOp::create(b, loc, candidate, args[1])});
-        });
-    results.push_back(lb.cast(generic.getResult(0), result));
+    Value max = poolWindows(lb, operands[0], result, op.getKernelSize(),
+                            op.getStride(), op.getDilation(), op.getPadding(),
+                            -std::numeric_limits<double>::infinity(),
+                            maximumOf);
+    results.push_back(lb.cast(max, result));
     return success();
   });
 
@@ -250,48 +256,15 @@ void lowering::registerNNLowerings(LoweringTable &table) {
                       padding = op.getPadding();
     bool countPadding = op.getCountIncludePad();
     Type ct = computeType(result.getElementType());
-    MLIRContext *context = lb.b.getContext();
-    Value x = operands[0];
-    auto accType = RankedTensorType::get(result.getShape(), ct);
-    Value acc = lb.filled(result.getShape(), lb.b.getFloatAttr(ct, 0.0));
-    auto d = [&](unsigned i) { return getAffineDimExpr(i, context); };
-    SmallVector<AffineMap> maps{
-        AffineMap::get(6, 0, {d(4), d(5)}, context),
-        AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, context)};
-    SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
-    iterators.append(2, utils::IteratorType::reduction);
-    auto sum = linalg::GenericOp::create(
-        lb.b, lb.loc, TypeRange{accType}, windowOf(lb, kernel), ValueRange{acc},
-        maps, iterators, [&](OpBuilder &b, Location loc, ValueRange args) {
-          Value h = windowIndex(b, loc, linalg::IndexOp::create(b, loc, 2),
-                                linalg::IndexOp::create(b, loc, 4), stride[0],
-                                1, padding[0]);
-          Value w = windowIndex(b, loc, linalg::IndexOp::create(b, loc, 3),
-                                linalg::IndexOp::create(b, loc, 5), stride[1],
-                                1, padding[2]);
-          Value inside =
-              arith::AndIOp::create(b, loc, inRange(b, loc, h, input.getDimSize(2)),
-                                    inRange(b, loc, w, input.getDimSize(3)));
-          Value zero = indexConstant(b, loc, 0);
-          Value v = widen(
-              b, loc,
-              tensor::ExtractOp::create(
-                  b, loc, x,
-                  ValueRange{linalg::IndexOp::create(b, loc, 0),
-                             linalg::IndexOp::create(b, loc, 1),
-                             arith::SelectOp::create(b, loc, inside, h, zero),
-                             arith::SelectOp::create(b, loc, inside, w, zero)}));
-          Value term = arith::SelectOp::create(b, loc, inside, v,
-                                               floatConstant(b, loc, ct, 0.0));
-          linalg::YieldOp::create(
-              b, loc, ValueRange{arith::AddFOp::create(b, loc, term, args[1])});
-        });
+    SmallVector<int64_t, 2> unitDilation{1, 1};
+    Value sum = poolWindows(lb, operands[0], result, kernel, stride,
+                            unitDilation, padding, 0.0, addOf);
     // The divisor depends on the window's position only (PyTorch's rule):
     // the window clipped to the padded input, or to the input itself
     // without count_include_pad.
     int64_t height = input.getDimSize(2), width = input.getDimSize(3);
     results.push_back(lb.mapSameShape(
-        result, sum.getResult(0),
+        result, sum,
         [&](OpBuilder &b, Location loc, ValueRange args) {
           auto extent = [&](unsigned dim, int64_t k, int64_t s, int64_t before,
                             int64_t after, int64_t size) {
@@ -346,11 +319,8 @@ void lowering::registerNNLowerings(LoweringTable &table) {
     Value mean, variance;
     if (op.getTraining()) {
       double inverse = 1.0 / static_cast<double>(count);
-      Value sum = lb.reduce(x, dims, lb.b.getFloatAttr(ct, 0.0),
-                            [](OpBuilder &b, Location loc, Value v, Value acc) {
-                              return (Value)arith::AddFOp::create(b, loc, v, acc);
-                            },
-                            {}, {}, [](OpBuilder &b, Location loc, ValueRange a) {
+      Value sum = lb.reduce(x, dims, lb.b.getFloatAttr(ct, 0.0), addOf, {}, {},
+                            [](OpBuilder &b, Location loc, ValueRange a) {
                               return widen(b, loc, a[0]);
                             });
       mean = lb.mapSameShape(statCt, sum, [&](OpBuilder &b, Location loc,
@@ -359,11 +329,8 @@ void lowering::registerNNLowerings(LoweringTable &table) {
                                             floatConstant(b, loc, ct, inverse));
       });
       Value squares = lb.reduce(
-          x, dims, lb.b.getFloatAttr(ct, 0.0),
-          [](OpBuilder &b, Location loc, Value v, Value acc) {
-            return (Value)arith::AddFOp::create(b, loc, v, acc);
-          },
-          mean, channel, [](OpBuilder &b, Location loc, ValueRange a) {
+          x, dims, lb.b.getFloatAttr(ct, 0.0), addOf, mean, channel,
+          [](OpBuilder &b, Location loc, ValueRange a) {
             Value c = arith::SubFOp::create(b, loc, widen(b, loc, a[0]), a[1]);
             return (Value)arith::MulFOp::create(b, loc, c, c);
           });

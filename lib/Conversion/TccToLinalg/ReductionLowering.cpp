@@ -30,17 +30,6 @@ using namespace mlir::tcc::lowering;
 
 namespace {
 
-arith::FastMathFlagsAttr reassoc(OpBuilder &b) {
-  return arith::FastMathFlagsAttr::get(b.getContext(),
-                                       arith::FastMathFlags::reassoc);
-}
-
-Value addOf(OpBuilder &b, Location loc, Value x, Value acc) {
-  if (isa<FloatType>(x.getType()))
-    return arith::AddFOp::create(b, loc, x, acc, reassoc(b));
-  return arith::AddIOp::create(b, loc, x, acc);
-}
-
 Value maxOf(OpBuilder &b, Location loc, Value x, Value acc) {
   if (isa<FloatType>(x.getType()))
     return arith::MaximumFOp::create(b, loc, x, acc);
@@ -55,7 +44,7 @@ Value minOf(OpBuilder &b, Location loc, Value x, Value acc) {
 
 Value mulOf(OpBuilder &b, Location loc, Value x, Value acc) {
   if (isa<FloatType>(x.getType()))
-    return arith::MulFOp::create(b, loc, x, acc, reassoc(b));
+    return arith::MulFOp::create(b, loc, x, acc, reassociable(b));
   return arith::MulIOp::create(b, loc, x, acc);
 }
 

@@ -16,6 +16,7 @@
 #include "tcc/Conversion/TccToLinalg.h"
 #include "tcc/Dialect/Tcc/IR/Contract.h"
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
+#include "tcc/Support/DType.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -28,24 +29,6 @@ using namespace mlir::tcc;
 using namespace mlir::tcc::cpu;
 
 namespace {
-
-std::optional<rt::DType> dtypeOf(Type type) {
-  if (type.isF64())
-    return rt::DType::F64;
-  if (type.isF32())
-    return rt::DType::F32;
-  if (type.isF16())
-    return rt::DType::F16;
-  if (type.isBF16())
-    return rt::DType::BF16;
-  if (type.isInteger(64))
-    return rt::DType::I64;
-  if (type.isInteger(32))
-    return rt::DType::I32;
-  if (type.isInteger(1))
-    return rt::DType::Bool;
-  return std::nullopt;
-}
 
 /// Bytes of a tensor in memory (i1 takes a byte, as in .npy and LLVM).
 int64_t byteSizeOf(RankedTensorType type) {

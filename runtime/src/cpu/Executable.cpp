@@ -42,17 +42,6 @@ struct Executable::Impl {
   }
 };
 
-namespace {
-
-std::string describe(DType dtype, const std::vector<int64_t> &shape) {
-  std::string text = std::string(dtypeName(dtype)) + "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    text += (i ? "," : "") + std::to_string(shape[i]);
-  return text + "]";
-}
-
-} // namespace
-
 Executable::Executable(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Executable::~Executable() = default;
 
@@ -138,8 +127,8 @@ Status Executable::run(const std::vector<const HostArray *> &inputs,
     if (array.dtype != spec.dtype || array.shape != spec.shape ||
         static_cast<int64_t>(array.bytes.size()) != spec.byteSize())
       return Status::error("input '" + spec.name + "': expected " +
-                           describe(spec.dtype, spec.shape) + ", got " +
-                           describe(array.dtype, array.shape));
+                           describeTensor(spec.dtype, spec.shape) + ", got " +
+                           describeTensor(array.dtype, array.shape));
   }
   // Outputs are written in place: arrays of the right size are reused, so
   // a caller running the plan repeatedly allocates them once.

@@ -170,3 +170,11 @@ tcc::rt::checkedNumElements(const std::vector<int64_t> &shape) {
   }
   return hasZero ? 0 : product;
 }
+
+std::string tcc::rt::describeTensor(DType dtype,
+                                    const std::vector<int64_t> &shape) {
+  std::string text = std::string(dtypeName(dtype)) + "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}

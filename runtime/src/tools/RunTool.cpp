@@ -132,12 +132,6 @@ int parseOptions(const Tool &tool, int argc, char **argv, bool bench,
   return 0;
 }
 
-std::string describe(DType dtype, const std::vector<int64_t> &shape) {
-  std::string text = std::string(dtypeName(dtype)) + "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    text += (i ? ", " : "") + std::to_string(shape[i]);
-  return text + "]";
-}
 
 /// Random values for input `index` as the evaluator draws them.
 HostArray randomInput(const TensorSpec &spec, unsigned index, uint64_t seed) {
@@ -202,7 +196,7 @@ Status makeDirectories(const std::string &dir) {
 
 void printArray(const std::string &name, const HostArray &array) {
   std::printf("%s: %s\n  [", name.c_str(),
-              describe(array.dtype, array.shape).c_str());
+              describeTensor(array.dtype, array.shape).c_str());
   int64_t n = array.numElements();
   bool isFloat = array.dtype == DType::F64 || array.dtype == DType::F32 ||
                  array.dtype == DType::F16 || array.dtype == DType::BF16;
@@ -253,9 +247,9 @@ int prepare(const Tool &tool, const Options &options, bool trace,
   auto bind = [&](size_t i, HostArray array, const std::string &source) -> int {
     const TensorSpec &spec = plan.inputs[i];
     if (array.dtype != spec.dtype || array.shape != spec.shape)
-      return tool.fail(source + " holds " + describe(array.dtype, array.shape) +
+      return tool.fail(source + " holds " + describeTensor(array.dtype, array.shape) +
                        ", but input '" + spec.name + "' is " +
-                       describe(spec.dtype, spec.shape));
+                       describeTensor(spec.dtype, spec.shape));
     values[i] = std::move(array);
     bound[i] = true;
     return 0;
@@ -311,7 +305,7 @@ int prepare(const Tool &tool, const Options &options, bool trace,
     values[i] = randomInput(plan.inputs[i], static_cast<unsigned>(i), options.seed);
     if (!options.quiet)
       tool.note("no --input for '" + plan.inputs[i].name + "' (" +
-                describe(plan.inputs[i].dtype, plan.inputs[i].shape) +
+                describeTensor(plan.inputs[i].dtype, plan.inputs[i].shape) +
                 "): using random values (seed " + std::to_string(options.seed) +
                 ")");
   }

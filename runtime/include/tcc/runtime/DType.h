@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <string>
 #include <vector>
 
 namespace tcc::rt {
@@ -46,6 +47,9 @@ uint16_t floatToHalf(float value);
 float bf16ToFloat(uint16_t bits);
 /// binary32 to bfloat16, round-to-nearest-even; NaN stays a (quiet) NaN.
 uint16_t floatToBf16(float value);
+
+/// "f32[16, 64]": how messages name a tensor's dtype and shape.
+std::string describeTensor(DType dtype, const std::vector<int64_t> &shape);
 
 /// Product of the dims of `shape` (1 for a scalar shape), or nullopt when a
 /// dim is negative or the product of the non-zero dims exceeds 2^62. Zero
