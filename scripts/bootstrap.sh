@@ -11,6 +11,8 @@ packages=(
   libclang-rt-22-dev cmake ninja-build ccache make
   # Tests and benchmarks.
   libgtest-dev libgmock-dev libbenchmark-dev
+  # The runtime finds OpenBLAS through pkg-config.
+  pkg-config
   # Python references and frontends (Debian's interpreter: /usr/bin/python3).
   python3-numpy python3-torch python3-onnx
   # lit runs tests with per-test timeouts, which need psutil.
