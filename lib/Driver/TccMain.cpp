@@ -20,6 +20,8 @@ struct Subcommand {
 };
 
 constexpr Subcommand kSubcommands[] = {
+    {"import", "import an ONNX model as tcc MLIR and safetensors weights",
+     tcc::importMain},
     {"compile", "compile a model into an artifact (.tccm)", tcc::compileMain},
     {"run", "run a compiled artifact", tcc::runMain},
     {"bench", "measure a compiled artifact's latency", tcc::benchMain},

@@ -45,14 +45,49 @@ Graph::Graph(MLIRContext &context, StringRef name)
 Graph::~Graph() = default;
 
 Location Graph::locationOf(SourceLoc at) {
+  if (locationOverride_)
+    return locationOverride_->first;
   return FileLineColLoc::get(&context_, at.file, at.line, 1);
 }
 
 Tensor Graph::fail(SourceLoc at, const Twine &message) {
-  errors_.push_back((Twine(at.file) + ":" + Twine(at.line) + ": error: " +
-                     message)
-                        .str());
+  std::string place = locationOverride_
+                          ? locationOverride_->second
+                          : (Twine(at.file) + ":" + Twine(at.line)).str();
+  errors_.push_back((place + ": error: " + message).str());
   return Tensor();
+}
+
+Graph::ScopedLocation::ScopedLocation(Graph &graph, Location loc,
+                                      std::string label)
+    : graph_(graph), saved_(graph.locationOverride_) {
+  graph_.locationOverride_.emplace(loc, std::move(label));
+}
+
+Graph::ScopedLocation::~ScopedLocation() {
+  graph_.locationOverride_ = saved_;
+}
+
+Tensor Graph::constant(ElementsAttr value, SourceLoc at) {
+  if (!value || !isa<RankedTensorType>(value.getType()))
+    return fail(at, "tcc.constant needs a ranked tensor value");
+  auto op = ConstantOp::create(builder_, locationOf(at), value.getType(), value);
+  return Tensor(this, op.getResult());
+}
+
+Tensor Graph::iota(ArrayRef<int64_t> shape, int64_t dim, Type elementType,
+                   SourceLoc at) {
+  if (!elementType)
+    elementType = builder_.getI64Type();
+  if (dim < 0 || dim >= static_cast<int64_t>(shape.size()))
+    return fail(at, "tcc.iota: dim " + Twine(dim) + " is outside a rank-" +
+                        Twine(shape.size()) + " shape");
+  if (llvm::any_of(shape, [](int64_t d) { return d < 0; }))
+    return fail(at, "tcc.iota: the shape has a negative dimension");
+  auto op = IotaOp::create(builder_, locationOf(at),
+                           RankedTensorType::get(shape, elementType),
+                           builder_.getI64IntegerAttr(dim));
+  return Tensor(this, op.getResult());
 }
 
 Tensor Graph::input(StringRef name, ArrayRef<int64_t> shape, Type elementType,
@@ -223,6 +258,31 @@ Tensor Tensor::mul(const Tensor &o, SourceLoc at) const {
 Tensor Tensor::div(const Tensor &o, SourceLoc at) const {
   return binary<DivOp>(*this, o, "tcc.div", at);
 }
+Tensor Tensor::pow(const Tensor &o, SourceLoc at) const {
+  return binary<PowOp>(*this, o, "tcc.pow", at);
+}
+Tensor Tensor::maximum(const Tensor &o, SourceLoc at) const {
+  return binary<MaxOp>(*this, o, "tcc.max", at);
+}
+Tensor Tensor::minimum(const Tensor &o, SourceLoc at) const {
+  return binary<MinOp>(*this, o, "tcc.min", at);
+}
+
+Tensor Tensor::compare(CompareDirection direction, const Tensor &o,
+                       SourceLoc at) const {
+  if (!valid() || !o.valid())
+    return Tensor();
+  Tensor a = *this, b = o;
+  if (!graph_->broadcastPair(a, b, "tcc.compare", at))
+    return Tensor();
+  OpBuilder &builder = graph_->builder();
+  auto op = CompareOp::create(
+      builder, graph_->locationOf(at),
+      RankedTensorType::get(a.shape(), builder.getI1Type()), a.value(),
+      b.value(), CompareDirectionAttr::get(builder.getContext(), direction));
+  return graph_->wrap(op.getResult());
+}
+
 Tensor Tensor::add(double c, SourceLoc at) const {
   return valid() ? add(graph_->constantLike(*this, c, at), at) : Tensor();
 }
@@ -253,6 +313,12 @@ Tensor Tensor::sigmoid(SourceLoc at) const {
 }
 Tensor Tensor::relu(SourceLoc at) const {
   return unary<ReluOp>(*this, "tcc.relu", false, at);
+}
+Tensor Tensor::abs(SourceLoc at) const {
+  return unary<AbsOp>(*this, "tcc.abs", false, at);
+}
+Tensor Tensor::erf(SourceLoc at) const {
+  return unary<ErfOp>(*this, "tcc.erf", true, at);
 }
 Tensor Tensor::silu(SourceLoc at) const {
   return unary<SiluOp>(*this, "tcc.silu", true, at);
@@ -338,6 +404,12 @@ Tensor Tensor::broadcastTo(ArrayRef<int64_t> shape, SourceLoc at) const {
   return graph_->wrap(op.getResult());
 }
 
+Tensor Tensor::min(ArrayRef<int64_t> dims, bool keepdims, SourceLoc at) const {
+  return reduce(*this, ReduceKind::min, dims, keepdims, at);
+}
+Tensor Tensor::prod(ArrayRef<int64_t> dims, bool keepdims, SourceLoc at) const {
+  return reduce(*this, ReduceKind::prod, dims, keepdims, at);
+}
 Tensor Tensor::sum(ArrayRef<int64_t> dims, bool keepdims, SourceLoc at) const {
   return reduce(*this, ReduceKind::sum, dims, keepdims, at);
 }
@@ -531,25 +603,56 @@ Tensor frontend::concat(ArrayRef<Tensor> inputs, int64_t dim, SourceLoc at) {
   return g.wrap(op.getResult());
 }
 
-Tensor frontend::embedding(const Tensor &indices, const Tensor &table,
-                           SourceLoc at) {
-  if (!indices.valid() || !table.valid())
+Tensor Tensor::gather(const Tensor &indices, int64_t axis, SourceLoc at) const {
+  if (!valid() || !indices.valid())
     return Tensor();
-  Graph &g = *table.graph();
+  Graph &g = *graph_;
   if (!isa<IntegerType>(indices.elementType()) ||
       indices.elementType().isInteger(1))
     return g.fail(at, "tcc.gather: indices must be integers, got " +
                           describe(indices));
   FailureOr<shape::Shape> shape = failure();
   if (!checked(g, "tcc.gather", at, [&](shape::ErrorFn error) {
-        shape = shape::gatherShape(table.shape(), indices.shape(), 0, error);
+        shape = shape::gatherShape(this->shape(), indices.shape(), axis, error);
         return succeeded(shape);
       }))
     return Tensor();
   OpBuilder &b = g.builder();
-  auto op = GatherOp::create(
-      b, g.locationOf(at), RankedTensorType::get(*shape, table.elementType()),
-      table.value(), indices.value(), b.getI64IntegerAttr(0));
+  auto op = GatherOp::create(b, g.locationOf(at),
+                             RankedTensorType::get(*shape, elementType()),
+                             value_, indices.value(), b.getI64IntegerAttr(axis));
+  return g.wrap(op.getResult());
+}
+
+Tensor frontend::embedding(const Tensor &indices, const Tensor &table,
+                           SourceLoc at) {
+  return table.gather(indices, /*axis=*/0, at);
+}
+
+Tensor frontend::where(const Tensor &condition, const Tensor &onTrue,
+                       const Tensor &onFalse, SourceLoc at) {
+  if (!condition.valid() || !onTrue.valid() || !onFalse.valid())
+    return Tensor();
+  Graph &g = *condition.graph();
+  if (!condition.elementType().isInteger(1))
+    return g.fail(at, "tcc.select: the condition must be i1, got " +
+                          describe(condition));
+  Tensor a = onTrue, b = onFalse;
+  if (!g.broadcastPair(a, b, "tcc.select", at))
+    return Tensor();
+  Tensor c = condition;
+  std::string message;
+  FailureOr<shape::Shape> common = shape::broadcastShapes(
+      c.shape(), a.shape(), [&](const Twine &m) { message = m.str(); });
+  if (failed(common))
+    return g.fail(at, "tcc.select: " + message);
+  c = c.broadcastTo(*common, at);
+  a = a.broadcastTo(*common, at);
+  b = b.broadcastTo(*common, at);
+  if (!c.valid() || !a.valid() || !b.valid())
+    return Tensor();
+  auto op = SelectOp::create(g.builder(), g.locationOf(at), a.value().getType(),
+                             c.value(), a.value(), b.value());
   return g.wrap(op.getResult());
 }
 

@@ -12,6 +12,7 @@ int compileMain(int argc, char **argv);
 int runMain(int argc, char **argv);
 int benchMain(int argc, char **argv);
 int verifyMain(int argc, char **argv);
+int importMain(int argc, char **argv);
 
 } // namespace mlir::tcc
 

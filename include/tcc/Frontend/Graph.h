@@ -26,6 +26,8 @@
 #ifndef TCC_FRONTEND_GRAPH_H
 #define TCC_FRONTEND_GRAPH_H
 
+#include "tcc/Dialect/Tcc/IR/TccOps.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -33,6 +35,7 @@
 #include "mlir/IR/OwningOpRef.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,6 +71,13 @@ public:
   Tensor div(const Tensor &o, SourceLoc at = SourceLoc::current()) const;
   Tensor add(double c, SourceLoc at = SourceLoc::current()) const;
   Tensor mul(double c, SourceLoc at = SourceLoc::current()) const;
+  Tensor pow(const Tensor &o, SourceLoc at = SourceLoc::current()) const;
+  /// Elementwise max / min (NaN if either is NaN), broadcast like add.
+  Tensor maximum(const Tensor &o, SourceLoc at = SourceLoc::current()) const;
+  Tensor minimum(const Tensor &o, SourceLoc at = SourceLoc::current()) const;
+  /// `self <direction> o` as an i1 tensor, broadcast like add.
+  Tensor compare(CompareDirection direction, const Tensor &o,
+                 SourceLoc at = SourceLoc::current()) const;
 
   Tensor neg(SourceLoc at = SourceLoc::current()) const;
   Tensor exp(SourceLoc at = SourceLoc::current()) const;
@@ -77,6 +87,8 @@ public:
   Tensor tanh(SourceLoc at = SourceLoc::current()) const;
   Tensor sigmoid(SourceLoc at = SourceLoc::current()) const;
   Tensor relu(SourceLoc at = SourceLoc::current()) const;
+  Tensor abs(SourceLoc at = SourceLoc::current()) const;
+  Tensor erf(SourceLoc at = SourceLoc::current()) const;
   Tensor silu(SourceLoc at = SourceLoc::current()) const;
   /// Exact (erf) GELU, or the tanh approximation.
   Tensor gelu(bool tanhApproximation = false,
@@ -98,12 +110,19 @@ public:
               SourceLoc at = SourceLoc::current()) const;
   Tensor max(ArrayRef<int64_t> dims, bool keepdims = false,
              SourceLoc at = SourceLoc::current()) const;
+  Tensor min(ArrayRef<int64_t> dims, bool keepdims = false,
+             SourceLoc at = SourceLoc::current()) const;
+  Tensor prod(ArrayRef<int64_t> dims, bool keepdims = false,
+              SourceLoc at = SourceLoc::current()) const;
   Tensor softmax(int64_t dim, SourceLoc at = SourceLoc::current()) const;
   Tensor logSoftmax(int64_t dim, SourceLoc at = SourceLoc::current()) const;
   /// x[start:limit:stride] per dimension.
   Tensor slice(ArrayRef<int64_t> start, ArrayRef<int64_t> limit,
                ArrayRef<int64_t> stride = {},
                SourceLoc at = SourceLoc::current()) const;
+  /// np.take(self, indices, axis): integer `indices` select along `axis`.
+  Tensor gather(const Tensor &indices, int64_t axis = 0,
+                SourceLoc at = SourceLoc::current()) const;
   /// The same values in another element type (tcc.cast's rounding rules).
   Tensor cast(Type elementType, SourceLoc at = SourceLoc::current()) const;
 
@@ -137,6 +156,11 @@ Tensor crossEntropy(const Tensor &logits, const Tensor &labels,
                     SourceLoc at = SourceLoc::current());
 Tensor mseLoss(const Tensor &input, const Tensor &target,
                SourceLoc at = SourceLoc::current());
+
+/// torch.where: `onTrue` where the i1 `condition` holds, else `onFalse`;
+/// the three broadcast to their common shape.
+Tensor where(const Tensor &condition, const Tensor &onTrue,
+             const Tensor &onFalse, SourceLoc at = SourceLoc::current());
 
 /// torch.cat.
 Tensor concat(ArrayRef<Tensor> inputs, int64_t dim,
@@ -200,6 +224,29 @@ public:
   void output(StringRef name, const Tensor &value, StringRef role = "output",
               SourceLoc at = SourceLoc::current());
 
+  /// A constant tensor holding `value` (its type is the tensor's type).
+  Tensor constant(ElementsAttr value, SourceLoc at = SourceLoc::current());
+  /// Indices along dimension `dim` of a tensor of `shape` (torch.arange
+  /// broadcast along the other dimensions).
+  Tensor iota(ArrayRef<int64_t> shape, int64_t dim, Type elementType = {},
+              SourceLoc at = SourceLoc::current());
+
+  /// While alive, ops recorded on the graph take `loc` and errors start
+  /// with `label` instead of the caller's file:line. Importers locate each
+  /// op at the node it came from this way (an ONNX node's name), so that
+  /// later errors name the node.
+  class ScopedLocation {
+  public:
+    ScopedLocation(Graph &graph, Location loc, std::string label);
+    ~ScopedLocation();
+    ScopedLocation(const ScopedLocation &) = delete;
+    ScopedLocation &operator=(const ScopedLocation &) = delete;
+
+  private:
+    Graph &graph_;
+    std::optional<std::pair<Location, std::string>> saved_;
+  };
+
   /// The module, verified; or failure with errors().
   FailureOr<OwningOpRef<ModuleOp>> build();
   const std::vector<std::string> &errors() const { return errors_; }
@@ -227,6 +274,8 @@ private:
   SmallVector<DictionaryAttr> resultAttrs_;
   SmallVector<DictionaryAttr> argAttrs_;
   int64_t nextStream_ = 1;
+  /// Set by ScopedLocation: the location and error label of recorded ops.
+  std::optional<std::pair<Location, std::string>> locationOverride_;
 };
 
 } // namespace mlir::tcc::frontend

@@ -11,6 +11,7 @@
 
 #include "tcc/runtime/DType.h"
 
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Types.h"
 
 #include <optional>
@@ -36,6 +37,30 @@ inline std::optional<::tcc::rt::DType> dtypeOf(Type elementType) {
   if (elementType.isInteger(1))
     return DType::Bool;
   return std::nullopt;
+}
+
+/// The element type of `dtype` in tcc's programs, or a null type for the
+/// dtypes the compiler does not compute in (i8, u8).
+inline Type elementTypeOf(::tcc::rt::DType dtype, MLIRContext *context) {
+  using ::tcc::rt::DType;
+  switch (dtype) {
+  case DType::F64:
+    return Float64Type::get(context);
+  case DType::F32:
+    return Float32Type::get(context);
+  case DType::F16:
+    return Float16Type::get(context);
+  case DType::BF16:
+    return BFloat16Type::get(context);
+  case DType::I64:
+    return IntegerType::get(context, 64);
+  case DType::I32:
+    return IntegerType::get(context, 32);
+  case DType::Bool:
+    return IntegerType::get(context, 1);
+  default:
+    return Type();
+  }
 }
 
 } // namespace mlir::tcc
