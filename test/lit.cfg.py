@@ -35,9 +35,11 @@ tools = [ToolSubst("tcc-opt", unresolved="fatal"),
          ToolSubst("tcc-run", unresolved="fatal")]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
-# Helpers shared by the Python tests (test/lib/tcctest.py).
-config.environment["PYTHONPATH"] = os.path.join(config.tcc_src_root, "test",
-                                                "lib")
+# Helpers shared by the Python tests (test/lib/tcctest.py), and the PyTorch
+# frontend (python/tcc) that test/Frontend exercises.
+config.environment["PYTHONPATH"] = os.pathsep.join([
+    os.path.join(config.tcc_src_root, "test", "lib"),
+    os.path.join(config.tcc_src_root, "python")])
 config.environment["TCC_BIN"] = config.tcc_tools_dir
 config.environment["OPENBLAS_NUM_THREADS"] = "1"
 # Compilations made by tests are cached in the build tree, not in ~/.cache.

@@ -1,0 +1,6 @@
+"""The ATen -> tcc table: one function per ATen op (or family), registered
+by the op's qualified name (`aten.addmm.default`). The modules below are
+split by op family; importing this package registers all of them."""
+
+from .registry import LOWERINGS, lowers  # noqa: F401
+from . import elementwise, factories, nn, random, reductions, shape  # noqa: F401
