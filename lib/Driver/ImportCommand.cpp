@@ -113,8 +113,11 @@ int mlir::tcc::importMain(int argc, char **argv) {
   FailureOr<frontend::OnnxImport> imported =
       frontend::importOnnx(*context, inputFile, options, errors);
   if (failed(imported)) {
-    for (const std::string &message : errors) {
-      // Messages already start with the file (and node); keep tcc's prefix.
+    for (std::string message : errors) {
+      // Messages start with the file and node; the Graph API's carry their
+      // own "error:" after the place, which tcc's prefix already says.
+      if (size_t at = message.find(": error: "); at != std::string::npos)
+        message.erase(at, 7);
       error() << message << "\n";
     }
     return 1;

@@ -228,7 +228,7 @@ bool reportUnsupportedOps(const LoadedModel &model,
   }
   if (unsupported.empty())
     return false;
-  std::string message = model.path + ": error: unsupported ONNX ops:";
+  std::string message = model.path + ": unsupported ONNX ops:";
   for (const auto &[op, nodes] : unsupported) {
     message += "\n  " + op + " (" + std::to_string(nodes.size()) +
                (nodes.size() == 1 ? " node: '" : " nodes, first: '") +

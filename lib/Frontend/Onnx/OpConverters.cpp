@@ -34,6 +34,18 @@ std::string shapeText(ArrayRef<int64_t> shape) {
   return text + "]";
 }
 
+/// A tensor of `shape` filled with `value`.
+Tensor splat(NodeImporter &n, Type element, double value,
+             ArrayRef<int64_t> shape) {
+  OpBuilder &b = n.graph().builder();
+  Attribute scalar = isa<FloatType>(element)
+                         ? Attribute(b.getFloatAttr(element, value))
+                         : Attribute(b.getIntegerAttr(element, int64_t(value)));
+  Tensor t = n.graph().constant(
+      DenseElementsAttr::get(RankedTensorType::get({}, element), scalar));
+  return t.broadcastTo(shape, SourceLoc());
+}
+
 /// Sets output 0 and reports whether the graph accepted the op.
 LogicalResult result(NodeImporter &n, Tensor value, int output = 0) {
   if (!value.valid())
@@ -636,6 +648,53 @@ LogicalResult convertSplit(NodeImporter &n) {
   return success();
 }
 
+LogicalResult convertPad(NodeImporter &n) {
+  std::string mode = n.stringAttr("mode", "constant");
+  if (mode != "constant")
+    return n.fail("mode '" + mode + "' is not supported (only 'constant')");
+  Tensor x = n.input(0);
+  std::optional<std::vector<int64_t>> pads = n.requireInts(1, "pads");
+  if (!x.valid() || !pads)
+    return failure();
+  int64_t rank = x.rank();
+  if (static_cast<int64_t>(pads->size()) != 2 * rank)
+    return n.fail("pads " + shapeText(*pads) + " must have 2 x rank = " +
+                  Twine(2 * rank) + " entries");
+  double fill = 0.0;
+  if (n.hasInput(2)) {
+    const HostArray *value = n.requireKnown(2, "constant_value");
+    if (!value)
+      return failure();
+    fill = ::tcc::rt::getElement(*value, 0);
+  }
+  // Per dimension: negative pads crop, positive ones concatenate blocks of
+  // the fill value on either side.
+  for (int64_t d = 0; d < rank && x.valid(); ++d) {
+    int64_t before = (*pads)[d], after = (*pads)[d + rank];
+    if (before < 0 || after < 0) {
+      SmallVector<int64_t> start(rank, 0), limit(x.shape());
+      start[d] = std::max<int64_t>(0, -before);
+      limit[d] = std::max(start[d], x.shape()[d] - std::max<int64_t>(0, -after));
+      x = x.slice(start, limit, {}, SourceLoc());
+    }
+    SmallVector<Tensor> pieces;
+    for (int64_t width : {before, int64_t(-1), after}) {
+      if (width == -1) {
+        pieces.push_back(x);
+        continue;
+      }
+      if (width <= 0)
+        continue;
+      SmallVector<int64_t> shape(x.shape());
+      shape[d] = width;
+      pieces.push_back(splat(n, x.elementType(), fill, shape));
+    }
+    if (pieces.size() > 1)
+      x = concat(pieces, d, SourceLoc());
+  }
+  return result(n, x);
+}
+
 LogicalResult convertGather(NodeImporter &n) {
   std::optional<std::vector<int64_t>> input = n.shapeOf(0);
   if (!input)
@@ -970,6 +1029,7 @@ const llvm::StringMap<NodeConverter> &onnx_import::nodeConverters() {
       {"Slice", convertSlice},
       {"Split", convertSplit},
       {"Gather", convertGather},
+      {"Pad", convertPad},
       // Reductions and normalizations.
       {"ReduceSum", convertReduce},
       {"ReduceMean", convertReduce},
