@@ -19,7 +19,7 @@ packages=(
   python3-psutil
   # Later stages: collectives, CPU math libraries, ONNX import, Python binding.
   openmpi-bin libopenmpi-dev libdnnl-dev libopenblas-dev
-  libonnx-dev libprotobuf-dev protobuf-compiler pybind11-dev
+  libonnx-dev libprotobuf-dev protobuf-compiler pybind11-dev python3-dev
   # Needed by LLVM's CMake config (it checks for these when imported).
   zlib1g-dev libzstd-dev libedit-dev libxml2-dev libcurl4-openssl-dev
 )

@@ -3,6 +3,7 @@
 #include "tcc/Target/CPU/CpuTarget.h"
 
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
+#include "tcc/Support/Location.h"
 #include "tcc/runtime/Artifact.h"
 #include "tcc/runtime/Json.h"
 
@@ -16,31 +17,6 @@ using namespace mlir::tcc;
 #endif
 
 const char *mlir::tcc::compilerVersion() { return "tcc " TCC_VERSION; }
-
-namespace {
-
-/// Where an op came from, for people: "model.mlir:4:8" for a source line,
-/// "node 'lookup' (model.onnx)" for an importer's named location (a line 0
-/// stands for the whole file).
-std::string describeLocation(Location loc) {
-  if (auto fused = dyn_cast<FusedLoc>(loc); fused && !fused.getLocations().empty())
-    return describeLocation(fused.getLocations().front());
-  if (auto file = dyn_cast<FileLineColLoc>(loc)) {
-    std::string text = file.getFilename().str();
-    if (file.getLine() != 0)
-      text += ":" + std::to_string(file.getLine()) + ":" +
-              std::to_string(file.getColumn());
-    return text;
-  }
-  if (auto name = dyn_cast<NameLoc>(loc)) {
-    std::string child = describeLocation(name.getChildLoc());
-    return "node '" + name.getName().str() + "'" +
-           (child.empty() ? "" : " (" + child + ")");
-  }
-  return "";
-}
-
-} // namespace
 
 std::string mlir::tcc::commandLabel(Operation *op) {
   std::string text = op->getName().getStringRef().str();
