@@ -138,3 +138,83 @@ TEST(Graph, ConvolutionAndPoolingErrorsNameTheShapes) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(Graph, MasksSelectsAndGathersLikeTorch) {
+  MLIRContext context;
+  Graph g(context);
+  Tensor scores = g.input("scores", {2, 4, 4});
+  Tensor table = g.parameter("table", {10, 3});
+  Tensor ids = g.input("ids", {2, 5}, IntegerType::get(&context, 64));
+  // A causal mask from iotas, as nanoGPT's torch.tril(torch.ones(T, T)).
+  Tensor row = g.iota({4, 4}, 0), col = g.iota({4, 4}, 1);
+  Tensor causal = row.compare(mlir::tcc::CompareDirection::ge, col);
+  Tensor masked = where(causal, scores, scores.mul(0.0).add(-1e9));
+  EXPECT_EQ(masked.shape(), ArrayRef<int64_t>({2, 4, 4}));
+  Tensor rows = table.gather(ids, /*axis=*/0);
+  EXPECT_EQ(rows.shape(), ArrayRef<int64_t>({2, 5, 3}));
+  Tensor cols = table.gather(g.iota({2}, 0), /*axis=*/1);
+  EXPECT_EQ(cols.shape(), ArrayRef<int64_t>({10, 2}));
+  Tensor clipped = scores.maximum(scores.mul(0.5)).minimum(scores.abs());
+  g.output("masked", masked.softmax(2));
+  g.output("rows", rows.pow(rows).erf());
+  g.output("cols", cols.min({1}).add(cols.prod({1})));
+  g.output("clipped", clipped);
+  auto module = g.build();
+  ASSERT_TRUE(succeeded(module)) << (g.errors().empty() ? "" : g.errors()[0]);
+  int selects = 0, compares = 0, gathers = 0;
+  (*module)->walk([&](Operation *op) {
+    selects += isa<mlir::tcc::SelectOp>(op);
+    compares += isa<mlir::tcc::CompareOp>(op);
+    gathers += isa<mlir::tcc::GatherOp>(op);
+  });
+  EXPECT_EQ(selects, 1);
+  EXPECT_EQ(compares, 1);
+  EXPECT_EQ(gathers, 2);
+}
+
+TEST(Graph, SelectGatherAndIotaErrorsNameTheProblem) {
+  MLIRContext context;
+  Graph g(context);
+  Tensor x = g.input("x", {3, 4});
+  Tensor notBool = g.input("c", {3, 4});
+  EXPECT_FALSE(where(notBool, x, x).valid());
+  EXPECT_FALSE(x.gather(x).valid());                  // float indices
+  EXPECT_FALSE(x.gather(g.iota({2}, 0), 2).valid());  // axis out of range
+  EXPECT_FALSE(g.iota({2, 2}, 2).valid());
+  ASSERT_EQ(g.errors().size(), 4u);
+  EXPECT_NE(g.errors()[0].find("tcc.select: the condition must be i1"),
+            std::string::npos) << g.errors()[0];
+  EXPECT_NE(g.errors()[1].find("tcc.gather: indices must be integers"),
+            std::string::npos) << g.errors()[1];
+  EXPECT_NE(g.errors()[2].find("tcc.gather"), std::string::npos)
+      << g.errors()[2];
+  EXPECT_NE(g.errors()[3].find("tcc.iota: dim 2 is outside a rank-2 shape"),
+            std::string::npos) << g.errors()[3];
+}
+
+TEST(Graph, ScopedLocationsLabelOpsAndErrors) {
+  MLIRContext context;
+  Graph g(context);
+  Tensor x = g.input("x", {2, 3});
+  Location node = NameLoc::get(StringAttr::get(&context, "Relu_7"));
+  Tensor y;
+  {
+    Graph::ScopedLocation at(g, node, "model.onnx: node 'Relu_7' (Relu)");
+    y = x.relu();
+    EXPECT_FALSE(x.matmul(x).valid());
+  }
+  Tensor z = y.neg(); // back to the caller's line
+  g.output("z", z);
+  ASSERT_EQ(g.errors().size(), 1u);
+  EXPECT_EQ(g.errors()[0].rfind("model.onnx: node 'Relu_7' (Relu): error: "
+                                "tcc.matmul",
+                                0),
+            0u)
+      << g.errors()[0];
+  EXPECT_EQ(y.value().getDefiningOp()->getLoc(), node);
+  EXPECT_TRUE(isa<FileLineColLoc>(z.value().getDefiningOp()->getLoc()));
+}
+
+} // namespace
