@@ -41,6 +41,9 @@ config.environment["PYTHONPATH"] = os.pathsep.join([
     os.path.join(config.tcc_src_root, "test", "lib"),
     os.path.join(config.tcc_src_root, "python")])
 config.environment["TCC_BIN"] = config.tcc_tools_dir
+# _tcc_native, the extension module behind tcc.compile (python/CMakeLists.txt).
+config.environment["TCC_NATIVE_DIR"] = os.path.join(config.tcc_obj_root,
+                                                    "python")
 config.environment["OPENBLAS_NUM_THREADS"] = "1"
 # Compilations made by tests are cached in the build tree, not in ~/.cache.
 config.environment["TCC_CACHE_DIR"] = os.path.join(config.tcc_obj_root,
