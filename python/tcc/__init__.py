@@ -6,7 +6,15 @@
 
 `python -m tcc.trace FILE.py:Model --input x=f32[8,64] -o model.mlir`
 does the same from the command line (docs/frontend-pytorch.md).
+
+    fast = tcc.compile(model, (x,))
+    y = fast(x)   # tcc's compiled program, torch tensors in and out
+
 """
 
-from .errors import InputSpecError, TraceError, UnsupportedError  # noqa: F401
-from .tracer import Traced, trace  # noqa: F401
+from .errors import InputSpecError, TraceError, UnsupportedError
+from .tracer import Traced, trace
+from .compiler import CompiledModule, compile
+
+__all__ = ["CompiledModule", "InputSpecError", "TraceError", "Traced",
+           "UnsupportedError", "compile", "trace"]
