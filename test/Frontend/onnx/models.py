@@ -8,12 +8,20 @@ torchvision-style CNN with BatchNorm folded at export) and the ops the
 importer maps one by one."""
 
 import math
+import os
+import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 import onnxtest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..",
+                                "examples", "pytorch"))
+import cnn  # noqa: E402
+import gpt  # noqa: E402
+import mlp  # noqa: E402
 
 torch.manual_seed(0)
 suite = onnxtest.Suite("onnx models")
@@ -139,6 +147,28 @@ suite.torch_case("mlp", MLP(), [torch.randn(16, 64)])
 suite.torch_case("transformer block", Block(), [torch.randn(2, 8, 32)])
 suite.torch_case("tiny gpt", TinyGPT(), [torch.randint(0, 50, (2, 8))])
 suite.torch_case("cnn", randomize_batchnorm(CNN()), [torch.randn(2, 3, 16, 16)])
+
+class Logits(nn.Module):
+    """The logits of a model that returns more (a dict or a tuple with an
+    optional loss), as one exports it for inference."""
+
+    def __init__(self, model, key):
+        super().__init__()
+        self.model, self.key = model, key
+
+    def forward(self, x):
+        return self.model(x)[self.key]
+
+
+# The example models of examples/pytorch, as users export them.
+suite.torch_case("examples/pytorch/mlp.py", Logits(mlp.MLP(), "logits"),
+                 [torch.randn(16, 64)])
+suite.torch_case("examples/pytorch/gpt.py",
+                 Logits(gpt.GPT(gpt.GPTConfig()), 0),
+                 [torch.randint(0, gpt.GPTConfig().vocab_size, (2, 8))])
+suite.torch_case("examples/pytorch/cnn.py",
+                 randomize_batchnorm(cnn.SmallResNet()),
+                 [torch.randn(2, 3, 16, 16)])
 
 # One op (or a small idiom) per case.
 cases = {
