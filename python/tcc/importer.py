@@ -85,7 +85,6 @@ class Importer:
         self.env = {}
         self.state = {}  # buffer name -> its new Value
         self.arg_of = {}  # id(Value) -> Argument
-        self.placeholder_of = {}  # id(Value) -> placeholder node
         self.seed_value = None
         self.ctx = Context(self.b, self._seed, self._write_state)
         self.node = None
@@ -121,14 +120,19 @@ class Importer:
         return self.seed_value
 
     def _write_state(self, old, new, what):
-        arg = self.arg_of.get(id(old))
+        """`old`, an operand of the node being lowered, is updated in place.
+        Only a placeholder of the graph is a module buffer (a clone of one
+        may be the same Value, but PyTorch would update the clone)."""
+        sources = [n for n in self.ctx.node.all_input_nodes
+                   if n.op == "placeholder" and self.env.get(n) is old]
+        arg = self.arg_of.get(id(old)) if sources else None
         if arg is None or arg.role != "buffer":
             kind = f"the {arg.role} '{arg.name}'" if arg else "a computed tensor"
             raise LoweringError(f"updates {kind} in place ({what}); tcc can "
                                 "return new values only for module buffers")
         self.state[arg.name] = new
         # Later reads of the buffer see the new value, as in PyTorch.
-        self.env[self.placeholder_of[id(old)]] = new
+        self.env[sources[0]] = new
 
     # -- the walk --------------------------------------------------------------
 
@@ -186,7 +190,6 @@ class Importer:
                                 _contract_attrs(arg.name, arg.role))
         self.env[node] = value
         self.arg_of[id(value)] = arg
-        self.placeholder_of[id(value)] = node
 
     def _location(self, node, name):
         return locations.mlir_location(self._frames(node), name)
@@ -268,13 +271,10 @@ class Importer:
         """Value semantics for `target.op_(...)`, or an error where PyTorch's
         aliasing would make them differ."""
         target_node = node.args[0]
-        if isinstance(target, Pending):
+        if isinstance(target, Pending) or not isinstance(target_node, torch.fx.Node):
             return
-        arg = self.arg_of.get(id(target))
-        if arg is not None:
+        if target_node.op == "placeholder":
             self._write_state(target, value, f"{_packet(node.target)}")
-            return
-        if not isinstance(target_node, torch.fx.Node):
             return
         source = target_node
         if target_node.target is operator.getitem:  # a piece of split()?

@@ -50,6 +50,11 @@ class Frame:
         return hash((self.file, self.line, self.func))
 
 
+def _normalize(path):
+    """a/b/../c.py -> a/c.py (Python keeps the path a module was found by)."""
+    return path if path.startswith("<") else os.path.normpath(path)
+
+
 def _is_library(path):
     """Frames PyTorch or tcc own; `<string>` frames are make_fx's wrappers."""
     path = os.path.abspath(path) if not path.startswith("<") else path
@@ -66,7 +71,7 @@ def user_frames(stack_trace):
     """
     if not stack_trace:
         return []
-    frames = [Frame(m["file"], int(m["line"]), m["func"].strip(),
+    frames = [Frame(_normalize(m["file"]), int(m["line"]), m["func"].strip(),
                     (m["code"] or "").strip())
               for m in _FRAME.finditer(stack_trace)]
     funcs = [f.func for f in frames]

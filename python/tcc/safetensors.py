@@ -12,15 +12,14 @@ one tcc would accept.
 """
 
 import json
-import os
 import struct
 import sys
-import tempfile
 
 import torch
 
 from . import dtypes
 from .errors import TraceError
+from .files import write_atomically
 
 _MAX_HEADER = 100_000_000  # the reference implementation's limit
 
@@ -71,17 +70,7 @@ def serialize(tensors, metadata=None):
 
 def save(tensors, path, metadata=None):
     """Writes `tensors` to `path` whole or not at all."""
-    data = serialize(tensors, metadata)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tcc-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomically(path, serialize(tensors, metadata))
 
 
 def load(path):

@@ -13,13 +13,13 @@ user's module.
 import collections
 import inspect
 import os
-import tempfile
 
 import torch
 from torch.fx.experimental.proxy_tensor import make_fx
 
 from . import locations, safetensors
 from .errors import TraceError
+from .files import write_atomically
 from .importer import Argument, import_graph
 
 try:  # PyTorch 2.x
@@ -85,22 +85,9 @@ class Traced:
                         os.path.samefile(target, source):
                     raise TraceError(f"refusing to overwrite '{target}': it is a "
                                      "source file of the traced model")
-        _write_atomically(path, self.mlir.encode())
+        write_atomically(path, self.mlir.encode())
         if weights is not None:
             safetensors.save(self.weights, weights, metadata={"format": "pt"})
-
-
-def _write_atomically(path, data):
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tcc-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _state(module):
@@ -123,16 +110,21 @@ def _bind_inputs(module, example_inputs):
     """(name, value) of forward's arguments, from positional example
     inputs or a dict of them by name."""
     signature = inspect.signature(module.forward)
-    if isinstance(example_inputs, dict):
-        bound = signature.bind(**example_inputs)
-    else:
-        if isinstance(example_inputs, torch.Tensor):
-            example_inputs = (example_inputs,)
-        try:
-            bound = signature.bind(*example_inputs)
-        except TypeError as e:
-            raise TraceError(f"the example inputs do not fit "
-                             f"{type(module).__name__}.forward{signature}: {e}")
+    if isinstance(example_inputs, torch.Tensor):
+        example_inputs = (example_inputs,)
+    if isinstance(example_inputs, dict) and not any(
+            p.kind == inspect.Parameter.VAR_KEYWORD
+            for p in signature.parameters.values()):
+        unknown = [n for n in example_inputs if n not in signature.parameters]
+        if unknown:
+            raise TraceError(f"{type(module).__name__}.forward{signature} has no "
+                             f"argument {', '.join(repr(n) for n in unknown)}")
+    try:
+        bound = (signature.bind(**example_inputs) if isinstance(example_inputs, dict)
+                 else signature.bind(*example_inputs))
+    except TypeError as e:
+        raise TraceError(f"the example inputs do not fit "
+                         f"{type(module).__name__}.forward{signature}: {e}")
     named = []
     for name, value in bound.arguments.items():
         kind = signature.parameters[name].kind

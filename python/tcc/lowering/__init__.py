@@ -2,5 +2,8 @@
 by the op's qualified name (`aten.addmm.default`). The modules below are
 split by op family; importing this package registers all of them."""
 
-from .registry import LOWERINGS, lowers  # noqa: F401
-from . import elementwise, factories, nn, random, reductions, shape  # noqa: F401
+from .registry import LOWERINGS, lowers
+from . import elementwise, factories, nn, random, reductions, shape
+
+__all__ = ["LOWERINGS", "lowers", "elementwise", "factories", "nn", "random",
+           "reductions", "shape"]

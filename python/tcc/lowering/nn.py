@@ -56,6 +56,16 @@ def matmul(ctx, a, b):
     return ctx.b.reshape(_matmul(ctx, a, b), ctx.out_shape, ctx.hint)
 
 
+@lowers("aten.mv.default", "aten.dot.default")
+def mv(ctx, a, v):
+    """Matrix-vector and vector-vector products as matmuls of a column."""
+    a, v = ctx.value(a), ctx.value(v)
+    if a.rank == 1:
+        a = ctx.b.reshape(a, (1,) + a.shape)
+    column = ctx.b.reshape(v, v.shape + (1,))
+    return ctx.b.reshape(_matmul(ctx, a, column), ctx.out_shape, ctx.hint)
+
+
 @lowers("aten.addmm.default")
 def addmm(ctx, bias, a, b, beta=1, alpha=1):
     """beta * bias + alpha * (a @ b): nn.Linear on 2-D inputs."""

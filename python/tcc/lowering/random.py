@@ -38,6 +38,9 @@ def _dropout(ctx, x, rate, hint):
         return x
     if not 0 < rate < 1:
         raise LoweringError(f"dropout with p={rate} (tcc needs 0 <= p < 1)")
+    # PyTorch traces the keep probability 1 - p; print p as written
+    # (0.1, not 0.09999999999999998; the masks are the same).
+    rate = float(f"{rate:.15g}")
     return ctx.b.dropout(x, ctx.seed(), rate, ctx.next_stream(), hint)
 
 
