@@ -153,10 +153,14 @@ class FunctionBuilder:
         MLIR reads back exactly; i1 as a list of booleans)."""
         shape = tuple(tensor.shape)
         flat = tensor.detach().cpu().contiguous().reshape(-1)
-        if flat.numel() > 0 and bool((flat == flat[0]).all()) and not (
-                flat.is_floating_point() and bool(torch.isnan(flat).any())):
+        # Equal bits, so that -0.0 and NaN payloads survive a splat too.
+        bits = flat.view({8: torch.int64, 4: torch.int32, 2: torch.int16}[
+            flat.element_size()]) if flat.is_floating_point() else flat
+        if flat.numel() > 0 and bool((bits == bits[0]).all()):
             return self.splat(flat[0].item(), shape, dtype, hint)
-        if dtype == "i1":
+        if flat.numel() == 0:
+            body = ""
+        elif dtype == "i1":
             def nest(t):
                 if t.dim() == 0:
                     return "true" if bool(t) else "false"

@@ -231,11 +231,11 @@ def trace(module, example_inputs, output_names=None, function_name="forward"):
         sources.add(inspect.getsourcefile(type(module)))
     except TypeError:  # a class defined in C or in an interactive session
         pass
-    return Traced(mlir, arg_info, res_info, params_copy(params),
-                  params_copy(buffers), aliases, gm, sources)
+    return Traced(mlir, arg_info, res_info, _detached(params), _detached(buffers),
+                  aliases, gm, sources)
 
 
-def params_copy(tensors):
+def _detached(tensors):
     return collections.OrderedDict((k, v.detach()) for k, v in tensors.items())
 
 

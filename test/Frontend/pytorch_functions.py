@@ -102,6 +102,10 @@ check("maximum / minimum / clamp", lambda x, y: (torch.maximum(x, y),
 check("casts", lambda x: (x.double() * 2, x.long(), (x > 0).float(), x.to(torch.int32)),
       a)
 check("broadcasting of 0-d and rows", lambda x, r: x * x.sum() + r, a, torch.randn(6))
+check("captured constants", lambda x: (
+    x * torch.tensor([1.5, -2.0, 0.25, float("inf"), 0.0, -0.0]),
+    x + torch.tensor([[2.0] * 6]), torch.tensor([3, -4, 5, 6]).view(4, 1) * x,
+    torch.where(torch.tensor([True, False, True, True, False, True]), x, -x)), a)
 check("in-place ops on fresh tensors", lambda x: x.clone().mul_(2).add_(1).relu_(), a)
 
 # Dropout in training mode draws tcc's own masks (Philox-4x32-10 of the
