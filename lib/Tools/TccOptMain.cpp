@@ -2,6 +2,7 @@
 
 #include "tcc/Tools/TccOptMain.h"
 
+#include "tcc/Autodiff/Autodiff.h"
 #include "tcc/Conversion/Passes.h"
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
 #include "tcc/Tools/InputLimits.h"
@@ -24,6 +25,8 @@ using namespace mlir;
 
 void tcc::registerTccDialects(DialectRegistry &registry) {
   registry.insert<tcc::TccDialect, func::FuncDialect>();
+  // Gradients of the tcc ops (tcc-autodiff).
+  registerDifferentiableOpModels(registry);
   // func.call inlining and the other interfaces of the func dialect.
   func::registerAllExtensions(registry);
 }

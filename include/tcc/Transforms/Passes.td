@@ -55,4 +55,41 @@ def TccPlanMemory : Pass<"tcc-plan-memory", "::mlir::func::FuncOp"> {
   }];
 }
 
+def TccAutodiff : Pass<"tcc-autodiff", "::mlir::ModuleOp"> {
+  let summary = "Builds the gradient function of a loss (reverse mode)";
+  let description = [{
+    For the function named by `function` (by default the module's only
+    public function), whose results include one 0-d float loss (result
+    role `loss`), adds `<function>_grad`: the same arguments, the same
+    results, then the loss's gradient with respect to every argument whose
+    role is in `roles` (by default the parameters), each a result of role
+    `gradient` named after its argument.
+
+    Gradients come from each op's vector-Jacobian product (the
+    `DifferentiableOp` interface, lib/Autodiff/Vjps.cpp) and are built
+    after the forward ops, reading their values. Gradients of broadcasts
+    sum, of `gather` scatter-add, of `dropout` redraw the same mask from
+    the same seed and stream, of `batch_norm` in training mode go through
+    the batch statistics. An op that has no gradient but lies between a
+    differentiated argument and the loss is an error at that op.
+
+    ```mlir
+    // tcc-opt -tcc-autodiff:
+    func.func @forward(%x: ..., %w: ... {tcc.role = "parameter"})
+        -> (tensor<f32> {tcc.role = "loss"})
+    func.func @forward_grad(%x: ..., %w: ...)
+        -> (tensor<f32> {tcc.role = "loss"},
+            tensor<...> {tcc.name = "w", tcc.role = "gradient"})
+    ```
+  }];
+  let options = [
+    Option<"function", "function", "std::string", "\"\"",
+           "The function to differentiate (default: the only public one)">,
+    ListOption<"roles", "roles", "std::string",
+               "Differentiate with respect to arguments of these roles "
+               "(default: parameter)">,
+  ];
+  let dependentDialects = ["::mlir::tcc::TccDialect"];
+}
+
 #endif // TCC_TRANSFORMS_PASSES_TD

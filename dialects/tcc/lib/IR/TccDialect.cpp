@@ -43,7 +43,8 @@ namespace {
 constexpr StringLiteral kArgumentRoles[] = {"input", "parameter", "buffer",
                                             "optimizer_state"};
 constexpr StringLiteral kResultRoles[] = {"output", "loss", "parameter",
-                                          "buffer", "optimizer_state"};
+                                          "buffer", "optimizer_state",
+                                          "gradient"};
 
 LogicalResult verifyValueAttr(Operation *op, NamedAttribute attr, Type type,
                               ArrayRef<StringLiteral> roles, StringRef what) {

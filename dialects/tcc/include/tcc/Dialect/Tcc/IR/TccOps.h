@@ -15,6 +15,7 @@
 #include "tcc/Dialect/Tcc/IR/TccDialect.h"
 
 #include "tcc/Dialect/Tcc/IR/TccEnums.h.inc"
+#include "tcc/Dialect/Tcc/IR/TccInterfaces.h.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "tcc/Dialect/Tcc/IR/TccAttrs.h.inc"

@@ -1,0 +1,194 @@
+//===- ReverseMode.cpp - reverse-mode differentiation ---------------------===//
+//
+// The classic algorithm on an SSA block: clone the forward, find the values
+// that depend on the differentiated arguments (activity), seed the loss's
+// adjoint with 1, and walk the ops backwards, asking each active op for its
+// vector-Jacobian product and summing adjoints of values used more than
+// once. Gradients are built after the forward ops, so they read the
+// forward's values (the activations) instead of recomputing them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tcc/Autodiff/Autodiff.h"
+
+#include "GradientBuilder.h"
+
+#include "tcc/Dialect/Tcc/IR/Contract.h"
+#include "tcc/Dialect/Tcc/IR/TccOps.h"
+
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/DenseSet.h"
+
+using namespace mlir;
+using namespace mlir::tcc;
+using namespace mlir::tcc::autodiff;
+
+namespace {
+
+bool isFloatTensor(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  return type && isa<FloatType>(type.getElementType());
+}
+
+/// The adjoints of a function's values while walking it backwards.
+class Adjoints {
+public:
+  Value get(Value v) const { return map_.lookup(v); }
+  /// Adds `gradient` into v's adjoint (the sum over v's uses).
+  void accumulate(OpBuilder &b, Location loc, Value v, Value gradient) {
+    auto [it, inserted] = map_.try_emplace(v, gradient);
+    if (!inserted)
+      it->second = AddOp::create(b, loc, it->second, gradient);
+  }
+
+private:
+  DenseMap<Value, Value> map_;
+};
+
+} // namespace
+
+FailureOr<func::FuncOp>
+mlir::tcc::buildGradientFunction(func::FuncOp forward,
+                                 const GradientOptions &options) {
+  if (forward.isExternal())
+    return forward.emitError("cannot differentiate a declaration");
+  if (!llvm::hasSingleElement(forward.getBody()))
+    return forward.emitError("tcc-autodiff needs a function of one block");
+
+  // The loss: the one result of role "loss", a 0-d float.
+  std::optional<unsigned> lossIndex;
+  for (unsigned i = 0, e = forward.getNumResults(); i < e; ++i) {
+    auto role = forward.getResultAttrOfType<StringAttr>(i, attrs::kRole);
+    if (!role || role.getValue() != "loss")
+      continue;
+    if (lossIndex)
+      return forward.emitError("has several loss results (")
+             << *lossIndex << " and " << i << "); tcc-autodiff needs one";
+    lossIndex = i;
+  }
+  if (!lossIndex)
+    return forward.emitError("has no result with tcc.role = \"loss\" to "
+                             "differentiate");
+  auto lossType =
+      dyn_cast<RankedTensorType>(forward.getResultTypes()[*lossIndex]);
+  if (!lossType || lossType.getRank() != 0 ||
+      !isa<FloatType>(lossType.getElementType()))
+    return forward.emitError("its loss result must be a 0-d float tensor, "
+                             "got ")
+           << forward.getResultTypes()[*lossIndex];
+
+  // The new function: a clone of the forward, gradients added below.
+  OpBuilder moduleBuilder(forward);
+  moduleBuilder.setInsertionPointAfter(forward);
+  auto function = cast<func::FuncOp>(moduleBuilder.clone(*forward));
+  std::string name = options.name.empty()
+                         ? (forward.getName() + "_grad").str()
+                         : options.name;
+  if (auto module = forward->getParentOfType<ModuleOp>())
+    if (SymbolTable::lookupSymbolIn(module, name) &&
+        SymbolTable::lookupSymbolIn(module, name) != forward.getOperation()) {
+      function.erase();
+      return forward.emitError("a function named '") << name
+                                                      << "' already exists";
+    }
+  function.setName(name);
+
+  Block &body = function.getBody().front();
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+
+  // The arguments to differentiate, and every value that depends on them.
+  SmallVector<unsigned> wrt;
+  for (unsigned i = 0, e = function.getNumArguments(); i < e; ++i) {
+    auto role = function.getArgAttrOfType<StringAttr>(i, attrs::kRole);
+    if (role && llvm::is_contained(options.roles, role.getValue().str()) &&
+        isFloatTensor(body.getArgument(i)))
+      wrt.push_back(i);
+  }
+  llvm::DenseSet<Value> active;
+  for (unsigned i : wrt)
+    active.insert(body.getArgument(i));
+  for (Operation &op : body.without_terminator())
+    if (llvm::any_of(op.getOperands(),
+                     [&](Value v) { return active.contains(v); }))
+      for (Value result : op.getResults())
+        if (isFloatTensor(result))
+          active.insert(result);
+
+  OpBuilder b(ret);
+  Adjoints adjoints;
+  Value loss = ret.getOperand(*lossIndex);
+  Value one = ConstantOp::create(
+      b, loss.getLoc(),
+      DenseElementsAttr::get(lossType, b.getFloatAttr(lossType.getElementType(), 1.0)));
+  adjoints.accumulate(b, loss.getLoc(), loss, one);
+
+  // Walk backwards over the forward's ops (not the gradients being added).
+  SmallVector<Operation *> forwardOps;
+  for (Operation &op : body.without_terminator())
+    forwardOps.push_back(&op);
+  for (Operation *op : llvm::reverse(forwardOps)) {
+    SmallVector<Value> resultGradients;
+    bool any = false;
+    for (Value result : op->getResults()) {
+      resultGradients.push_back(adjoints.get(result));
+      any |= static_cast<bool>(resultGradients.back());
+    }
+    if (!any || llvm::none_of(op->getOperands(), [&](Value v) {
+          return active.contains(v);
+        }))
+      continue;
+    auto differentiable = dyn_cast<DifferentiableOp>(op);
+    if (!differentiable) {
+      // The clone's ops carry the forward's locations; report, then drop
+      // the half-built function.
+      InFlightDiagnostic error =
+          isa<FusionOp>(op)
+              ? op->emitError("tcc-autodiff runs before tcc-fuse; it cannot "
+                              "differentiate a tcc.fusion region")
+              : op->emitError("has no gradient, but the loss depends on it "
+                              "through a differentiated argument");
+      error.report();
+      function.erase();
+      return failure();
+    }
+    SmallVector<Value> operandGradients;
+    if (failed(differentiable.buildVjp(b, resultGradients, operandGradients))) {
+      function.erase();
+      return failure();
+    }
+    for (auto [operand, gradient] :
+         llvm::zip(op->getOperands(), operandGradients))
+      if (gradient && active.contains(operand))
+        adjoints.accumulate(b, op->getLoc(), operand, gradient);
+  }
+
+  // Results: the forward's, then one gradient per differentiated argument
+  // (zeros where the loss does not depend on it).
+  SmallVector<Value> results(ret.getOperands());
+  SmallVector<Attribute> resultAttrs;
+  if (ArrayAttr existing = function.getAllResultAttrs())
+    resultAttrs.assign(existing.begin(), existing.end());
+  else
+    resultAttrs.assign(function.getNumResults(), b.getDictionaryAttr({}));
+  GradientBuilder zeros(b, function.getLoc());
+  for (unsigned i : wrt) {
+    Value argument = body.getArgument(i);
+    Value gradient = adjoints.get(argument);
+    if (!gradient)
+      gradient = zeros.zerosLike(argument);
+    results.push_back(gradient);
+    resultAttrs.push_back(b.getDictionaryAttr(
+        {b.getNamedAttr(attrs::kName,
+                        b.getStringAttr(argumentName(function, i))),
+         b.getNamedAttr(attrs::kRole, b.getStringAttr("gradient"))}));
+  }
+  func::ReturnOp::create(b, ret.getLoc(), results);
+  ret.erase();
+  SmallVector<Type> resultTypes;
+  for (Value v : results)
+    resultTypes.push_back(v.getType());
+  function.setType(b.getFunctionType(body.getArgumentTypes(), resultTypes));
+  function.setAllResultAttrs(resultAttrs);
+  return function;
+}
