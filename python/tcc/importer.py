@@ -158,8 +158,7 @@ class Importer:
 
     def run(self, output_names):
         graph = self.gm.graph
-        order = {n: i for i, n in enumerate(graph.nodes)}
-        self.order = order
+        self.order = {n: i for i, n in enumerate(graph.nodes)}
         live = self._live_nodes()
         placeholders = [n for n in graph.nodes if n.op == "placeholder"]
         assert len(placeholders) == len(self.arguments)
@@ -196,14 +195,16 @@ class Importer:
 
     def _constant(self, node):
         tensor = getattr(self.gm, node.target)
-        self.b.loc = self._location(node, "constant")
+        # fx records no stack for get_attr nodes: the line is its first use's.
+        user = next(iter(node.users), node)
+        self.b.loc = self._location(user, "constant")
         elem = dtypes.element_type(tensor.dtype)
         if elem is None:
-            self.problem(node, f"a captured {tensor.dtype} tensor", "constant")
+            self.problem(user, f"a captured {tensor.dtype} tensor", "constant")
             self.env[node] = POISON
         elif tensor.numel() > MAX_CONSTANT_ELEMENTS and not bool(
                 (tensor == tensor.reshape(-1)[0]).all()):
-            self.problem(node, f"a captured tensor of shape {list(tensor.shape)} "
+            self.problem(user, f"a captured tensor of shape {list(tensor.shape)} "
                          "would be a dense literal; register it as a buffer "
                          "(register_buffer) so it travels with the weights",
                          "constant")

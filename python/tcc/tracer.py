@@ -229,7 +229,7 @@ def trace(module, example_inputs, output_names=None, function_name="forward"):
     sources = {f.file for frames in _all_frames(gm) for f in frames}
     try:
         sources.add(inspect.getsourcefile(type(module)))
-    except TypeError:  # a class defined in C or in an interactive session
+    except (TypeError, OSError):  # a class from C, `python -c` or a REPL
         pass
     return Traced(mlir, arg_info, res_info, _detached(params), _detached(buffers),
                   aliases, gm, sources)
