@@ -239,35 +239,19 @@ LogicalResult vjp(BroadcastOp op, GradientBuilder &g, ValueRange dy,
 
 LogicalResult vjp(BroadcastInDimOp op, GradientBuilder &g, ValueRange dy,
                   Grads &dx) {
-  // Sum over the result dimensions the operand does not map to, and over
-  // expanded size-1 dimensions; then put the operand's dimensions in its
-  // own order.
+  // Sum over the result dimensions the operand does not map to and over
+  // its expanded size-1 dimensions. `dims` increases, so what remains is
+  // the operand's dimensions in order.
   ArrayRef<int64_t> dims = op.getDims();
   ArrayRef<int64_t> operand = g.shapeOf(op.getOperand());
   ArrayRef<int64_t> result = g.shapeOf(op.getResult());
   SmallVector<int64_t> reduced;
   for (int64_t d = 0, e = result.size(); d < e; ++d) {
     auto it = llvm::find(dims, d);
-    if (it == dims.end() ||
-        (operand[it - dims.begin()] == 1 && result[d] != 1))
+    if (it == dims.end() || (operand[it - dims.begin()] == 1 && result[d] != 1))
       reduced.push_back(d);
   }
-  Value summed = g.sum(dy[0], reduced, /*keepdims=*/true);
-  // Kept result dims in increasing order, each the image of one operand dim.
-  SmallVector<int64_t> order(dims.begin(), dims.end());
-  SmallVector<int64_t> sortedDims = order;
-  llvm::sort(sortedDims);
-  SmallVector<int64_t> compact;
-  for (int64_t d : sortedDims)
-    compact.push_back(g.shapeOf(summed)[d]);
-  Value squeezed = g.reshape(summed, compact);
-  // Operand dim i sits at position rank(sortedDims, dims[i]).
-  SmallVector<int64_t> permutation;
-  for (int64_t d : dims)
-    permutation.push_back(llvm::find(sortedDims, d) - sortedDims.begin());
-  bool identity = llvm::is_sorted(permutation);
-  dx.push_back(g.reshape(identity ? squeezed : g.transpose(squeezed, permutation),
-                         operand));
+  dx.push_back(g.reshape(g.sum(dy[0], reduced, /*keepdims=*/false), operand));
   return success();
 }
 
