@@ -1,6 +1,7 @@
 //===- AutodiffPass.cpp - the tcc-autodiff pass ---------------------------===//
 
 #include "tcc/Autodiff/Autodiff.h"
+#include "tcc/Autodiff/TrainStep.h"
 
 #include "tcc/Dialect/Tcc/IR/Contract.h"
 #include "tcc/Transforms/Passes.h"
@@ -27,6 +28,44 @@ struct AutodiffPass : public tcc::impl::TccAutodiffBase<AutodiffPass> {
     if (!roles.empty())
       options.roles.assign(roles.begin(), roles.end());
     if (failed(buildGradientFunction(*forward, options)))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+namespace mlir::tcc {
+#define GEN_PASS_DEF_TCCTRAINSTEP
+#include "tcc/Transforms/Passes.h.inc"
+} // namespace mlir::tcc
+
+namespace {
+
+struct TrainStepPass : public tcc::impl::TccTrainStepBase<TrainStepPass> {
+  using TccTrainStepBase::TccTrainStepBase;
+
+  void runOnOperation() override {
+    FailureOr<func::FuncOp> forward =
+        findEntryFunction(getOperation(), function);
+    if (failed(forward))
+      return signalPassFailure();
+    TrainStepOptions options;
+    if (optimizer == "sgd") {
+      options.optimizer.kind = OptimizerOptions::Kind::SGD;
+    } else if (optimizer != "adamw") {
+      getOperation().emitError("unknown optimizer '")
+          << optimizer << "' (sgd or adamw)";
+      return signalPassFailure();
+    }
+    options.optimizer.momentum = momentum;
+    options.optimizer.dampening = dampening;
+    options.optimizer.nesterov = nesterov;
+    options.optimizer.weightDecay = weightDecay;
+    options.optimizer.beta1 = beta1;
+    options.optimizer.beta2 = beta2;
+    options.optimizer.epsilon = epsilon;
+    options.clipGradNorm = clipGradNorm;
+    if (failed(buildTrainStep(*forward, options)))
       signalPassFailure();
   }
 };

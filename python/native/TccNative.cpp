@@ -8,6 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tcc/Autodiff/TrainStep.h"
+#include "tcc/Dialect/Tcc/IR/Contract.h"
 #include "tcc/Driver/ModuleLoader.h"
 #include "tcc/JIT/Jit.h"
 #include "tcc/Support/Location.h"
@@ -144,7 +146,8 @@ private:
 /// Parses, verifies and compiles `text`; a failure raises CompileError with
 /// every diagnostic, each located at the user's source line.
 CompiledProgram compile(const std::string &text, const std::string &sourceName,
-                        bool useCache, unsigned threads) {
+                        const std::string &entry, bool useCache,
+                        unsigned threads) {
   std::unique_ptr<MLIRContext> context = mlir::tcc::createTccContext();
   std::string errors;
   ScopedDiagnosticHandler handler(context.get(), [&](Diagnostic &d) {
@@ -163,6 +166,7 @@ CompiledProgram compile(const std::string &text, const std::string &sourceName,
   std::unique_ptr<mlir::tcc::JitExecutable> executable;
   if (module) {
     mlir::tcc::JitOptions options;
+    options.target.entry = entry;
     options.useCache = useCache;
     options.threads = threads;
     FailureOr<std::unique_ptr<mlir::tcc::JitExecutable>> compiled =
@@ -177,6 +181,67 @@ CompiledProgram compile(const std::string &text, const std::string &sourceName,
     throw py::value_error(errors); // mapped to CompileError below
   }
   return CompiledProgram(std::move(executable));
+}
+
+/// The module of `text` with `train_step` added (TrainStep.h), as text.
+std::string buildTrainStepText(const std::string &text,
+                               const std::string &sourceName,
+                               const py::dict &settings) {
+  std::unique_ptr<MLIRContext> context = mlir::tcc::createTccContext();
+  std::string errors;
+  ScopedDiagnosticHandler handler(context.get(), [&](Diagnostic &d) {
+    if (d.getSeverity() == DiagnosticSeverity::Error)
+      errors += mlir::tcc::describeLocation(d.getLocation()) + ": error: " +
+                d.str() + "\n";
+    return success();
+  });
+  ParserConfig config(context.get());
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(text, config, sourceName);
+  mlir::tcc::TrainStepOptions options;
+  for (auto [key, value] : settings) {
+    std::string name = py::str(key);
+    if (name == "optimizer") {
+      std::string kind = py::str(value);
+      if (kind == "sgd")
+        options.optimizer.kind = mlir::tcc::OptimizerOptions::Kind::SGD;
+      else if (kind != "adamw")
+        throw py::value_error("unknown optimizer '" + kind + "' (sgd or adamw)");
+    } else if (name == "momentum") {
+      options.optimizer.momentum = value.cast<double>();
+    } else if (name == "dampening") {
+      options.optimizer.dampening = value.cast<double>();
+    } else if (name == "nesterov") {
+      options.optimizer.nesterov = value.cast<bool>();
+    } else if (name == "weight_decay") {
+      options.optimizer.weightDecay = value.cast<double>();
+    } else if (name == "betas") {
+      auto betas = value.cast<std::pair<double, double>>();
+      options.optimizer.beta1 = betas.first;
+      options.optimizer.beta2 = betas.second;
+    } else if (name == "eps") {
+      options.optimizer.epsilon = value.cast<double>();
+    } else if (name == "clip_grad_norm") {
+      options.clipGradNorm = value.cast<double>();
+    } else {
+      throw py::value_error("unknown training option '" + name + "'");
+    }
+  }
+  if (module) {
+    FailureOr<func::FuncOp> forward =
+        mlir::tcc::findEntryFunction(*module, "");
+    if (succeeded(forward) &&
+        succeeded(mlir::tcc::buildTrainStep(*forward, options))) {
+      std::string out;
+      llvm::raw_string_ostream os(out);
+      module->print(os, OpPrintingFlags().enableDebugInfo(true, false));
+      return out;
+    }
+  }
+  if (errors.empty())
+    errors = sourceName + ": error: building the training step failed\n";
+  errors.pop_back();
+  throw py::value_error(errors);
 }
 
 } // namespace
@@ -194,16 +259,34 @@ PYBIND11_MODULE(_tcc_native, m) {
            "Runs on NumPy arrays in input order; returns the outputs");
   m.def(
       "compile",
-      [](const std::string &text, const std::string &sourceName, bool useCache,
-         unsigned threads) {
+      [](const std::string &text, const std::string &sourceName,
+         const std::string &entry, bool useCache, unsigned threads) {
         try {
-          return compile(text, sourceName, useCache, threads);
+          return compile(text, sourceName, entry, useCache, threads);
         } catch (const py::value_error &e) {
           PyErr_SetString(compileError.ptr(), e.what());
           throw py::error_already_set();
         }
       },
       py::arg("text"), py::arg("source_name") = "<tcc>",
-      py::arg("use_cache") = true, py::arg("threads") = 0,
-      "Compiles tcc MLIR text for this CPU; raises CompileError");
+      py::arg("entry") = "", py::arg("use_cache") = true, py::arg("threads") = 0,
+      "Compiles tcc MLIR text for this CPU (the function `entry`, or the "
+      "module's only public one); raises CompileError");
+  m.def(
+      "build_train_step",
+      [](const std::string &text, const std::string &sourceName,
+         const py::dict &settings) {
+        try {
+          return buildTrainStepText(text, sourceName, settings);
+        } catch (const py::value_error &e) {
+          PyErr_SetString(compileError.ptr(), e.what());
+          throw py::error_already_set();
+        }
+      },
+      py::arg("text"), py::arg("source_name") = "<tcc>",
+      py::arg("settings") = py::dict(),
+      "Adds train_step (gradients + optimizer update) to a module with a "
+      "loss; returns the module's text. settings: optimizer ('sgd' or "
+      "'adamw'), momentum, dampening, nesterov, weight_decay, betas, eps, "
+      "clip_grad_norm");
 }

@@ -10,11 +10,15 @@ does the same from the command line (docs/frontend-pytorch.md).
     fast = tcc.compile(model, (x,))
     y = fast(x)   # tcc's compiled program, torch tensors in and out
 
+    step = tcc.TrainStep(model, (x, y), optimizer="adamw", lr=3e-4)
+    loss = step(x, y)   # forward, backward and AdamW update, compiled
+
 """
 
 from .errors import InputSpecError, TraceError, UnsupportedError
 from .tracer import Traced, trace
 from .compiler import CompiledModule, compile
+from .training import TrainStep
 
 __all__ = ["CompiledModule", "InputSpecError", "TraceError", "Traced",
-           "UnsupportedError", "compile", "trace"]
+           "TrainStep", "UnsupportedError", "compile", "trace"]

@@ -92,4 +92,45 @@ def TccAutodiff : Pass<"tcc-autodiff", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::tcc::TccDialect"];
 }
 
+def TccTrainStep : Pass<"tcc-train-step", "::mlir::ModuleOp"> {
+  let summary = "Builds a training step: gradients and an optimizer update";
+  let description = [{
+    For the function named by `function` (by default the module's only
+    public function), whose results include one 0-d float loss, adds
+    `train_step`:
+
+    ```
+    train_step(<forward's arguments>, <optimizer slots>, step, lr)
+        -> (loss, <new parameters>, <new slots>, step + 1, <new buffers>)
+    ```
+
+    The gradient is `tcc-autodiff`'s; gradients are optionally clipped by
+    their global L2 norm (`clip-grad-norm`); the update is torch.optim's
+    SGD (momentum, dampening, Nesterov, L2 weight decay) or AdamW
+    (decoupled weight decay, bias-corrected moments), written as
+    elementwise tcc ops that `tcc-fuse` makes into one kernel per
+    parameter. Slots are named `<parameter>.momentum_buffer`, or
+    `<parameter>.exp_avg` and `<parameter>.exp_avg_sq`, role
+    `optimizer_state`; `step` (0-d i64) counts the updates done; `lr` is an
+    input so that a schedule can change it per step without recompiling.
+  }];
+  let options = [
+    Option<"function", "function", "std::string", "\"\"",
+           "The forward function (default: the only public one)">,
+    Option<"optimizer", "optimizer", "std::string", "\"adamw\"",
+           "sgd or adamw">,
+    Option<"momentum", "momentum", "double", "0.0", "SGD momentum">,
+    Option<"dampening", "dampening", "double", "0.0", "SGD dampening">,
+    Option<"nesterov", "nesterov", "bool", "false", "SGD Nesterov momentum">,
+    Option<"weightDecay", "weight-decay", "double", "-1.0",
+           "Weight decay (default: 0 for SGD, 0.01 for AdamW)">,
+    Option<"beta1", "beta1", "double", "0.9", "AdamW beta1">,
+    Option<"beta2", "beta2", "double", "0.999", "AdamW beta2">,
+    Option<"epsilon", "eps", "double", "1e-8", "AdamW epsilon">,
+    Option<"clipGradNorm", "clip-grad-norm", "double", "0.0",
+           "Clip gradients to this global L2 norm (0: off)">,
+  ];
+  let dependentDialects = ["::mlir::tcc::TccDialect"];
+}
+
 #endif // TCC_TRANSFORMS_PASSES_TD

@@ -1,0 +1,70 @@
+//===- TrainStep.h - a whole training step from a forward --------*- C++ -*-===//
+//
+// buildTrainStep turns a forward function with a loss into
+//
+//   train_step(<forward's arguments>, <optimizer slots>, step, lr)
+//       -> (loss, <new parameters>, <new slots>, step + 1, <new buffers>)
+//
+// the gradient (tcc-autodiff), optional clipping by global norm, and the
+// optimizer's update written as tcc elementwise ops, which tcc-fuse turns
+// into one kernel per parameter. The learning rate is an input (role
+// `input`, name `lr`) so that schedules are computed by the caller per step
+// without recompiling; `step` (role `optimizer_state`, 0-d i64) counts the
+// updates done, as PyTorch's optimizer state does.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TCC_AUTODIFF_TRAINSTEP_H
+#define TCC_AUTODIFF_TRAINSTEP_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include <string>
+
+namespace mlir::tcc {
+
+/// PyTorch's torch.optim.SGD and torch.optim.AdamW, with their defaults.
+struct OptimizerOptions {
+  enum class Kind { SGD, AdamW };
+  Kind kind = Kind::AdamW;
+  // SGD.
+  double momentum = 0.0;
+  double dampening = 0.0;
+  bool nesterov = false;
+  // AdamW.
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double epsilon = 1e-8;
+  /// SGD adds weightDecay * p to the gradient (L2); AdamW decays the
+  /// weights directly (p *= 1 - lr * weightDecay). Defaults: 0 and 1e-2.
+  double weightDecay = -1.0;
+
+  double effectiveWeightDecay() const {
+    return weightDecay >= 0 ? weightDecay : (kind == Kind::AdamW ? 1e-2 : 0.0);
+  }
+  /// The per-parameter slots, named `<parameter>.<slot>`.
+  SmallVector<StringRef, 2> slots() const {
+    if (kind == Kind::AdamW)
+      return {"exp_avg", "exp_avg_sq"};
+    if (momentum != 0.0)
+      return {"momentum_buffer"};
+    return {};
+  }
+};
+
+struct TrainStepOptions {
+  OptimizerOptions optimizer;
+  /// Scale gradients so that their global L2 norm is at most this
+  /// (torch.nn.utils.clip_grad_norm_); 0 disables clipping.
+  double clipGradNorm = 0.0;
+  std::string name = "train_step";
+};
+
+/// Adds the training step of `forward` to its module. Fails after emitting
+/// errors (see buildGradientFunction).
+FailureOr<func::FuncOp> buildTrainStep(func::FuncOp forward,
+                                       const TrainStepOptions &options);
+
+} // namespace mlir::tcc
+
+#endif // TCC_AUTODIFF_TRAINSTEP_H

@@ -1,0 +1,216 @@
+//===- TrainStep.cpp - a whole training step from a forward ---------------===//
+//
+// The optimizers follow torch.optim's single-tensor implementations step
+// for step (torch/optim/sgd.py, adamw.py in PyTorch 1.13), so that a tcc
+// training run and a PyTorch one from the same weights and batches agree:
+//
+//   SGD:   g += wd p;  buf = momentum buf + (1 - dampening) g  (buf = g on
+//          the first step);  g = nesterov ? g + momentum buf : buf;
+//          p -= lr g
+//   AdamW: p *= 1 - lr wd;  m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
+//          p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+//
+//===----------------------------------------------------------------------===//
+
+#include "tcc/Autodiff/TrainStep.h"
+
+#include "tcc/Autodiff/Autodiff.h"
+
+#include "GradientBuilder.h"
+
+#include "tcc/Dialect/Tcc/IR/Contract.h"
+#include "tcc/Dialect/Tcc/IR/TccOps.h"
+
+#include <numeric>
+
+using namespace mlir;
+using namespace mlir::tcc;
+using namespace mlir::tcc::autodiff;
+
+namespace {
+
+DictionaryAttr contractAttrs(OpBuilder &b, StringRef name, StringRef role) {
+  return b.getDictionaryAttr(
+      {b.getNamedAttr(attrs::kName, b.getStringAttr(name)),
+       b.getNamedAttr(attrs::kRole, b.getStringAttr(role))});
+}
+
+/// A 0-d value broadcast to `like`'s shape.
+Value spread(GradientBuilder &g, Value scalar, Value like) {
+  return g.broadcastTo(scalar, g.shapeOf(like));
+}
+
+} // namespace
+
+FailureOr<func::FuncOp>
+mlir::tcc::buildTrainStep(func::FuncOp forward,
+                          const TrainStepOptions &options) {
+  GradientOptions gradientOptions;
+  gradientOptions.name = options.name;
+  FailureOr<func::FuncOp> built = buildGradientFunction(forward, gradientOptions);
+  if (failed(built))
+    return failure();
+  func::FuncOp step = *built;
+  Block &body = step.getBody().front();
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  OpBuilder b(ret);
+  Location loc = step.getLoc();
+  GradientBuilder g(b, loc);
+
+  // Which results are what: the forward's, then one gradient per parameter.
+  unsigned forwardResults = forward.getNumResults();
+  SmallVector<unsigned> parameters;
+  for (unsigned i = 0, e = forward.getNumArguments(); i < e; ++i) {
+    auto role = forward.getArgAttrOfType<StringAttr>(i, attrs::kRole);
+    if (role && role.getValue() == "parameter" &&
+        isa<FloatType>(cast<RankedTensorType>(forward.getArgumentTypes()[i])
+                           .getElementType()))
+      parameters.push_back(i);
+  }
+  if (parameters.empty())
+    return forward.emitError("has no float parameters to train");
+  SmallVector<Value> gradients;
+  for (unsigned k = 0; k < parameters.size(); ++k)
+    gradients.push_back(ret.getOperand(forwardResults + k));
+
+  // New arguments: the optimizer's slots per parameter, step, lr.
+  const OptimizerOptions &opt = options.optimizer;
+  SmallVector<StringRef, 2> slots = opt.slots();
+  SmallVector<SmallVector<Value, 2>> slotValues(parameters.size());
+  auto append = [&](Type type, StringRef name, StringRef role) {
+    unsigned index = step.getNumArguments();
+    (void)step.insertArgument(index, type, contractAttrs(b, name, role), loc);
+    return body.getArgument(index);
+  };
+  for (unsigned k = 0; k < parameters.size(); ++k)
+    for (StringRef slot : slots)
+      slotValues[k].push_back(append(
+          step.getArgumentTypes()[parameters[k]],
+          (argumentName(step, parameters[k]) + "." + slot).str(),
+          "optimizer_state"));
+  auto i64Scalar = RankedTensorType::get({}, b.getI64Type());
+  Value stepCount = append(i64Scalar, "step", "optimizer_state");
+  // lr has the loss's type (buildGradientFunction checked there is one).
+  RankedTensorType lossType;
+  for (unsigned i = 0; i < forwardResults; ++i)
+    if (auto role = forward.getResultAttrOfType<StringAttr>(i, attrs::kRole);
+        role && role.getValue() == "loss")
+      lossType = cast<RankedTensorType>(forward.getResultTypes()[i]);
+  Value lr = append(lossType, "lr", "input");
+
+  // Clipping by global norm: g *= min(1, max_norm / (norm + 1e-6)).
+  if (options.clipGradNorm > 0) {
+    Value total;
+    for (Value grad : gradients) {
+      SmallVector<int64_t> dims(g.typeOf(grad).getRank());
+      std::iota(dims.begin(), dims.end(), 0);
+      Value squares = g.convert(g.sum(g.mul(grad, grad), dims, false),
+                                lossType.getElementType());
+      total = total ? g.add(total, squares) : squares;
+    }
+    Value norm = SqrtOp::create(b, loc, total);
+    Value factor = g.div(g.splatLike(norm, options.clipGradNorm),
+                         g.shift(norm, 1e-6));
+    factor = MinOp::create(b, loc, factor, g.splatLike(factor, 1.0));
+    for (Value &grad : gradients)
+      grad = g.mul(grad, spread(g, g.convert(factor, g.typeOf(grad).getElementType()), grad));
+  }
+
+  // t = step + 1, as a float for the bias corrections.
+  Value one64 = g.splatLike(stepCount, 1.0);
+  Value nextStep = g.add(stepCount, one64);
+  Value t = g.convert(nextStep, lossType.getElementType());
+  double wd = opt.effectiveWeightDecay();
+
+  SmallVector<Value> newParameters, newSlots;
+  for (unsigned k = 0; k < parameters.size(); ++k) {
+    Value p = body.getArgument(parameters[k]);
+    Value grad = gradients[k];
+    Type element = g.typeOf(p).getElementType();
+    Value lrHere = spread(g, g.convert(lr, element), p);
+    if (opt.kind == OptimizerOptions::Kind::SGD) {
+      if (wd != 0)
+        grad = g.add(grad, g.scale(p, wd));
+      if (opt.momentum != 0) {
+        // PyTorch starts the buffer at the first gradient; with the buffer
+        // initialized to zeros that is momentum * 0 + (1 - dampening) g,
+        // so the first step is special-cased only when dampening != 0.
+        Value buf = slotValues[k][0];
+        Value updated = g.add(g.scale(buf, opt.momentum),
+                              g.scale(grad, 1.0 - opt.dampening));
+        if (opt.dampening != 0) {
+          Value first = g.compare(CompareDirection::eq, stepCount,
+                                  g.zerosLike(stepCount));
+          updated = g.select(spread(g, first, p), grad, updated);
+        }
+        newSlots.push_back(updated);
+        grad = opt.nesterov ? g.add(grad, g.scale(updated, opt.momentum))
+                            : updated;
+      }
+      newParameters.push_back(g.sub(p, g.mul(lrHere, grad)));
+      continue;
+    }
+    // AdamW.
+    Value m = slotValues[k][0], v = slotValues[k][1];
+    Value decayed =
+        wd != 0 ? g.mul(p, g.sub(g.splatLike(p, 1.0), g.scale(lrHere, wd))) : p;
+    Value newM = g.add(g.scale(m, opt.beta1), g.scale(grad, 1.0 - opt.beta1));
+    Value newV = g.add(g.scale(v, opt.beta2),
+                       g.scale(g.mul(grad, grad), 1.0 - opt.beta2));
+    Value tHere = g.convert(t, element);
+    Value correction1 = g.sub(g.splatLike(tHere, 1.0),
+                              g.pow(g.splatLike(tHere, opt.beta1), tHere));
+    Value correction2 = g.sub(g.splatLike(tHere, 1.0),
+                              g.pow(g.splatLike(tHere, opt.beta2), tHere));
+    Value stepSize = spread(g, g.div(g.convert(lr, element), correction1), p);
+    Value denom = g.add(
+        g.div(SqrtOp::create(b, loc, newV),
+              spread(g, SqrtOp::create(b, loc, correction2), p)),
+        g.splatLike(p, opt.epsilon));
+    newParameters.push_back(g.sub(decayed, g.mul(stepSize, g.div(newM, denom))));
+    newSlots.append({newM, newV});
+  }
+
+  // Results: loss, parameters, slots, step, buffers.
+  SmallVector<Value> results;
+  SmallVector<Attribute> resultAttrs;
+  for (unsigned i = 0; i < forwardResults; ++i) {
+    auto role = forward.getResultAttrOfType<StringAttr>(i, attrs::kRole);
+    if (!role || (role.getValue() != "loss" && role.getValue() != "buffer"))
+      continue;
+    if (role.getValue() == "loss") {
+      results.insert(results.begin(), ret.getOperand(i));
+      resultAttrs.insert(resultAttrs.begin(),
+                         contractAttrs(b, resultName(forward, i), "loss"));
+    }
+  }
+  for (unsigned k = 0; k < parameters.size(); ++k) {
+    results.push_back(newParameters[k]);
+    resultAttrs.push_back(
+        contractAttrs(b, argumentName(step, parameters[k]), "parameter"));
+  }
+  unsigned slotIndex = 0;
+  for (unsigned k = 0; k < parameters.size(); ++k)
+    for (StringRef slot : slots) {
+      results.push_back(newSlots[slotIndex++]);
+      resultAttrs.push_back(contractAttrs(
+          b, (argumentName(step, parameters[k]) + "." + slot).str(),
+          "optimizer_state"));
+    }
+  results.push_back(nextStep);
+  resultAttrs.push_back(contractAttrs(b, "step", "optimizer_state"));
+  for (unsigned i = 0; i < forwardResults; ++i)
+    if (auto role = forward.getResultAttrOfType<StringAttr>(i, attrs::kRole);
+        role && role.getValue() == "buffer") {
+      results.push_back(ret.getOperand(i));
+      resultAttrs.push_back(contractAttrs(b, resultName(forward, i), "buffer"));
+    }
+  func::ReturnOp::create(b, ret.getLoc(), results);
+  ret.erase();
+  SmallVector<Type> resultTypes;
+  for (Value v : results)
+    resultTypes.push_back(v.getType());
+  step.setType(b.getFunctionType(body.getArgumentTypes(), resultTypes));
+  step.setAllResultAttrs(resultAttrs);
+  return step;
+}

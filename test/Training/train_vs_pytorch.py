@@ -1,0 +1,158 @@
+# RUN: %python %s
+"""Training with tcc against training with PyTorch (torch 1.13): the
+example MLP and GPT (examples/pytorch), the same initial weights and the
+same 20 batches, with SGD (plain; momentum + Nesterov + weight decay;
+dampening) and AdamW (defaults; with gradient clipping and a warmup-cosine
+learning-rate schedule). Per step the losses, and at the end every
+parameter and optimizer slot, must agree.
+
+Tolerance: ||tcc - torch|| / max(||torch||, 1e-6) <= 1e-4 per tensor (and
+|dloss| / |loss| <= 1e-4 per step). Both compute in f32 with different
+summation orders and exp/erf approximations (~1e-7 per op); over 20 steps
+the differences grow but stay orders of magnitude below 1e-4, while a wrong
+gradient or update rule is off by O(1) within a step or two.
+
+One exception, in both frameworks: the attention's key bias has an exact
+gradient of zero (softmax ignores a constant added to every score of a
+row), so what it receives is rounding noise (~1e-9), which AdamW divides by
+its own magnitude (+ eps 1e-8) into steps of up to lr. Those entries follow
+different noise in tcc and PyTorch; they are checked to stay within the
+AdamW bound lr * steps of their start instead."""
+
+import copy
+import math
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+
+import tcc
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..",
+                                "examples", "pytorch"))
+import gpt  # noqa: E402
+import mlp  # noqa: E402
+
+TOLERANCE = 1e-4
+STEPS = 20
+failures = 0
+
+
+def relative(got, want):
+    got, want = got.double(), want.double()
+    return float((got - want).norm() / max(float(want.norm()), 1e-6))
+
+
+def report(case, error):
+    global failures
+    ok = error <= TOLERANCE
+    failures += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} {case}: relative error {error:.2e}")
+
+
+def loss_of(output):
+    return output["loss"] if isinstance(output, dict) else output[1]
+
+
+def warmup_cosine(step, base=3e-3, warmup=5, total=STEPS):
+    if step < warmup:
+        return base * (step + 1) / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    return base * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def key_bias_entries(model):
+    """state_dict name -> index of the attention key biases (see above)."""
+    entries = {}
+    for name, module in model.named_modules():
+        if name.endswith("attn") and hasattr(module, "c_attn"):
+            c = module.n_embd
+            entries[f"{name}.c_attn.bias"] = slice(c, 2 * c)
+    return entries
+
+
+def compare(case, model, batches, optimizer, lr, clip=0.0, **settings):
+    reference = copy.deepcopy(model)
+    initial = copy.deepcopy(model.state_dict())
+    step = tcc.TrainStep(model, batches[0], optimizer=optimizer, lr=lr,
+                         clip_grad_norm=clip, **settings)
+    torch_settings = dict(settings)
+    if "betas" in torch_settings:
+        torch_settings["betas"] = tuple(torch_settings["betas"])
+    base_lr = lr(0) if callable(lr) else lr
+    optim = (torch.optim.SGD if optimizer == "sgd" else torch.optim.AdamW)(
+        reference.parameters(), lr=base_lr, **torch_settings)
+    schedule = (torch.optim.lr_scheduler.LambdaLR(
+        optim, lambda k: lr(k) / base_lr) if callable(lr) else None)
+    worst = 0.0
+    for batch in batches:
+        got = step(*batch)
+        optim.zero_grad()
+        loss = loss_of(reference(*batch))
+        loss.backward()
+        if clip:
+            torch.nn.utils.clip_grad_norm_(reference.parameters(), clip)
+        optim.step()
+        if schedule:
+            schedule.step()
+        worst = max(worst, abs(got - float(loss)) / max(abs(float(loss)), 1e-6))
+    report(f"{case}: losses of {len(batches)} steps (worst step)", worst)
+    trained = step.state_dict()
+    noise = key_bias_entries(model) if optimizer == "adamw" else {}
+    errors = {}
+    for name, tensor in reference.state_dict().items():
+        if not tensor.dtype.is_floating_point:
+            continue
+        got, want = trained[name].clone(), tensor.detach().clone()
+        if name in noise:
+            bound = (lr(0) if callable(lr) else lr) * len(batches)
+            for label, value in (("tcc", got), ("torch", want)):
+                moved = float((value[noise[name]] - initial[name][noise[name]])
+                              .abs().max())
+                report(f"{case}: {name} key entries ({label}) move at most "
+                       f"lr * steps = {bound:g}", 0.0 if moved <= bound else moved)
+            got[noise[name]] = 0
+            want[noise[name]] = 0
+        errors[name] = relative(got, want)
+    worst = max(errors, key=errors.get)
+    report(f"{case}: {len(errors)} parameters after training (worst: "
+           f"{worst})", errors[worst])
+    slots = step.optimizer_state()
+    slot_errors = []
+    for name, parameter in reference.named_parameters():
+        for slot, value in optim.state[parameter].items():
+            key = f"{name}.{slot}"
+            if key in slots:
+                slot_errors.append(relative(slots[key], value))
+    if slot_errors:
+        report(f"{case}: {len(slot_errors)} optimizer slots (worst)",
+               max(slot_errors))
+    expected_step = optim.state[next(reference.parameters())].get("step")
+    if expected_step is not None:
+        report(f"{case}: step count",
+               abs(int(slots["step"]) - int(expected_step)))
+
+
+torch.manual_seed(0)
+model = mlp.MLP()
+batches = [(torch.randn(16, 64), torch.randint(0, 10, (16,)))
+           for _ in range(STEPS)]
+compare("mlp sgd", model, batches, "sgd", 0.1)
+compare("mlp sgd momentum nesterov weight decay", model, batches, "sgd", 0.05,
+        momentum=0.9, nesterov=True, weight_decay=1e-2)
+compare("mlp sgd momentum dampening", model, batches, "sgd", 0.05,
+        momentum=0.8, dampening=0.3)
+compare("mlp adamw", model, batches, "adamw", 3e-3)
+compare("mlp adamw clip schedule", model, batches, "adamw", warmup_cosine,
+        clip=0.5, betas=(0.85, 0.99), weight_decay=0.05)
+
+config = gpt.GPTConfig(dropout=0.0)
+model = gpt.GPT(config)
+batches = [(torch.randint(0, config.vocab_size, (2, 16)),
+            torch.randint(0, config.vocab_size, (2, 16))) for _ in range(STEPS)]
+compare("gpt sgd momentum", model, batches, "sgd", 0.1, momentum=0.9)
+compare("gpt adamw", model, batches, "adamw", 1e-3)
+
+print(f"{failures} failed")
+sys.exit(1 if failures else 0)
