@@ -33,11 +33,18 @@ $(ASAN_BUILD)/build.ninja: | bootstrap
 build-asan: bootstrap $(ASAN_BUILD)/build.ninja
 	$(NINJA) -C $(ASAN_BUILD) tcc-opt tcc tcc-run tcc-parse-fuzzer tcc-format-fuzzer
 
-# Compiles the example MLP for this CPU and runs the artifact: prints its
-# logits and loss (inputs and weights are seeded random values).
+# Compiles the example MLP for this CPU and runs it once (seeded random
+# inputs and weights: prints its logits and loss), then compiles its
+# training step (AdamW) and trains it for 200 steps on a synthetic
+# classification task: prints each step's loss, going down.
 run: build
 	$(BUILD)/bin/tcc compile examples/mlp.mlir -o $(BUILD)/mlp.tccm
 	$(BUILD)/bin/tcc run $(BUILD)/mlp.tccm
+	/usr/bin/python3 scripts/make_training_data.py $(BUILD)/example-data
+	$(BUILD)/bin/tcc compile --train --optimizer=adamw --lr=3e-3 examples/mlp.mlir -o $(BUILD)/mlp-train.tccm
+	$(BUILD)/bin/tcc run $(BUILD)/mlp-train.tccm --weights $(BUILD)/example-data/mlp-init.safetensors \
+	  --data $(BUILD)/example-data/mlp-data.npz --steps 200 --batch-seed 1 \
+	  --save $(BUILD)/example-data/mlp-trained.safetensors
 
 test: build build-asan
 	@bash scripts/run_tests.sh $(BUILD) $(ASAN_BUILD)

@@ -8,6 +8,8 @@
 
 #include "tcc/Driver/Commands.h"
 
+#include "tcc/Autodiff/TrainStep.h"
+#include "tcc/Dialect/Tcc/IR/Contract.h"
 #include "tcc/JIT/CompilationCache.h"
 #include "tcc/Driver/ModuleLoader.h"
 #include "tcc/Target/CPU/CpuTarget.h"
@@ -22,6 +24,8 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <cstdio>
 
 using namespace mlir;
 using namespace mlir::tcc;
@@ -101,6 +105,33 @@ int mlir::tcc::compileMain(int argc, char **argv) {
                         cl::cat(category));
   cl::opt<bool> quiet("quiet", cl::desc("Print nothing but errors"),
                       cl::cat(category));
+  // Training (docs/training.md).
+  cl::opt<bool> train("train",
+                      cl::desc("Compile a training step of the model's loss "
+                               "(gradients and an optimizer update)"),
+                      cl::cat(category));
+  cl::opt<std::string> optimizer("optimizer", cl::desc("sgd or adamw"),
+                                 cl::init("adamw"), cl::cat(category));
+  cl::opt<double> lr("lr", cl::desc("Learning rate (tcc run --lr overrides)"),
+                     cl::init(1e-3), cl::cat(category));
+  cl::opt<double> momentum("momentum", cl::desc("SGD momentum"),
+                           cl::init(0.0), cl::cat(category));
+  cl::opt<double> dampening("dampening", cl::desc("SGD dampening"),
+                            cl::init(0.0), cl::cat(category));
+  cl::opt<bool> nesterov("nesterov", cl::desc("SGD Nesterov momentum"),
+                         cl::cat(category));
+  cl::opt<double> weightDecay(
+      "weight-decay", cl::desc("Weight decay (default: 0 SGD, 0.01 AdamW)"),
+      cl::init(-1.0), cl::cat(category));
+  cl::opt<double> beta1("beta1", cl::desc("AdamW beta1"), cl::init(0.9),
+                        cl::cat(category));
+  cl::opt<double> beta2("beta2", cl::desc("AdamW beta2"), cl::init(0.999),
+                        cl::cat(category));
+  cl::opt<double> epsilon("eps", cl::desc("AdamW epsilon"), cl::init(1e-8),
+                          cl::cat(category));
+  cl::opt<double> clipGradNorm(
+      "clip-grad-norm", cl::desc("Clip gradients to this global L2 norm"),
+      cl::init(0.0), cl::cat(category));
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
@@ -132,6 +163,42 @@ int mlir::tcc::compileMain(int argc, char **argv) {
 
   CpuTargetOptions options;
   options.entry = entry;
+  // --train: the artifact computes train_step; its settings travel in a
+  // "training" metadata section (and in the cache key).
+  std::vector<std::pair<std::string, std::string>> extraMetadata;
+  if (train) {
+    TrainStepOptions trainOptions;
+    if (optimizer == "sgd") {
+      trainOptions.optimizer.kind = OptimizerOptions::Kind::SGD;
+    } else if (optimizer != "adamw") {
+      error() << "--optimizer=" << optimizer << ": expected sgd or adamw\n";
+      return 1;
+    }
+    if (!(lr >= 0) || !(clipGradNorm >= 0)) {
+      error() << "--lr and --clip-grad-norm must be non-negative\n";
+      return 1;
+    }
+    trainOptions.optimizer.momentum = momentum;
+    trainOptions.optimizer.dampening = dampening;
+    trainOptions.optimizer.nesterov = nesterov;
+    trainOptions.optimizer.weightDecay = weightDecay;
+    trainOptions.optimizer.beta1 = beta1;
+    trainOptions.optimizer.beta2 = beta2;
+    trainOptions.optimizer.epsilon = epsilon;
+    trainOptions.clipGradNorm = clipGradNorm;
+    FailureOr<func::FuncOp> forward = findEntryFunction(loaded->module(), entry);
+    if (failed(forward) ||
+        failed(buildTrainStep(*forward, trainOptions)))
+      return 1;
+    options.entry = trainOptions.name;
+    rt::JsonValue settings = rt::JsonValue::object();
+    settings.append("optimizer", rt::JsonValue::string(optimizer));
+    char lrText[32];
+    std::snprintf(lrText, sizeof lrText, "%.17g", lr.getValue());
+    settings.append("lr", rt::JsonValue::numberLiteral(lrText));
+    settings.append("forward", rt::JsonValue::string(forward->getName().str()));
+    extraMetadata.emplace_back("training", rt::serializeJson(settings));
+  }
   options.cpu = cpu;
   options.features = features;
   options.useBlas = !noBlas;
@@ -148,7 +215,8 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     CompilationCache cache = CompilationCache::fromEnvironment();
     std::string key;
     if (!noCache && cache.enabled()) {
-      key = cache.key(loaded->module(), options);
+      key = cache.key(loaded->module(), options,
+                      extraMetadata.empty() ? "" : extraMetadata[0].second);
       if (std::optional<std::string> hit = cache.lookup(key)) {
         if (!writeText(outputFile, *hit))
           return 1;
@@ -162,7 +230,8 @@ int mlir::tcc::compileMain(int argc, char **argv) {
         compileForCpu(loaded->module(), options, CpuStage::Object);
     if (failed(compiled))
       return 1;
-    FailureOr<std::string> artifact = packageArtifact(*compiled, inputFile, loaded->module().getLoc());
+    FailureOr<std::string> artifact = packageArtifact(
+        *compiled, inputFile, loaded->module().getLoc(), extraMetadata);
     if (failed(artifact))
       return 1;
     if (!key.empty())

@@ -53,7 +53,8 @@ std::string compilerIdentity() {
 } // namespace
 
 std::string CompilationCache::key(ModuleOp module,
-                                  const CpuTargetOptions &options) const {
+                                  const CpuTargetOptions &options,
+                                  StringRef extra) const {
   llvm::SHA256 hash;
   auto field = [&](StringRef name, StringRef value) {
     hash.update(name);
@@ -82,6 +83,7 @@ std::string CompilationCache::key(ModuleOp module,
   field("tile", std::to_string(options.tileElements));
   field("blas", options.useBlas ? "1" : "0");
   field("fuse", options.fuse ? "1" : "0");
+  field("extra", extra);
   std::array<uint8_t, 32> digest = hash.final();
   return llvm::toHex(digest, /*LowerCase=*/true);
 }

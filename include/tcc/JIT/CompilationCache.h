@@ -33,8 +33,10 @@ public:
   bool enabled() const { return !directory_.empty(); }
   const std::string &directory() const { return directory_; }
 
-  /// The key of compiling `module` with `options` on this machine.
-  std::string key(ModuleOp module, const CpuTargetOptions &options) const;
+  /// The key of compiling `module` with `options` on this machine;
+  /// `extra` is anything else the artifact holds (extra metadata sections).
+  std::string key(ModuleOp module, const CpuTargetOptions &options,
+                  StringRef extra = "") const;
   /// The cached artifact, if a valid one exists.
   std::optional<std::string> lookup(const std::string &key) const;
   /// Stores an artifact; failures (a read-only folder) are ignored: the

@@ -28,9 +28,9 @@ std::string mlir::tcc::commandLabel(Operation *op) {
   return text;
 }
 
-FailureOr<std::string> mlir::tcc::packageArtifact(const CpuCompilation &compiled,
-                                                  StringRef sourceName,
-                                                  Location loc) {
+FailureOr<std::string> mlir::tcc::packageArtifact(
+    const CpuCompilation &compiled, StringRef sourceName, Location loc,
+    ArrayRef<std::pair<std::string, std::string>> extraMetadata) {
   rt::JsonValue metadata = rt::JsonValue::object();
   metadata.append("producer", rt::JsonValue::string(compilerVersion()));
   metadata.append("source", rt::JsonValue::string(sourceName.str()));
@@ -48,6 +48,12 @@ FailureOr<std::string> mlir::tcc::packageArtifact(const CpuCompilation &compiled
                           compiled.sharedObject),
         writer.addSection(rt::SectionKind::Metadata, "metadata", meta)})
     if (!status)
+      return emitError(loc, "cannot package the artifact: ")
+             << status.message();
+  for (const auto &[name, json] : extraMetadata)
+    if (rt::Status status =
+            writer.addSection(rt::SectionKind::Metadata, name, json);
+        !status)
       return emitError(loc, "cannot package the artifact: ")
              << status.message();
   std::vector<uint8_t> bytes = writer.serialize();

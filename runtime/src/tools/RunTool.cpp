@@ -335,6 +335,10 @@ double median(std::vector<double> samples) {
 } // namespace
 
 int tcc::rt::runMain(int argc, char **argv, const char *toolName) {
+  // A training run (an artifact of `tcc compile --train`) has its own flags.
+  for (int i = 0; i < argc; ++i)
+    if (std::strncmp(argv[i], "--steps", 7) == 0)
+      return trainMain(argc, argv, toolName);
   Tool tool(toolName);
   Options options;
   if (int rc = parseOptions(tool, argc, argv, /*bench=*/false, options))

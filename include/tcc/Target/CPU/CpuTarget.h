@@ -75,9 +75,11 @@ FailureOr<CpuCompilation> compileForCpu(ModuleOp module,
 
 /// The artifact (.tccm) of a compilation that reached CpuStage::Object:
 /// the plan, the kernels' shared object and metadata (producer, source,
-/// target CPU and features, planned arena bytes). Errors go to `loc`.
-FailureOr<std::string> packageArtifact(const CpuCompilation &compiled,
-                                       StringRef sourceName, Location loc);
+/// target CPU and features, planned arena bytes), plus one metadata section
+/// per `extraMetadata` entry (name, JSON text). Errors go to `loc`.
+FailureOr<std::string> packageArtifact(
+    const CpuCompilation &compiled, StringRef sourceName, Location loc,
+    ArrayRef<std::pair<std::string, std::string>> extraMetadata = {});
 
 /// "tcc 0.1.0".
 const char *compilerVersion();

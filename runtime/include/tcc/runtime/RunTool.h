@@ -21,6 +21,13 @@ int runMain(int argc, char **argv, const char *tool);
 /// matmuls, or of --flops).
 int benchMain(int argc, char **argv, const char *tool);
 
+/// `run TRAIN.tccm --data D.npz --steps N (--weights W | --resume C) [--lr X]
+/// [--lr-schedule constant|warmup-cosine --warmup-steps W --total-steps T]
+/// [--batch-seed S] [--save F [--checkpoint-every K]] [--threads N]
+/// [--quiet]`: trains with an artifact of `tcc compile --train`
+/// (docs/training.md). runMain hands over when it sees --steps.
+int trainMain(int argc, char **argv, const char *tool);
+
 } // namespace tcc::rt
 
 #endif // TCC_RUNTIME_RUNTOOL_H

@@ -1,0 +1,459 @@
+//===- TrainTool.cpp - `tcc run` on a training artifact -------------------===//
+//
+// tcc run train.tccm --weights init.safetensors --data data.npz --steps N
+//     [--lr X] [--lr-schedule constant|warmup-cosine --warmup-steps W
+//      --total-steps T] [--batch-seed S] [--save out.safetensors
+//      [--checkpoint-every K]] [--resume ckpt.safetensors] [--threads N]
+//
+// Parameters, buffers and optimizer state stay in host arrays between
+// steps: each step's outputs become the next step's inputs by name. The
+// data's leading dimension is cut into batches of the compiled size, taken
+// in order or, with --batch-seed, in a shuffled order per epoch; the batch
+// order and the dropout seed are functions of (batch seed, step), so a run
+// resumed from a checkpoint (which records both) continues bit for bit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tcc/runtime/RunTool.h"
+
+#include "tcc/runtime/Artifact.h"
+#include "tcc/runtime/Executable.h"
+#include "tcc/runtime/Json.h"
+#include "tcc/runtime/Npz.h"
+#include "tcc/runtime/Safetensors.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <numeric>
+#include <optional>
+#include <random>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+using namespace tcc::rt;
+
+namespace {
+
+struct TrainOptions {
+  std::string model, weights, data, save, resume;
+  int64_t steps = 0, checkpointEvery = 0, warmupSteps = 0, totalSteps = 0;
+  std::optional<double> lr;
+  std::string schedule = "constant";
+  uint64_t batchSeed = 0;
+  bool batchSeedGiven = false;
+  unsigned threads = 0;
+  bool quiet = false;
+};
+
+int fail(const char *tool, const std::string &message) {
+  std::fprintf(stderr, "%s: error: %s\n", tool, message.c_str());
+  return 1;
+}
+
+bool parseInteger(const char *text, int64_t low, int64_t high, int64_t &out) {
+  char *end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(text, &end, 10);
+  if (!*text || *end || errno || v < low || v > high)
+    return false;
+  out = v;
+  return true;
+}
+
+int parseTrainOptions(const char *tool, int argc, char **argv,
+                      TrainOptions &o) {
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](const char *flag) -> const char * {
+      size_t n = std::strlen(flag);
+      if (arg.compare(0, n, flag) == 0 && arg.size() > n && arg[n] == '=')
+        return argv[i] + n + 1;
+      if (arg == flag && i + 1 < argc)
+        return argv[++i];
+      return nullptr;
+    };
+    int64_t number = 0;
+    auto integer = [&](const char *flag, const char *v, int64_t low,
+                       int64_t high, int64_t &target) {
+      if (!parseInteger(v, low, high, number))
+        return fail(tool, std::string(flag) + ": '" + v +
+                              "' is not an integer in [" +
+                              std::to_string(low) + ", " +
+                              std::to_string(high) + "]");
+      target = number;
+      return 0;
+    };
+    if (const char *v = value("--weights"))
+      o.weights = v;
+    else if (const char *v = value("--data"))
+      o.data = v;
+    else if (const char *v = value("--save"))
+      o.save = v;
+    else if (const char *v = value("--resume"))
+      o.resume = v;
+    else if (const char *v = value("--steps")) {
+      if (int rc = integer("--steps", v, 1, int64_t(1) << 40, o.steps))
+        return rc;
+    } else if (const char *v = value("--checkpoint-every")) {
+      if (int rc = integer("--checkpoint-every", v, 1, int64_t(1) << 40,
+                           o.checkpointEvery))
+        return rc;
+    } else if (const char *v = value("--warmup-steps")) {
+      if (int rc = integer("--warmup-steps", v, 0, int64_t(1) << 40,
+                           o.warmupSteps))
+        return rc;
+    } else if (const char *v = value("--total-steps")) {
+      if (int rc = integer("--total-steps", v, 1, int64_t(1) << 40,
+                           o.totalSteps))
+        return rc;
+    } else if (const char *v = value("--batch-seed")) {
+      int64_t seed = 0;
+      if (int rc = integer("--batch-seed", v, 0, INT64_MAX, seed))
+        return rc;
+      o.batchSeed = static_cast<uint64_t>(seed);
+      o.batchSeedGiven = true;
+    } else if (const char *v = value("--threads")) {
+      int64_t threads = 0;
+      if (int rc = integer("--threads", v, 1, 1024, threads))
+        return rc;
+      o.threads = static_cast<unsigned>(threads);
+    } else if (const char *v = value("--lr")) {
+      char *end = nullptr;
+      double lr = std::strtod(v, &end);
+      if (*end || !(lr >= 0) || !std::isfinite(lr))
+        return fail(tool, std::string("--lr: '") + v +
+                              "' is not a non-negative number");
+      o.lr = lr;
+    } else if (const char *v = value("--lr-schedule")) {
+      o.schedule = v;
+      if (o.schedule != "constant" && o.schedule != "warmup-cosine")
+        return fail(tool, "--lr-schedule: '" + o.schedule +
+                              "' is not constant or warmup-cosine");
+    } else if (arg == "--quiet") {
+      o.quiet = true;
+    } else if (!arg.empty() && arg[0] != '-' && o.model.empty()) {
+      o.model = arg;
+    } else {
+      return fail(tool, "unexpected argument '" + arg +
+                            "' for a training run (see docs/training.md)");
+    }
+  }
+  if (o.model.empty())
+    return fail(tool, "no artifact given");
+  if (o.steps == 0)
+    return fail(tool, "a training run needs --steps N");
+  if (o.data.empty())
+    return fail(tool, "a training run needs --data FILE.npz");
+  if (o.weights.empty() && o.resume.empty())
+    return fail(tool, "a training run needs --weights FILE.safetensors (the "
+                      "initial parameters) or --resume CHECKPOINT");
+  if (o.checkpointEvery && o.save.empty())
+    return fail(tool, "--checkpoint-every needs --save FILE");
+  return 0;
+}
+
+/// A seed for step `step` of a run seeded with `seed` (splitmix64), so that
+/// dropout masks depend on nothing but the two.
+uint64_t mix(uint64_t seed, uint64_t step) {
+  uint64_t z = seed + 0x9e3779b97f4a7c15ull * (step + 1);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return (z ^ (z >> 31)) >> 1; // non-negative as i64
+}
+
+/// Batch index of `step`: in order, or a fresh permutation per epoch.
+int64_t batchFor(int64_t step, int64_t batches, uint64_t seed) {
+  int64_t epoch = step / batches, within = step % batches;
+  if (seed == 0)
+    return within;
+  std::vector<int64_t> order(batches);
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(mix(seed, static_cast<uint64_t>(epoch)));
+  for (int64_t i = batches - 1; i > 0; --i)
+    std::swap(order[i], order[rng() % (i + 1)]);
+  return order[within];
+}
+
+double learningRate(const TrainOptions &o, double base, int64_t step,
+                    int64_t total) {
+  if (o.schedule == "constant")
+    return base;
+  if (step < o.warmupSteps)
+    return base * double(step + 1) / double(o.warmupSteps);
+  double progress = double(step - o.warmupSteps) /
+                    double(std::max<int64_t>(1, total - o.warmupSteps));
+  progress = std::min(progress, 1.0);
+  return base * 0.5 * (1.0 + std::cos(M_PI * progress));
+}
+
+HostArray scalar(DType dtype, double value) {
+  HostArray a;
+  a.dtype = dtype;
+  a.bytes.assign(dtypeSize(dtype), 0);
+  setElement(a, 0, value);
+  return a;
+}
+
+} // namespace
+
+int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
+  TrainOptions o;
+  if (int rc = parseTrainOptions(tool, argc, argv, o))
+    return rc;
+  StatusOr<Artifact> artifact = readArtifact(o.model);
+  if (!artifact)
+    return fail(tool, artifact.status().message());
+  std::optional<ByteSpan> section =
+      artifact->findSection(SectionKind::Metadata, "training");
+  if (!section)
+    return fail(tool, o.model + " is not a training artifact (compile it "
+                                "with tcc compile --train)");
+  StatusOr<JsonValue> training = parseJson(section->text());
+  if (!training)
+    return fail(tool, o.model + ": training metadata: " +
+                          training.status().message());
+  double baseLr = 1e-3;
+  if (const JsonValue *lr = training->find("lr"))
+    baseLr = std::strtod(lr->text().c_str(), nullptr);
+  if (o.lr)
+    baseLr = *o.lr;
+
+  ExecutableOptions executableOptions;
+  executableOptions.threads = o.threads;
+  auto loaded = Executable::load(*artifact, executableOptions);
+  if (!loaded)
+    return fail(tool, loaded.status().message());
+  std::unique_ptr<Executable> executable = std::move(*loaded);
+  const Plan &plan = executable->plan();
+
+  std::map<std::string, size_t> inputIndex;
+  for (size_t i = 0; i < plan.inputs.size(); ++i)
+    inputIndex[plan.inputs[i].name] = i;
+  std::vector<HostArray> values(plan.inputs.size());
+  std::vector<bool> bound(plan.inputs.size(), false);
+  auto bind = [&](const std::string &name, HostArray array,
+                  const std::string &source) -> int {
+    auto it = inputIndex.find(name);
+    if (it == inputIndex.end())
+      return 0; // the checks below name what is missing
+    const TensorSpec &spec = plan.inputs[it->second];
+    if (array.dtype != spec.dtype || array.shape != spec.shape)
+      return fail(tool, source + ": '" + name + "' holds " +
+                            describeTensor(array.dtype, array.shape) +
+                            ", but the program's is " +
+                            describeTensor(spec.dtype, spec.shape));
+    values[it->second] = std::move(array);
+    bound[it->second] = true;
+    return 0;
+  };
+
+  // State: a checkpoint (everything), or initial weights (parameters and
+  // buffers) with the optimizer's slots at zero.
+  std::map<std::string, std::string> checkpointMetadata;
+  std::string stateSource = o.resume.empty() ? o.weights : o.resume;
+  {
+    StatusOr<SafetensorsFile> file = readSafetensors(stateSource);
+    if (!file)
+      return fail(tool, file.status().message());
+    checkpointMetadata = file->metadata;
+    std::map<std::string, TensorType> expected;
+    for (const TensorSpec &spec : plan.inputs)
+      if (spec.role == "parameter" || spec.role == "buffer" ||
+          (!o.resume.empty() && spec.role == "optimizer_state"))
+        expected[spec.name] = {spec.dtype, spec.shape};
+    Status match = checkTensorsMatch(expected, file->tensors, stateSource);
+    if (!match)
+      return fail(tool, match.message());
+    for (auto &[name, array] : file->tensors)
+      if (int rc = bind(name, std::move(array), stateSource))
+        return rc;
+  }
+  for (size_t i = 0; i < plan.inputs.size(); ++i)
+    if (!bound[i] && plan.inputs[i].role == "optimizer_state") {
+      HostArray zeros;
+      zeros.dtype = plan.inputs[i].dtype;
+      zeros.shape = plan.inputs[i].shape;
+      zeros.bytes.assign(plan.inputs[i].byteSize(), 0);
+      values[i] = std::move(zeros);
+      bound[i] = true;
+    }
+  if (!o.batchSeedGiven && checkpointMetadata.count("batch_seed"))
+    o.batchSeed = std::strtoull(checkpointMetadata["batch_seed"].c_str(),
+                                nullptr, 10);
+
+  // Data: every remaining `input` but lr (and a dropout seed) comes from
+  // the archive, its leading dimension cut into batches.
+  StatusOr<NamedArrays> data = readNpz(o.data);
+  if (!data)
+    return fail(tool, data.status().message());
+  std::map<std::string, const HostArray *> arrays;
+  for (const auto &[name, array] : *data)
+    arrays[name] = &array;
+  struct DataInput {
+    size_t index;
+    const HostArray *array;
+    int64_t batchBytes;
+  };
+  std::vector<DataInput> dataInputs;
+  std::optional<size_t> lrIndex, seedIndex, stepIndex;
+  int64_t batches = -1;
+  for (size_t i = 0; i < plan.inputs.size(); ++i) {
+    const TensorSpec &spec = plan.inputs[i];
+    if (spec.role == "optimizer_state" && spec.name == "step")
+      stepIndex = i;
+    if (bound[i] || spec.role != "input")
+      continue;
+    if (spec.name == "lr") {
+      lrIndex = i;
+      continue;
+    }
+    auto it = arrays.find(spec.name);
+    if (it == arrays.end()) {
+      if (spec.shape.empty() && spec.dtype == DType::I64) {
+        seedIndex = i; // the seed of the model's dropout
+        continue;
+      }
+      std::string names;
+      for (const auto &[name, _] : arrays)
+        names += " " + name;
+      return fail(tool, o.data + " has no array '" + spec.name +
+                            "' for the input " +
+                            describeTensor(spec.dtype, spec.shape) +
+                            "; it holds:" + names);
+    }
+    const HostArray &array = *it->second;
+    bool fits = array.dtype == spec.dtype && !spec.shape.empty() &&
+                array.shape.size() == spec.shape.size() &&
+                std::equal(array.shape.begin() + 1, array.shape.end(),
+                           spec.shape.begin() + 1) &&
+                spec.shape[0] > 0 && array.shape[0] % spec.shape[0] == 0 &&
+                array.shape[0] > 0;
+    if (!fits)
+      return fail(tool, o.data + ": '" + spec.name + "' holds " +
+                            describeTensor(array.dtype, array.shape) +
+                            "; the program takes batches of " +
+                            describeTensor(spec.dtype, spec.shape) +
+                            ", so it needs a whole number of them stacked "
+                            "along the first dimension");
+    int64_t count = array.shape[0] / spec.shape[0];
+    if (batches >= 0 && count != batches)
+      return fail(tool, o.data + ": the arrays hold different numbers of "
+                                 "batches (" + std::to_string(batches) +
+                            " and " + std::to_string(count) + " for '" +
+                            spec.name + "')");
+    batches = count;
+    dataInputs.push_back({i, &array, spec.byteSize()});
+    values[i].dtype = spec.dtype;
+    values[i].shape = spec.shape;
+    values[i].bytes.resize(spec.byteSize());
+  }
+  if (!lrIndex || !stepIndex || batches < 0)
+    return fail(tool, o.model + ": the program lacks the lr, step or data "
+                                "inputs of a training step");
+  if (lrIndex)
+    values[*lrIndex] = scalar(plan.inputs[*lrIndex].dtype, baseLr);
+  if (seedIndex)
+    values[*seedIndex] = scalar(DType::I64, 0);
+
+  // Outputs that feed back, and the loss.
+  std::vector<std::pair<size_t, size_t>> feedback; // output -> input
+  std::optional<size_t> lossIndex;
+  for (size_t j = 0; j < plan.outputs.size(); ++j) {
+    const TensorSpec &spec = plan.outputs[j];
+    if (spec.role == "loss")
+      lossIndex = j;
+    auto it = inputIndex.find(spec.name);
+    if (it != inputIndex.end() && plan.inputs[it->second].role == spec.role)
+      feedback.emplace_back(j, it->second);
+  }
+  if (!lossIndex)
+    return fail(tool, o.model + ": the program returns no loss");
+
+  auto saveState = [&](int64_t stepsDone) -> int {
+    NamedArrays state;
+    for (size_t i = 0; i < plan.inputs.size(); ++i) {
+      const std::string &role = plan.inputs[i].role;
+      if (role == "parameter" || role == "buffer" || role == "optimizer_state")
+        state.emplace_back(plan.inputs[i].name, values[i]);
+    }
+    Status written = writeSafetensors(
+        o.save, state,
+        {{"format", "pt"},
+         {"tcc", "training checkpoint"},
+         {"step", std::to_string(stepsDone)},
+         {"batch_seed", std::to_string(o.batchSeed)}});
+    return written ? 0 : fail(tool, written.message());
+  };
+
+  int64_t start = 0;
+  std::memcpy(&start, values[*stepIndex].bytes.data(), sizeof(int64_t));
+  int64_t total = o.totalSteps ? o.totalSteps : start + o.steps;
+  bool terminal = isatty(fileno(stderr)) && !o.quiet;
+  std::vector<const HostArray *> inputs;
+  for (const HostArray &value : values)
+    inputs.push_back(&value);
+  std::vector<HostArray> outputs;
+  auto began = std::chrono::steady_clock::now();
+  auto lastDraw = began;
+  int64_t samples = dataInputs.empty() ? 0 : plan.inputs[dataInputs[0].index].shape[0];
+  double firstLoss = 0, lastLoss = 0;
+  for (int64_t s = start; s < start + o.steps; ++s) {
+    int64_t batch = batchFor(s, batches, o.batchSeed);
+    for (const DataInput &d : dataInputs)
+      std::memcpy(values[d.index].bytes.data(),
+                  d.array->bytes.data() + batch * d.batchBytes, d.batchBytes);
+    setElement(values[*lrIndex], 0, learningRate(o, baseLr, s, total));
+    if (seedIndex)
+      setElement(values[*seedIndex], 0,
+                 static_cast<double>(mix(o.batchSeed ^ 0x5eed, s) >> 11));
+    Status ran = executable->run(inputs, outputs);
+    if (!ran)
+      return fail(tool, o.model + ": step " + std::to_string(s) + ": " +
+                            ran.message());
+    double loss = getElement(outputs[*lossIndex], 0);
+    if (s == start)
+      firstLoss = loss;
+    lastLoss = loss;
+    for (auto [out, in] : feedback)
+      std::swap(values[in], outputs[out]);
+    int64_t done = s + 1;
+    double seconds = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - began)
+                         .count();
+    double rate = double(done - start) / std::max(seconds, 1e-9);
+    if (terminal) {
+      auto now = std::chrono::steady_clock::now();
+      if (now - lastDraw > std::chrono::milliseconds(100) ||
+          done == start + o.steps) {
+        std::fprintf(stderr, "\rstep %lld/%lld  loss %.6f  %.1f steps/s  %.0f samples/s   ",
+                     (long long)done, (long long)(start + o.steps), loss, rate,
+                     rate * double(samples));
+        lastDraw = now;
+      }
+    } else if (!o.quiet) {
+      std::fprintf(stderr, "step %lld loss %.9g (%.1f steps/s)\n",
+                   (long long)done, loss, rate);
+    }
+    if (o.checkpointEvery && done % o.checkpointEvery == 0 &&
+        done != start + o.steps)
+      if (int rc = saveState(done))
+        return rc;
+    if (!std::isfinite(loss))
+      return fail(tool, "step " + std::to_string(done) + ": the loss is " +
+                            std::to_string(loss) + "; stopping");
+  }
+  if (terminal)
+    std::fprintf(stderr, "\n");
+  if (!o.save.empty())
+    if (int rc = saveState(start + o.steps))
+      return rc;
+  std::printf("trained steps %lld..%lld: loss %.6f -> %.6f\n",
+              (long long)start + 1, (long long)(start + o.steps), firstLoss,
+              lastLoss);
+  return 0;
+}
