@@ -142,12 +142,12 @@ mlir::tcc::buildGradientFunction(func::FuncOp forward,
     if (!differentiable) {
       // The clone's ops carry the forward's locations; report, then drop
       // the half-built function.
-      InFlightDiagnostic error =
-          isa<FusionOp>(op)
-              ? op->emitError("tcc-autodiff runs before tcc-fuse; it cannot "
-                              "differentiate a tcc.fusion region")
-              : op->emitError("has no gradient, but the loss depends on it "
-                              "through a differentiated argument");
+      InFlightDiagnostic error = op->emitOpError(
+          "has no gradient, but the loss depends on it through a "
+          "differentiated argument");
+      if (isa<FusionOp>(op))
+        error.attachNote() << "tcc-autodiff runs before tcc-fuse; fusion "
+                              "regions are not differentiated";
       error.report();
       function.erase();
       return failure();

@@ -50,7 +50,7 @@ bool NodeImporter::hasInput(int i) const {
 
 Tensor NodeImporter::input(int i) {
   if (!hasInput(i)) {
-    error("input " + Twine(i) + " is missing");
+    error("reads input " + Twine(i) + ", which the node does not have");
     return Tensor();
   }
   return model_.tensorOf(node_.input(i), label());
@@ -69,8 +69,13 @@ const HostArray *NodeImporter::known(int i) const {
 const HostArray *NodeImporter::requireKnown(int i, StringRef what) {
   if (const HostArray *value = known(i))
     return value;
+  // A weight read where a static value is needed: its value is known too.
+  if (hasInput(i))
+    if (auto it = model_.values.find(node_.input(i));
+        it != model_.values.end() && it->second.known)
+      return &*it->second.known;
   if (!hasInput(i))
-    error("the " + what + " input is missing");
+    error("lacks its " + what + " input");
   else
     error("the " + what + " input '" + node_.input(i) +
          "' must be known when importing (tcc compiles static shapes); it "

@@ -333,11 +333,12 @@ LogicalResult convertRange(NodeImporter &n) {
 std::optional<std::vector<int64_t>>
 reshapeTarget(NodeImporter &n, const std::vector<int64_t> &input,
               std::vector<int64_t> target, bool allowZero) {
+  const std::vector<int64_t> given = target; // for messages
   int64_t inferred = -1, known = 1;
   for (size_t d = 0; d < target.size(); ++d) {
     if (target[d] == 0 && !allowZero) {
       if (d >= input.size()) {
-        n.error("shape " + shapeText(target) + " copies dimension " + Twine(d) +
+        n.error("shape " + shapeText(given) + " copies dimension " + Twine(d) +
                " of a rank-" + Twine(input.size()) + " input");
         return std::nullopt;
       }
@@ -345,12 +346,12 @@ reshapeTarget(NodeImporter &n, const std::vector<int64_t> &input,
     }
     if (target[d] == -1) {
       if (inferred >= 0) {
-        n.error("shape " + shapeText(target) + " has two -1 dimensions");
+        n.error("shape " + shapeText(given) + " has two -1 dimensions");
         return std::nullopt;
       }
       inferred = d;
     } else if (target[d] < 0) {
-      n.error("shape " + shapeText(target) + " has a negative dimension");
+      n.error("shape " + shapeText(given) + " has a negative dimension");
       return std::nullopt;
     } else {
       known *= target[d];
@@ -359,7 +360,7 @@ reshapeTarget(NodeImporter &n, const std::vector<int64_t> &input,
   int64_t total = ::tcc::rt::checkedNumElements(input).value_or(-1);
   if (inferred >= 0) {
     if (known == 0 || total % known != 0) {
-      n.error("cannot reshape " + shapeText(input) + " to " + shapeText(target));
+      n.error("cannot reshape " + shapeText(input) + " to " + shapeText(given));
       return std::nullopt;
     }
     target[inferred] = total / known;

@@ -116,3 +116,37 @@ save(model([helper.make_node("Gather", ["x", "i"], ["y"], name="lookup")],
            [info("y", [3, 2])]), "gather.onnx")
 np.save(os.path.join(out, "bad_index.npy"), np.array([0, 7, 1], np.int64))
 np.save(os.path.join(out, "zeros4.npy"), np.zeros(4, np.float32))
+
+
+# Static inputs and attributes that are wrong in ways the checker accepts.
+def reshape_case(name, shape, dtype=np.int64):
+    save(model([helper.make_node("Reshape", ["x", "s"], ["y"], name="reshape")],
+               [info("x", [2, 3])], [info("y", [1])],
+               [numpy_helper.from_array(np.array(shape, dtype), "s")]),
+         name, check=False)
+
+
+reshape_case("reshape_two_inferred.onnx", [-1, -1])
+reshape_case("reshape_negative.onnx", [-2, 3])
+reshape_case("reshape_copy.onnx", [0, 0, 0])
+reshape_case("reshape_float_shape.onnx", [3.0, 2.0], np.float32)
+save(model([helper.make_node("Squeeze", ["x", "a"], ["y"], name="squeeze")],
+           [info("x", [2, 1])], [info("y", [1])],
+           [numpy_helper.from_array(np.array([5], np.int64), "a")]),
+     "squeeze_axis.onnx", check=False)
+save(model([helper.make_node("Conv", ["x", "w"], ["y"], name="conv")],
+           [info("x", [1, 2, 8]), info("w", [4, 2, 3])], [info("y", [1])]),
+     "conv1d.onnx", check=False)
+
+
+def pool_case(name, **attributes):
+    save(model([helper.make_node("MaxPool", ["x"], ["y"], name="pool",
+                                 **attributes)],
+               [info("x", [1, 2, 8, 8])], [info("y", [1])]),
+         name, check=False)
+
+
+pool_case("pool_kernel.onnx", kernel_shape=[3])
+pool_case("pool_strides.onnx", kernel_shape=[3, 3], strides=[1, 1, 1])
+pool_case("pool_pads.onnx", kernel_shape=[3, 3], pads=[1, 1])
+pool_case("pool_auto_pad.onnx", kernel_shape=[3, 3], auto_pad="SIDEWAYS")
