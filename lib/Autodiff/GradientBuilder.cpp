@@ -2,6 +2,8 @@
 
 #include "GradientBuilder.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace mlir::tcc;
 using namespace mlir::tcc::autodiff;
@@ -102,4 +104,59 @@ Value GradientBuilder::unbroadcast(Value gradient, ArrayRef<int64_t> shape) {
     if (d < lead || (shape[d - lead] == 1 && from[d] != 1))
       dims.push_back(d);
   return reshape(sum(gradient, dims, /*keepdims=*/false), shape);
+}
+
+Value GradientBuilder::pad(Value x, int64_t dim, int64_t before, int64_t after,
+                           double value) {
+  if (before <= 0 && after <= 0)
+    return x;
+  SmallVector<Value> pieces;
+  auto block = [&](int64_t width) {
+    SmallVector<int64_t> shape(shapeOf(x));
+    shape[dim] = width;
+    return splat(value, shape, typeOf(x).getElementType());
+  };
+  if (before > 0)
+    pieces.push_back(block(before));
+  pieces.push_back(x);
+  if (after > 0)
+    pieces.push_back(block(after));
+  SmallVector<int64_t> shape(shapeOf(x));
+  shape[dim] += std::max<int64_t>(before, 0) + std::max<int64_t>(after, 0);
+  return ConcatOp::create(
+      b, loc, RankedTensorType::get(shape, typeOf(x).getElementType()), pieces,
+      b.getI64IntegerAttr(dim));
+}
+
+Value GradientBuilder::slice(Value x, ArrayRef<int64_t> start,
+                             ArrayRef<int64_t> limit,
+                             ArrayRef<int64_t> stride) {
+  return SliceOp::create(b, loc, x, start, limit, stride);
+}
+
+Value GradientBuilder::scatterSlice(Value grad, ArrayRef<int64_t> shape,
+                                    ArrayRef<int64_t> start,
+                                    ArrayRef<int64_t> stride) {
+  // Along each dimension: spread the taken elements `stride` apart with
+  // zeros between ([.., k, ..] -> [.., k, 1, ..] ++ zeros [.., k, s-1, ..]
+  // -> [.., k * s, ..], cut after the last one), then pad to the full size.
+  for (int64_t d = 0, e = shape.size(); d < e; ++d) {
+    int64_t taken = shapeOf(grad)[d];
+    int64_t extent = taken;
+    if (stride[d] > 1 && taken > 0) {
+      SmallVector<int64_t> split(shapeOf(grad));
+      split.insert(split.begin() + d + 1, 1);
+      Value spread = pad(reshape(grad, split), d + 1, 0, stride[d] - 1);
+      SmallVector<int64_t> merged(shapeOf(grad));
+      merged[d] = taken * stride[d];
+      grad = reshape(spread, merged);
+      extent = (taken - 1) * stride[d] + 1;
+      SmallVector<int64_t> zeros(merged.size(), 0), limit(merged),
+          ones(merged.size(), 1);
+      limit[d] = extent;
+      grad = slice(grad, zeros, limit, ones);
+    }
+    grad = pad(grad, d, start[d], shape[d] - start[d] - extent);
+  }
+  return grad;
 }

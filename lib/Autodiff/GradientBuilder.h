@@ -63,6 +63,17 @@ public:
   Value compare(CompareDirection direction, Value x, Value y);
   Value select(Value condition, Value onTrue, Value onFalse);
 
+  /// `x` with `before` and `after` slices of `value` around it along `dim`
+  /// (concatenated constant blocks).
+  Value pad(Value x, int64_t dim, int64_t before, int64_t after,
+            double value = 0.0);
+  /// The adjoint of tcc.slice: a tensor of `shape`, zero but for `grad`'s
+  /// elements at start[d] + k * stride[d].
+  Value scatterSlice(Value grad, ArrayRef<int64_t> shape,
+                     ArrayRef<int64_t> start, ArrayRef<int64_t> stride);
+  Value slice(Value x, ArrayRef<int64_t> start, ArrayRef<int64_t> limit,
+              ArrayRef<int64_t> stride);
+
   /// Sums a gradient of a broadcast result back to `shape`: over leading
   /// dimensions `shape` lacks and over its size-1 dimensions that were
   /// expanded. The adjoint of NumPy broadcasting.

@@ -16,6 +16,7 @@
 #include "mlir/IR/DialectRegistry.h"
 
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 using namespace mlir;
@@ -270,56 +271,9 @@ LogicalResult vjp(TransposeOp op, GradientBuilder &g, ValueRange dy,
   return success();
 }
 
-/// `x` with `before` and `after` zero slices around it along `dim`.
-Value padWithZeros(GradientBuilder &g, Value x, int64_t dim, int64_t before,
-                   int64_t after) {
-  SmallVector<Value> pieces;
-  auto zeros = [&](int64_t width) {
-    SmallVector<int64_t> shape(g.shapeOf(x));
-    shape[dim] = width;
-    return g.splat(0.0, shape, g.typeOf(x).getElementType());
-  };
-  if (before > 0)
-    pieces.push_back(zeros(before));
-  pieces.push_back(x);
-  if (after > 0)
-    pieces.push_back(zeros(after));
-  if (pieces.size() == 1)
-    return x;
-  SmallVector<int64_t> shape(g.shapeOf(x));
-  shape[dim] += before + after;
-  return ConcatOp::create(
-      g.b, g.loc, RankedTensorType::get(shape, g.typeOf(x).getElementType()),
-      pieces, g.b.getI64IntegerAttr(dim));
-}
-
 LogicalResult vjp(SliceOp op, GradientBuilder &g, ValueRange dy, Grads &dx) {
-  // Scatter the gradient back: along each dimension, spread the taken
-  // elements `stride` apart with zeros between, then pad to the operand.
-  Value grad = dy[0];
-  ArrayRef<int64_t> operand = g.shapeOf(op.getOperand());
-  for (int64_t d = 0, e = operand.size(); d < e; ++d) {
-    int64_t start = op.getStart()[d], stride = op.getStride()[d];
-    int64_t taken = g.shapeOf(grad)[d];
-    int64_t extent = taken;
-    if (stride > 1 && taken > 0) {
-      // [.., taken, ..] -> [.., taken, 1, ..] ++ zeros [.., taken, stride-1, ..]
-      // -> [.., taken * stride, ..], cut after the last taken element.
-      SmallVector<int64_t> split(g.shapeOf(grad));
-      split.insert(split.begin() + d + 1, 1);
-      Value column = g.reshape(grad, split);
-      Value spread = padWithZeros(g, column, d + 1, 0, stride - 1);
-      SmallVector<int64_t> merged(g.shapeOf(grad));
-      merged[d] = taken * stride;
-      grad = g.reshape(spread, merged);
-      extent = (taken - 1) * stride + 1;
-      SmallVector<int64_t> start0(merged.size(), 0), limit(merged), step(merged.size(), 1);
-      limit[d] = extent;
-      grad = SliceOp::create(g.b, g.loc, grad, start0, limit, step);
-    }
-    grad = padWithZeros(g, grad, d, start, operand[d] - start - extent);
-  }
-  dx.push_back(grad);
+  dx.push_back(g.scatterSlice(dy[0], g.shapeOf(op.getOperand()),
+                              op.getStart(), op.getStride()));
   return success();
 }
 
@@ -333,7 +287,7 @@ LogicalResult vjp(ConcatOp op, GradientBuilder &g, ValueRange dy, Grads &dx) {
     start[dim] = offset;
     limit[dim] = offset + g.shapeOf(input)[dim];
     offset = limit[dim];
-    dx.push_back(SliceOp::create(g.b, g.loc, dy[0], start, limit, stride));
+    dx.push_back(g.slice(dy[0], start, limit, stride));
   }
   return success();
 }
@@ -581,6 +535,220 @@ LogicalResult vjp(MseLossOp op, GradientBuilder &g, ValueRange dy, Grads &dx) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+/// `w` [O, C/g, kh, kw] as the weight of the transposed convolution:
+/// spatially flipped, input and output channels swapped within each group.
+Value transposedWeight(GradientBuilder &g, Value w, int64_t groups) {
+  ArrayRef<int64_t> shape = g.shapeOf(w);
+  int64_t o = shape[0], cg = shape[1], kh = shape[2], kw = shape[3];
+  for (int64_t axis : {2, 3}) {
+    int64_t size = shape[axis];
+    SmallVector<int64_t> reversed(size);
+    for (int64_t i = 0; i < size; ++i)
+      reversed[i] = size - 1 - i;
+    auto indexType = RankedTensorType::get({size}, g.b.getI64Type());
+    Value indices = ConstantOp::create(
+        g.b, g.loc, DenseElementsAttr::get(indexType, ArrayRef(reversed)));
+    SmallVector<int64_t> gathered(g.shapeOf(w));
+    w = GatherOp::create(
+        g.b, g.loc,
+        RankedTensorType::get(gathered, g.typeOf(w).getElementType()), w,
+        indices, g.b.getI64IntegerAttr(axis));
+  }
+  Value grouped = g.reshape(w, {groups, o / groups, cg, kh, kw});
+  return g.reshape(g.transpose(grouped, {0, 2, 1, 3, 4}),
+                   {groups * cg, o / groups, kh, kw});
+}
+
+Value conv(GradientBuilder &g, Value x, Value w, ArrayRef<int64_t> stride,
+           ArrayRef<int64_t> dilation, int64_t groups) {
+  ArrayRef<int64_t> in = g.shapeOf(x), k = g.shapeOf(w);
+  SmallVector<int64_t> out = {in[0], k[0], 0, 0};
+  for (int d = 0; d < 2; ++d)
+    out[2 + d] = (in[2 + d] - dilation[d] * (k[2 + d] - 1) - 1) / stride[d] + 1;
+  return Conv2dOp::create(
+      g.b, g.loc, RankedTensorType::get(out, g.typeOf(x).getElementType()), x,
+      w, Value(), g.b.getDenseI64ArrayAttr(stride),
+      g.b.getDenseI64ArrayAttr({0, 0, 0, 0}), g.b.getDenseI64ArrayAttr(dilation),
+      g.b.getI64IntegerAttr(groups));
+}
+
+LogicalResult vjp(Conv2dOp op, GradientBuilder &g, ValueRange dy, Grads &dx) {
+  Value x = op.getInput(), w = op.getWeight(), grad = dy[0];
+  ArrayRef<int64_t> xs = g.shapeOf(x), ws = g.shapeOf(w), ys = g.shapeOf(grad);
+  ArrayRef<int64_t> stride = op.getStride(), dilation = op.getDilation();
+  ArrayRef<int64_t> padding = op.getPadding(); // [top, bottom, left, right]
+  int64_t groups = op.getGroups();
+
+  // dx: the transposed convolution. Spread dy by the stride, pad it by
+  // what the kernel reaches beyond it (negative: crop), and convolve with
+  // the flipped, channel-swapped weight.
+  Value spread = g.scatterSlice(
+      grad, {ys[0], ys[1], (ys[2] - 1) * stride[0] + 1, (ys[3] - 1) * stride[1] + 1},
+      {0, 0, 0, 0}, {1, 1, stride[0], stride[1]});
+  for (int d = 0; d < 2; ++d) {
+    int64_t reach = dilation[d] * (ws[2 + d] - 1);
+    int64_t before = reach - padding[2 * d];
+    int64_t uncovered = xs[2 + d] + padding[2 * d] + padding[2 * d + 1] -
+                        reach - 1 - (ys[2 + d] - 1) * stride[d];
+    int64_t after = reach - padding[2 * d + 1] + uncovered;
+    spread = g.pad(spread, 2 + d, before, after);
+    if (before < 0 || after < 0) {
+      SmallVector<int64_t> start(4, 0), limit(g.shapeOf(spread)), step(4, 1);
+      start[2 + d] = std::max<int64_t>(0, -before);
+      limit[2 + d] -= std::max<int64_t>(0, -after);
+      spread = g.slice(spread, start, limit, step);
+    }
+  }
+  dx.push_back(conv(g, spread, transposedWeight(g, w, groups), {1, 1},
+                    dilation, groups));
+
+  // dw: per group, a convolution of the padded input with dy, batch and
+  // channels exchanged: dw[o, c, i, j] = sum x[n, c, i d + y s, j d + x s]
+  // dy[n, o, y, x].
+  Value padded = x;
+  for (int d = 0; d < 2; ++d)
+    padded = g.pad(padded, 2 + d, padding[2 * d], padding[2 * d + 1]);
+  int64_t cg = ws[1], og = ws[0] / groups;
+  SmallVector<Value> parts;
+  for (int64_t k = 0; k < groups; ++k) {
+    ArrayRef<int64_t> ps = g.shapeOf(padded);
+    Value xk = groups == 1 ? padded
+                           : g.slice(padded, {0, k * cg, 0, 0},
+                                     {ps[0], (k + 1) * cg, ps[2], ps[3]},
+                                     {1, 1, 1, 1});
+    Value gk = groups == 1 ? grad
+                           : g.slice(grad, {0, k * og, 0, 0},
+                                     {ys[0], (k + 1) * og, ys[2], ys[3]},
+                                     {1, 1, 1, 1});
+    Value full = conv(g, g.transpose(xk, {1, 0, 2, 3}),
+                      g.transpose(gk, {1, 0, 2, 3}), dilation, stride, 1);
+    Value kernel = g.slice(full, {0, 0, 0, 0}, {cg, og, ws[2], ws[3]},
+                           {1, 1, 1, 1});
+    parts.push_back(g.transpose(kernel, {1, 0, 2, 3}));
+  }
+  dx.push_back(parts.size() == 1
+                   ? parts.front()
+                   : ConcatOp::create(g.b, g.loc, w.getType(), parts,
+                                      g.b.getI64IntegerAttr(0)).getResult());
+  if (op.getBias())
+    dx.push_back(g.sum(grad, {0, 2, 3}, false));
+  return success();
+}
+
+/// The windows of a pooling op, as slices of the padded input: one
+/// strided slice per kernel offset, in row-major offset order.
+template <typename PoolOp>
+FailureOr<SmallVector<SmallVector<int64_t, 4>>>
+windowOffsets(PoolOp op, GradientBuilder &g, ArrayRef<int64_t> dilation) {
+  if (op.getCeilMode())
+    return op.emitOpError("with ceil_mode has no gradient yet");
+  SmallVector<SmallVector<int64_t, 4>> offsets;
+  ArrayRef<int64_t> kernel = op.getKernelSize();
+  for (int64_t i = 0; i < kernel[0]; ++i)
+    for (int64_t j = 0; j < kernel[1]; ++j)
+      offsets.push_back({0, 0, i * dilation[0], j * dilation[1]});
+  return offsets;
+}
+
+/// Sums `contribution(offset)` scattered back to each window position of
+/// the padded input, then crops the padding.
+template <typename PoolOp, typename Contribution>
+Value scatterWindows(PoolOp op, GradientBuilder &g,
+                     ArrayRef<SmallVector<int64_t, 4>> offsets,
+                     Contribution contribution) {
+  ArrayRef<int64_t> xs = g.shapeOf(op.getInput());
+  ArrayRef<int64_t> padding = op.getPadding(), stride = op.getStride();
+  SmallVector<int64_t> paddedShape = {xs[0], xs[1],
+                                      xs[2] + padding[0] + padding[1],
+                                      xs[3] + padding[2] + padding[3]};
+  Value total;
+  for (size_t k = 0; k < offsets.size(); ++k) {
+    Value part = g.scatterSlice(contribution(k), paddedShape, offsets[k],
+                                {1, 1, stride[0], stride[1]});
+    total = total ? g.add(total, part) : part;
+  }
+  return g.slice(total, {0, 0, padding[0], padding[2]},
+                 {xs[0], xs[1], padding[0] + xs[2], padding[2] + xs[3]},
+                 {1, 1, 1, 1});
+}
+
+/// The window of offset `k` of the padded input: [N, C, Ho, Wo].
+template <typename PoolOp>
+Value window(PoolOp op, GradientBuilder &g, Value padded,
+             ArrayRef<int64_t> offset) {
+  ArrayRef<int64_t> ys = g.shapeOf(op.getResult());
+  ArrayRef<int64_t> stride = op.getStride();
+  return g.slice(padded, offset,
+                 {ys[0], ys[1], offset[2] + (ys[2] - 1) * stride[0] + 1,
+                  offset[3] + (ys[3] - 1) * stride[1] + 1},
+                 {1, 1, stride[0], stride[1]});
+}
+
+template <typename PoolOp>
+Value padInput(PoolOp op, GradientBuilder &g, Value x, double value) {
+  ArrayRef<int64_t> padding = op.getPadding();
+  x = g.pad(x, 2, padding[0], padding[1], value);
+  return g.pad(x, 3, padding[2], padding[3], value);
+}
+
+LogicalResult vjp(MaxPool2dOp op, GradientBuilder &g, ValueRange dy,
+                  Grads &dx) {
+  // The gradient goes to the first maximum of each window in row-major
+  // order, as PyTorch's max_pool2d backward (its argmax) does.
+  FailureOr<SmallVector<SmallVector<int64_t, 4>>> offsets =
+      windowOffsets(op, g, op.getDilation());
+  if (failed(offsets))
+    return failure();
+  Value padded = padInput(op, g, op.getInput(),
+                          -std::numeric_limits<double>::infinity());
+  Value y = op.getResult();
+  Value zero = g.zerosLike(dy[0]);
+  auto boolType = RankedTensorType::get(g.shapeOf(y), g.b.getI1Type());
+  auto flag = [&](bool value) -> Value {
+    Value scalar = ConstantOp::create(
+        g.b, g.loc,
+        DenseElementsAttr::get(RankedTensorType::get({}, g.b.getI1Type()),
+                               value));
+    return g.broadcastTo(scalar, boolType.getShape());
+  };
+  Value taken = flag(false), no = flag(false), yes = flag(true);
+  dx.push_back(scatterWindows(op, g, *offsets, [&](size_t k) {
+    Value equal = g.compare(CompareDirection::eq,
+                            window(op, g, padded, (*offsets)[k]), y);
+    Value first = g.select(taken, no, equal);
+    taken = g.select(equal, yes, taken);
+    return g.select(first, dy[0], zero);
+  }));
+  return success();
+}
+
+LogicalResult vjp(AvgPool2dOp op, GradientBuilder &g, ValueRange dy,
+                  Grads &dx) {
+  SmallVector<int64_t, 2> noDilation = {1, 1};
+  FailureOr<SmallVector<SmallVector<int64_t, 4>>> offsets =
+      windowOffsets(op, g, noDilation);
+  if (failed(offsets))
+    return failure();
+  // The divisor of each window: kh * kw, or its elements inside the input.
+  Value divisor;
+  if (op.getCountIncludePad()) {
+    divisor = g.splatLike(dy[0], static_cast<double>(offsets->size()));
+  } else {
+    Value inside = padInput(op, g, g.splatLike(op.getInput(), 1.0), 0.0);
+    for (const SmallVector<int64_t, 4> &offset : *offsets) {
+      Value count = window(op, g, inside, offset);
+      divisor = divisor ? g.add(divisor, count) : count;
+    }
+  }
+  Value share = g.div(dy[0], divisor);
+  dx.push_back(scatterWindows(op, g, *offsets, [&](size_t) { return share; }));
+  return success();
+}
+
 /// The interface model of one op type, forwarding to its vjp() above.
 template <typename OpTy>
 struct VjpModel
@@ -606,6 +774,7 @@ void mlir::tcc::registerDifferentiableOpModels(DialectRegistry &registry) {
            ErfOp, GeluOp, CastOp, SelectOp, DropoutOp, AnnotateOp,
            BroadcastOp, BroadcastInDimOp, ReshapeOp, TransposeOp, SliceOp,
            ConcatOp, GatherOp, ReduceOp, SoftmaxOp, LogSoftmaxOp, LayerNormOp,
-           BatchNormOp, MatmulOp, CrossEntropyOp, MseLossOp>(context);
+           BatchNormOp, MatmulOp, CrossEntropyOp, MseLossOp, Conv2dOp,
+           MaxPool2dOp, AvgPool2dOp>(context);
   });
 }

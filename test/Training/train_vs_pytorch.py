@@ -31,6 +31,7 @@ import tcc
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..",
                                 "examples", "pytorch"))
+import cnn  # noqa: E402
 import gpt  # noqa: E402
 import mlp  # noqa: E402
 
@@ -52,7 +53,20 @@ def report(case, error):
 
 
 def loss_of(output):
-    return output["loss"] if isinstance(output, dict) else output[1]
+    if isinstance(output, dict):
+        return output["loss"]
+    return output[1] if isinstance(output, tuple) else output
+
+
+class Classifier(torch.nn.Module):
+    """A model returning logits, trained with cross-entropy."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x, labels):
+        return F.cross_entropy(self.model(x), labels)
 
 
 def warmup_cosine(step, base=3e-3, warmup=5, total=STEPS):
@@ -153,6 +167,15 @@ batches = [(torch.randint(0, config.vocab_size, (2, 16)),
             torch.randint(0, config.vocab_size, (2, 16))) for _ in range(STEPS)]
 compare("gpt sgd momentum", model, batches, "sgd", 0.1, momentum=0.9)
 compare("gpt adamw", model, batches, "adamw", 1e-3)
+
+# A ResNet-style CNN in training mode: convolutions, BatchNorm with batch
+# statistics (the running statistics are buffers updated each step and
+# compared like parameters), max pooling, adaptive average pooling.
+model = Classifier(cnn.SmallResNet())
+batches = [(torch.randn(4, 3, 16, 16), torch.randint(0, 10, (4,)))
+           for _ in range(STEPS)]
+compare("cnn sgd momentum (train mode)", model, batches, "sgd", 0.05,
+        momentum=0.9)
 
 print(f"{failures} failed")
 sys.exit(1 if failures else 0)

@@ -66,12 +66,12 @@ func.func @vector_loss(%x: tensor<4xf32> {tcc.name = "x", tcc.role = "parameter"
 
 // -----
 
-func.func @conv(%x: tensor<1x1x4x4xf32> {tcc.name = "x", tcc.role = "input"},
-                %w: tensor<1x1x3x3xf32> {tcc.name = "w", tcc.role = "parameter"})
+func.func @ceil_pool(%x: tensor<1x1x5x5xf32> {tcc.name = "x", tcc.role = "parameter"})
     -> (tensor<f32> {tcc.name = "loss", tcc.role = "loss"}) {
-  // expected-error@+1 {{'tcc.conv2d' op has no gradient, but the loss depends on it through a differentiated argument}}
-  %y = tcc.conv2d %x, %w : (tensor<1x1x4x4xf32>, tensor<1x1x3x3xf32>) -> tensor<1x1x2x2xf32>
-  %l = tcc.reduce sum %y dims = [0, 1, 2, 3] : tensor<1x1x2x2xf32> -> tensor<f32>
+  // expected-error@+1 {{'tcc.max_pool2d' op with ceil_mode has no gradient yet}}
+  %y = tcc.max_pool2d %x {kernel_size = array<i64: 2, 2>, stride = array<i64: 2, 2>, ceil_mode}
+      : tensor<1x1x5x5xf32> -> tensor<1x1x3x3xf32>
+  %l = tcc.reduce sum %y dims = [0, 1, 2, 3] : tensor<1x1x3x3xf32> -> tensor<f32>
   return %l : tensor<f32>
 }
 

@@ -108,6 +108,20 @@ const std::vector<Case> &cases() {
      "%y, %nm, %nv = tcc.batch_norm %x, %w, %b, %m, %v : (tensor<3x2x2x2xf64>, tensor<2xf64>, tensor<2xf64>, tensor<2xf64>, tensor<2xf64>) -> (tensor<3x2x2x2xf64>, tensor<2xf64>, tensor<2xf64>)", "tensor<3x2x2x2xf64>"},
     {"tcc.matmul", {{"a", "tensor<2x3x4xf64>"}, {"b", "tensor<4x5xf64>"}}, "%y = tcc.matmul %a, %b : (tensor<2x3x4xf64>, tensor<4x5xf64>) -> tensor<2x3x5xf64>", "tensor<2x3x5xf64>"},
     {"tcc.matmul", {{"a", "tensor<4x3xf64>"}, {"b", "tensor<2x5x4xf64>"}}, "%y = tcc.matmul %a, %b {transpose_lhs, transpose_rhs} : (tensor<4x3xf64>, tensor<2x5x4xf64>) -> tensor<2x3x5xf64>", "tensor<2x3x5xf64>"},
+    {"tcc.conv2d", {{"x", "tensor<2x3x6x6xf64>"}, {"w", "tensor<4x3x3x3xf64>"}, {"b", "tensor<4xf64>"}},
+     "%y = tcc.conv2d %x, %w, %b {padding = array<i64: 1, 1, 1, 1>} : (tensor<2x3x6x6xf64>, tensor<4x3x3x3xf64>, tensor<4xf64>) -> tensor<2x4x6x6xf64>", "tensor<2x4x6x6xf64>"},
+    {"tcc.conv2d", {{"x", "tensor<2x4x7x8xf64>"}, {"w", "tensor<6x2x3x3xf64>"}, {"b", "tensor<6xf64>"}},
+     "%y = tcc.conv2d %x, %w, %b {stride = array<i64: 2, 1>, padding = array<i64: 1, 0, 2, 1>, dilation = array<i64: 1, 2>, groups = 2 : i64} : (tensor<2x4x7x8xf64>, tensor<6x2x3x3xf64>, tensor<6xf64>) -> tensor<2x6x3x7xf64>", "tensor<2x6x3x7xf64>"},
+    {"tcc.conv2d", {{"x", "tensor<1x2x5x5xf64>"}, {"w", "tensor<3x2x1x1xf64>"}},
+     "%y = tcc.conv2d %x, %w {stride = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : (tensor<1x2x5x5xf64>, tensor<3x2x1x1xf64>) -> tensor<1x3x4x4xf64>", "tensor<1x3x4x4xf64>"},
+    {"tcc.max_pool2d", {{"x", "tensor<2x2x7x7xf64>"}},
+     "%y = tcc.max_pool2d %x {kernel_size = array<i64: 3, 3>, stride = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : tensor<2x2x7x7xf64> -> tensor<2x2x4x4xf64>", "tensor<2x2x4x4xf64>"},
+    {"tcc.max_pool2d", {{"x", "tensor<2x2x7x7xf64>"}},
+     "%y = tcc.max_pool2d %x {kernel_size = array<i64: 3, 3>, stride = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>, dilation = array<i64: 2, 1>} : tensor<2x2x7x7xf64> -> tensor<2x2x3x4xf64>", "tensor<2x2x3x4xf64>"},
+    {"tcc.avg_pool2d", {{"x", "tensor<1x2x6x5xf64>"}},
+     "%y = tcc.avg_pool2d %x {kernel_size = array<i64: 3, 2>, stride = array<i64: 2, 1>, padding = array<i64: 1, 1, 0, 1>, count_include_pad} : tensor<1x2x6x5xf64> -> tensor<1x2x3x5xf64>", "tensor<1x2x3x5xf64>"},
+    {"tcc.avg_pool2d", {{"x", "tensor<1x2x6x5xf64>"}},
+     "%y = tcc.avg_pool2d %x {kernel_size = array<i64: 3, 2>, stride = array<i64: 2, 1>, padding = array<i64: 1, 1, 0, 1>} : tensor<1x2x6x5xf64> -> tensor<1x2x3x5xf64>", "tensor<1x2x3x5xf64>"},
     {"tcc.cross_entropy", {{"a", "tensor<4x5xf64>"}, {"l", "tensor<4xi64>", "index:5"}}, "%y = tcc.cross_entropy %a, %l : (tensor<4x5xf64>, tensor<4xi64>) -> tensor<f64>", "tensor<f64>"},
     {"tcc.cross_entropy", {{"a", "tensor<4x5xf64>"}, {"l", "tensor<4xi64>", "index:5"}}, "%y = tcc.cross_entropy %a, %l {label_smoothing = 0.2 : f64, ignore_index = 3 : i64} : (tensor<4x5xf64>, tensor<4xi64>) -> tensor<f64>", "tensor<f64>"},
     {"tcc.mse_loss", {{"a", "tensor<2x3xf64>"}, {"b", "tensor<2x3xf64>"}}, "%y = tcc.mse_loss %a, %b : (tensor<2x3xf64>, tensor<2x3xf64>) -> tensor<f64>", "tensor<f64>"},
@@ -134,10 +148,6 @@ const llvm::StringMap<std::string> &noGradient() {
       {"tcc.reduce_scatter", "collectives: inserted after autodiff"},
       {"tcc.all_to_all", "collectives: inserted after autodiff"},
       {"tcc.collective_broadcast", "collectives: inserted after autodiff"},
-      // Missing, stated as such: these need backward ops of their own.
-      {"tcc.conv2d", "MISSING: needs conv2d backward-data/filter ops"},
-      {"tcc.max_pool2d", "MISSING: needs a max_pool2d backward op"},
-      {"tcc.avg_pool2d", "MISSING: needs an avg_pool2d backward op"},
   };
   return reasons;
 }
