@@ -83,7 +83,8 @@ run_gtests
 if [ -x "$asan/bin/tcc-opt" ]; then
   run_lit "tests under ASan+UBSan" "$asan/test/Robustness" "$asan/test/Dialect" \
     "$asan/test/Interpreter" "$asan/test/e2e/spmd.py" "$asan/test/Conversion" \
-    "$asan/test/Target" "$asan/test/Runtime" "$asan/test/Frontend/onnx/errors.test"
+    "$asan/test/Target" "$asan/test/Runtime" "$asan/test/Frontend/onnx/errors.test" \
+    "$asan/test/Training/tcc_run_train.test"
 else
   echo "tests under ASan+UBSan: $asan/bin/tcc-opt is missing (make build-asan)"
   total_failed=$((total_failed + 1))
