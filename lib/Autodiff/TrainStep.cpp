@@ -40,6 +40,36 @@ Value spread(GradientBuilder &g, Value scalar, Value like) {
   return g.broadcastTo(scalar, g.shapeOf(like));
 }
 
+/// A copy of `forward` whose f32 matmuls and convolutions compute in
+/// `low` (operands cast down, results cast back up), next to it in the
+/// module under `name`.
+func::FuncOp castContractions(func::FuncOp forward, Type low, StringRef name) {
+  OpBuilder b(forward);
+  b.setInsertionPointAfter(forward);
+  auto copy = cast<func::FuncOp>(b.clone(*forward));
+  copy.setName(name);
+  copy.walk([&](Operation *op) {
+    if (!isa<MatmulOp, Conv2dOp>(op))
+      return;
+    auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+    if (!resultType.getElementType().isF32())
+      return;
+    b.setInsertionPoint(op);
+    for (OpOperand &operand : op->getOpOperands()) {
+      auto type = cast<RankedTensorType>(operand.get().getType());
+      operand.set(CastOp::create(b, op->getLoc(),
+                                 RankedTensorType::get(type.getShape(), low),
+                                 operand.get()));
+    }
+    Value result = op->getResult(0);
+    result.setType(RankedTensorType::get(resultType.getShape(), low));
+    b.setInsertionPointAfter(op);
+    auto up = CastOp::create(b, op->getLoc(), resultType, result);
+    result.replaceAllUsesExcept(up, up);
+  });
+  return copy;
+}
+
 } // namespace
 
 FailureOr<func::FuncOp>
@@ -47,7 +77,13 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
                           const TrainStepOptions &options) {
   GradientOptions gradientOptions;
   gradientOptions.name = options.name;
-  FailureOr<func::FuncOp> built = buildGradientFunction(forward, gradientOptions);
+  func::FuncOp source = forward;
+  if (options.precision == TrainStepOptions::Precision::BF16)
+    source = castContractions(forward, BFloat16Type::get(forward.getContext()),
+                              (forward.getName() + ".bf16").str());
+  FailureOr<func::FuncOp> built = buildGradientFunction(source, gradientOptions);
+  if (source != forward)
+    source.erase();
   if (failed(built))
     return failure();
   func::FuncOp step = *built;

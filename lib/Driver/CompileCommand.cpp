@@ -129,6 +129,11 @@ int mlir::tcc::compileMain(int argc, char **argv) {
                         cl::cat(category));
   cl::opt<double> epsilon("eps", cl::desc("AdamW epsilon"), cl::init(1e-8),
                           cl::cat(category));
+  cl::opt<std::string> precision(
+      "precision",
+      cl::desc("f32, or bf16: matmuls and convolutions in bf16 with f32 "
+               "master weights"),
+      cl::init("f32"), cl::cat(category));
   cl::opt<double> clipGradNorm(
       "clip-grad-norm", cl::desc("Clip gradients to this global L2 norm"),
       cl::init(0.0), cl::cat(category));
@@ -186,6 +191,12 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     trainOptions.optimizer.beta2 = beta2;
     trainOptions.optimizer.epsilon = epsilon;
     trainOptions.clipGradNorm = clipGradNorm;
+    if (precision == "bf16") {
+      trainOptions.precision = TrainStepOptions::Precision::BF16;
+    } else if (precision != "f32") {
+      error() << "--precision=" << precision << ": expected f32 or bf16\n";
+      return 1;
+    }
     FailureOr<func::FuncOp> forward = findEntryFunction(loaded->module(), entry);
     if (failed(forward) ||
         failed(buildTrainStep(*forward, trainOptions)))
@@ -197,6 +208,7 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     std::snprintf(lrText, sizeof lrText, "%.17g", lr.getValue());
     settings.append("lr", rt::JsonValue::numberLiteral(lrText));
     settings.append("forward", rt::JsonValue::string(forward->getName().str()));
+    settings.append("precision", rt::JsonValue::string(precision));
     extraMetadata.emplace_back("training", rt::serializeJson(settings));
   }
   options.cpu = cpu;

@@ -221,6 +221,13 @@ std::string buildTrainStepText(const std::string &text,
       options.optimizer.beta2 = betas.second;
     } else if (name == "eps") {
       options.optimizer.epsilon = value.cast<double>();
+    } else if (name == "precision") {
+      std::string precision = py::str(value);
+      if (precision == "bf16")
+        options.precision = mlir::tcc::TrainStepOptions::Precision::BF16;
+      else if (precision != "f32")
+        throw py::value_error("unknown precision '" + precision +
+                              "' (f32 or bf16)");
     } else if (name == "clip_grad_norm") {
       options.clipGradNorm = value.cast<double>();
     } else {
@@ -288,5 +295,5 @@ PYBIND11_MODULE(_tcc_native, m) {
       "Adds train_step (gradients + optimizer update) to a module with a "
       "loss; returns the module's text. settings: optimizer ('sgd' or "
       "'adamw'), momentum, dampening, nesterov, weight_decay, betas, eps, "
-      "clip_grad_norm");
+      "clip_grad_norm, precision ('f32' or 'bf16')");
 }

@@ -12,7 +12,9 @@ computed by a loss function is traced with the role `loss`). tcc traces it
 compiles the step for this CPU and keeps parameters, buffers and optimizer
 state in host arrays between steps. The learning rate is an input of the
 compiled step: `lr` may be a number or a function of the step count (a
-schedule), changed without recompiling.
+schedule), changed without recompiling. `precision="bf16"` computes
+matmuls and convolutions in bf16 with f32 master weights and optimizer
+state (torch.autocast's policy for those ops).
 """
 
 import numpy as np
@@ -24,7 +26,7 @@ from .errors import TraceError
 from .tracer import _bind_inputs, trace
 
 _SETTINGS = ("momentum", "dampening", "nesterov", "weight_decay", "betas",
-             "eps", "clip_grad_norm")
+             "eps", "clip_grad_norm", "precision")
 
 
 class TrainStep:

@@ -168,13 +168,74 @@ batches = [(torch.randint(0, config.vocab_size, (2, 16)),
 compare("gpt sgd momentum", model, batches, "sgd", 0.1, momentum=0.9)
 compare("gpt adamw", model, batches, "adamw", 1e-3)
 
+def compare_bf16(case, model, batches, lr):
+    """tcc's bf16 mixed precision against PyTorch's CPU autocast. Both keep
+    f32 master weights and compute matmuls in bf16, which keeps 8
+    significant bits (2^-9 = 2e-3 relative rounding per cast); tcc returns
+    to f32 right after each matmul while autocast keeps bf16 through the
+    elementwise ops that follow, so the two differ by about as much as
+    autocast differs from f32 (measured 2.5e-4 per-step loss, 2.4e-3
+    parameters). Bounds: 5e-3 on each step's loss, 2e-2 on parameters; and
+    bf16 must actually be in effect (tcc's bf16 run differs from f32 by more
+    than 1e-5, which f32 reassociation alone stays far below)."""
+    reference, f32 = copy.deepcopy(model), copy.deepcopy(model)
+    step = tcc.TrainStep(model, batches[0], optimizer="adamw", lr=lr,
+                         precision="bf16")
+    step32 = tcc.TrainStep(f32, batches[0], optimizer="adamw", lr=lr)
+    optim = torch.optim.AdamW(reference.parameters(), lr=lr)
+    worst = moved = 0.0
+    for batch in batches:
+        got, got32 = step(*batch), step32(*batch)
+        optim.zero_grad()
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            loss = loss_of(reference(*batch))
+        loss.backward()
+        optim.step()
+        worst = max(worst, abs(got - float(loss)) / abs(float(loss)))
+        moved = max(moved, abs(got - got32) / abs(got32))
+    global failures
+    ok = worst <= 5e-3
+    failures += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} {case}: losses vs autocast (worst step) "
+          f"{worst:.2e} <= 5e-3")
+    trained = step.state_dict()
+    error = max(relative(trained[n], p.detach())
+                for n, p in reference.named_parameters())
+    ok = error <= 2e-2
+    failures += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} {case}: parameters vs autocast (worst) "
+          f"{error:.2e} <= 2e-2")
+    ok = moved > 1e-5
+    failures += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} {case}: bf16 changes the losses "
+          f"(vs tcc f32: {moved:.2e} > 1e-5)")
+
+
+torch.manual_seed(1)
+model = mlp.MLP()
+batches = [(torch.randn(16, 64), torch.randint(0, 10, (16,)))
+           for _ in range(STEPS)]
+compare_bf16("mlp adamw bf16", model, batches, 3e-3)
+
 # A ResNet-style CNN in training mode: convolutions, BatchNorm with batch
 # statistics (the running statistics are buffers updated each step and
-# compared like parameters), max pooling, adaptive average pooling.
+# compared like parameters), max pooling, adaptive average pooling. 8 steps:
+# ReLU gates and max-pool argmaxes are discontinuous, and once rounding
+# differences (~1e-7) flip one of them (here after some 12 steps) the two
+# runs route a gradient differently and legitimately drift apart (by 1e-2
+# within a few steps); before that they agree to ~5e-6.
 model = Classifier(cnn.SmallResNet())
 batches = [(torch.randn(4, 3, 16, 16), torch.randint(0, 10, (4,)))
-           for _ in range(STEPS)]
+           for _ in range(8)]
 compare("cnn sgd momentum (train mode)", model, batches, "sgd", 0.05,
+        momentum=0.9)
+# In f64 the rounding differences are ~1e-16 and no gate flips: 20 steps
+# agree (observed ~3e-8; tcc's f64 exp/erf polynomials are accurate to
+# ~1e-10).
+model = Classifier(cnn.SmallResNet()).double()
+batches = [(torch.randn(4, 3, 16, 16).double(), torch.randint(0, 10, (4,)))
+           for _ in range(STEPS)]
+compare("cnn sgd momentum (train mode, f64)", model, batches, "sgd", 0.05,
         momentum=0.9)
 
 print(f"{failures} failed")

@@ -54,6 +54,12 @@ struct OptimizerOptions {
 
 struct TrainStepOptions {
   OptimizerOptions optimizer;
+  /// Mixed precision: with BF16, matmuls and convolutions compute in bf16
+  /// (their f32 operands cast down, their results cast back to f32, as
+  /// torch.autocast does for these ops); parameters, gradients and the
+  /// optimizer state stay f32 (master weights).
+  enum class Precision { F32, BF16 };
+  Precision precision = Precision::F32;
   /// Scale gradients so that their global L2 norm is at most this
   /// (torch.nn.utils.clip_grad_norm_); 0 disables clipping.
   double clipGradNorm = 0.0;
