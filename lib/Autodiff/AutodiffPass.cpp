@@ -65,6 +65,14 @@ struct TrainStepPass : public tcc::impl::TccTrainStepBase<TrainStepPass> {
     options.optimizer.beta2 = beta2;
     options.optimizer.epsilon = epsilon;
     options.clipGradNorm = clipGradNorm;
+    options.accumulate = accumulate;
+    if (precision == "bf16") {
+      options.precision = TrainStepOptions::Precision::BF16;
+    } else if (precision != "f32") {
+      getOperation().emitError("unknown precision '")
+          << precision << "' (f32 or bf16)";
+      return signalPassFailure();
+    }
     if (failed(buildTrainStep(*forward, options)))
       signalPassFailure();
   }

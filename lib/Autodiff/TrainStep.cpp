@@ -21,6 +21,9 @@
 #include "tcc/Dialect/Tcc/IR/Contract.h"
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
 
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/StringMap.h"
+
 #include <numeric>
 
 using namespace mlir;
@@ -70,11 +73,117 @@ func::FuncOp castContractions(func::FuncOp forward, Type low, StringRef name) {
   return copy;
 }
 
+/// Whether argument `i` of `function` is a data input split into
+/// microbatches: role `input` with a leading (batch) dimension.
+bool isBatched(func::FuncOp function, unsigned i) {
+  auto role = function.getArgAttrOfType<StringAttr>(i, attrs::kRole);
+  auto type = cast<RankedTensorType>(function.getArgumentTypes()[i]);
+  return role && role.getValue() == "input" && type.getRank() >= 1;
+}
+
+/// Replaces the gradient function `grad` (arguments as the forward's;
+/// results the forward's, then the gradients) by one that takes
+/// `count` microbatches per data input and returns the same layout: the
+/// mean loss, the last microbatch's other outputs, the buffers after the
+/// last microbatch, and the mean gradients. The body is `count` copies of
+/// grad's, in sequence.
+FailureOr<func::FuncOp> accumulate(func::FuncOp forward, func::FuncOp grad,
+                                   int64_t count) {
+  SmallVector<Type> argTypes;
+  for (unsigned i = 0, e = grad.getNumArguments(); i < e; ++i) {
+    auto type = cast<RankedTensorType>(grad.getArgumentTypes()[i]);
+    if (isBatched(grad, i)) {
+      SmallVector<int64_t> shape(type.getShape());
+      shape[0] *= count;
+      type = RankedTensorType::get(shape, type.getElementType());
+    }
+    argTypes.push_back(type);
+  }
+  OpBuilder b(grad);
+  b.setInsertionPointAfter(grad);
+  auto step = func::FuncOp::create(
+      b, grad.getLoc(), grad.getName(),
+      b.getFunctionType(argTypes, grad.getResultTypes()));
+  step.setAllArgAttrs(grad.getAllArgAttrs());
+  step.setAllResultAttrs(grad.getAllResultAttrs());
+  Block *body = step.addEntryBlock();
+  b.setInsertionPointToEnd(body);
+  GradientBuilder g(b, grad.getLoc());
+
+  // Buffer results feed the buffer arguments of the next microbatch.
+  llvm::StringMap<unsigned> bufferArgument;
+  for (unsigned i = 0, e = grad.getNumArguments(); i < e; ++i)
+    if (auto role = grad.getArgAttrOfType<StringAttr>(i, attrs::kRole);
+        role && role.getValue() == "buffer")
+      bufferArgument[argumentName(grad, i)] = i;
+  unsigned forwardResults = forward.getNumResults();
+  SmallVector<Value> current(body->getArguments());
+  SmallVector<Value> sums, last;
+  Block &source = grad.getBody().front();
+  for (int64_t k = 0; k < count; ++k) {
+    IRMapping mapping;
+    for (unsigned i = 0, e = grad.getNumArguments(); i < e; ++i) {
+      Value arg = current[i];
+      if (isBatched(grad, i)) {
+        auto type = cast<RankedTensorType>(grad.getArgumentTypes()[i]);
+        SmallVector<int64_t> start(type.getRank(), 0), limit(type.getShape()),
+            stride(type.getRank(), 1);
+        start[0] = k * type.getDimSize(0);
+        limit[0] = (k + 1) * type.getDimSize(0);
+        arg = g.slice(body->getArgument(i), start, limit, stride);
+      }
+      mapping.map(source.getArgument(i), arg);
+    }
+    for (Operation &op : source.without_terminator()) {
+      Operation *copy = b.clone(op, mapping);
+      // A different dropout mask per microbatch.
+      if (auto dropout = dyn_cast<DropoutOp>(copy))
+        dropout.setStream(dropout.getStream() + k * (int64_t(1) << 32));
+    }
+    auto ret = cast<func::ReturnOp>(source.getTerminator());
+    last.clear();
+    for (Value v : ret.getOperands())
+      last.push_back(mapping.lookupOrDefault(v));
+    for (unsigned r = 0; r < forwardResults; ++r)
+      if (auto role = grad.getResultAttrOfType<StringAttr>(r, attrs::kRole);
+          role && role.getValue() == "buffer") {
+        auto it = bufferArgument.find(resultName(grad, r));
+        if (it != bufferArgument.end())
+          current[it->second] = last[r];
+      }
+    if (sums.empty())
+      sums = last;
+    else
+      for (unsigned r = 0; r < sums.size(); ++r) {
+        auto role = grad.getResultAttrOfType<StringAttr>(r, attrs::kRole);
+        bool summed = r >= forwardResults ||
+                      (role && role.getValue() == "loss");
+        if (summed)
+          sums[r] = g.add(sums[r], last[r]);
+      }
+  }
+  SmallVector<Value> results;
+  for (unsigned r = 0; r < sums.size(); ++r) {
+    auto role = grad.getResultAttrOfType<StringAttr>(r, attrs::kRole);
+    bool averaged =
+        r >= forwardResults || (role && role.getValue() == "loss");
+    results.push_back(averaged ? g.scale(sums[r], 1.0 / double(count))
+                               : last[r]);
+  }
+  func::ReturnOp::create(b, grad.getLoc(), results);
+  grad.erase();
+  return step;
+}
+
 } // namespace
 
 FailureOr<func::FuncOp>
 mlir::tcc::buildTrainStep(func::FuncOp forward,
                           const TrainStepOptions &options) {
+  if (options.accumulate < 1)
+    return forward.emitError("gradient accumulation needs at least one "
+                             "microbatch, got ")
+           << options.accumulate;
   GradientOptions gradientOptions;
   gradientOptions.name = options.name;
   func::FuncOp source = forward;
@@ -84,6 +193,10 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   FailureOr<func::FuncOp> built = buildGradientFunction(source, gradientOptions);
   if (source != forward)
     source.erase();
+  if (failed(built))
+    return failure();
+  if (options.accumulate > 1)
+    built = accumulate(forward, *built, options.accumulate);
   if (failed(built))
     return failure();
   func::FuncOp step = *built;

@@ -134,6 +134,11 @@ int mlir::tcc::compileMain(int argc, char **argv) {
       cl::desc("f32, or bf16: matmuls and convolutions in bf16 with f32 "
                "master weights"),
       cl::init("f32"), cl::cat(category));
+  cl::opt<int64_t> accumulate(
+      "accumulate",
+      cl::desc("Microbatches per step (gradient accumulation); each step "
+               "takes this many of the model's batches"),
+      cl::init(1), cl::cat(category));
   cl::opt<double> clipGradNorm(
       "clip-grad-norm", cl::desc("Clip gradients to this global L2 norm"),
       cl::init(0.0), cl::cat(category));
@@ -191,6 +196,7 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     trainOptions.optimizer.beta2 = beta2;
     trainOptions.optimizer.epsilon = epsilon;
     trainOptions.clipGradNorm = clipGradNorm;
+    trainOptions.accumulate = accumulate;
     if (precision == "bf16") {
       trainOptions.precision = TrainStepOptions::Precision::BF16;
     } else if (precision != "f32") {
@@ -209,6 +215,7 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     settings.append("lr", rt::JsonValue::numberLiteral(lrText));
     settings.append("forward", rt::JsonValue::string(forward->getName().str()));
     settings.append("precision", rt::JsonValue::string(precision));
+    settings.append("accumulate", rt::JsonValue::integer(accumulate));
     extraMetadata.emplace_back("training", rt::serializeJson(settings));
   }
   options.cpu = cpu;

@@ -228,6 +228,8 @@ std::string buildTrainStepText(const std::string &text,
       else if (precision != "f32")
         throw py::value_error("unknown precision '" + precision +
                               "' (f32 or bf16)");
+    } else if (name == "accumulate") {
+      options.accumulate = value.cast<int64_t>();
     } else if (name == "clip_grad_norm") {
       options.clipGradNorm = value.cast<double>();
     } else {
@@ -295,5 +297,5 @@ PYBIND11_MODULE(_tcc_native, m) {
       "Adds train_step (gradients + optimizer update) to a module with a "
       "loss; returns the module's text. settings: optimizer ('sgd' or "
       "'adamw'), momentum, dampening, nesterov, weight_decay, betas, eps, "
-      "clip_grad_norm, precision ('f32' or 'bf16')");
+      "clip_grad_norm, precision ('f32' or 'bf16'), accumulate");
 }

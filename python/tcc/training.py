@@ -14,7 +14,10 @@ state in host arrays between steps. The learning rate is an input of the
 compiled step: `lr` may be a number or a function of the step count (a
 schedule), changed without recompiling. `precision="bf16"` computes
 matmuls and convolutions in bf16 with f32 master weights and optimizer
-state (torch.autocast's policy for those ops).
+state (torch.autocast's policy for those ops). `accumulate=N` accumulates
+gradients over N microbatches per step: the example inputs are one
+microbatch, and each call takes N of them stacked along the first
+dimension.
 """
 
 import numpy as np
@@ -26,7 +29,7 @@ from .errors import TraceError
 from .tracer import _bind_inputs, trace
 
 _SETTINGS = ("momentum", "dampening", "nesterov", "weight_decay", "betas",
-             "eps", "clip_grad_norm", "precision")
+             "eps", "clip_grad_norm", "precision", "accumulate")
 
 
 class TrainStep:

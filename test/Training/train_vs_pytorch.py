@@ -211,6 +211,46 @@ def compare_bf16(case, model, batches, lr):
           f"(vs tcc f32: {moved:.2e} > 1e-5)")
 
 
+def compare_accumulation(case, model, batches, count, **settings):
+    """Gradient accumulation over `count` microbatches against PyTorch's
+    idiom: backward of loss / count per microbatch, one optimizer step.
+    BatchNorm's running statistics advance once per microbatch in both."""
+    reference = copy.deepcopy(model)
+    micro = [t[: t.shape[0] // count] for t in batches[0]]
+    step = tcc.TrainStep(model, micro, optimizer="sgd", lr=0.05,
+                         momentum=0.9, accumulate=count, **settings)
+    optim = torch.optim.SGD(reference.parameters(), lr=0.05, momentum=0.9)
+    worst = 0.0
+    for batch in batches:
+        got = step(*batch)
+        optim.zero_grad()
+        total = 0.0
+        rows = batch[0].shape[0] // count
+        for k in range(count):
+            loss = loss_of(reference(*[t[k * rows:(k + 1) * rows]
+                                       for t in batch])) / count
+            loss.backward()
+            total += float(loss)
+        optim.step()
+        worst = max(worst, abs(got - total) / abs(total))
+    report(f"{case}: mean losses of {len(batches)} steps (worst)", worst)
+    trained = step.state_dict()
+    report(f"{case}: parameters and buffers (worst)",
+           max(relative(trained[n], t.detach())
+               for n, t in reference.state_dict().items()
+               if t.dtype.is_floating_point))
+
+
+torch.manual_seed(2)
+model = mlp.MLP()
+batches = [(torch.randn(64, 64), torch.randint(0, 10, (64,)))
+           for _ in range(10)]
+compare_accumulation("mlp 4 microbatches", model, batches, 4)
+model = Classifier(cnn.SmallResNet()).double()
+batches = [(torch.randn(8, 3, 16, 16).double(), torch.randint(0, 10, (8,)))
+           for _ in range(5)]
+compare_accumulation("cnn (f64, BatchNorm) 2 microbatches", model, batches, 2)
+
 torch.manual_seed(1)
 model = mlp.MLP()
 batches = [(torch.randn(16, 64), torch.randint(0, 10, (16,)))

@@ -60,6 +60,15 @@ struct TrainStepOptions {
   /// optimizer state stay f32 (master weights).
   enum class Precision { F32, BF16 };
   Precision precision = Precision::F32;
+  /// Gradient accumulation: the step takes `accumulate` microbatches
+  /// stacked along the first dimension of every data input (so its inputs
+  /// are `accumulate` times the forward's batch), runs forward and
+  /// backward on each in turn (activations of one microbatch die before
+  /// the next begins), averages the gradients and losses, and updates once.
+  /// Buffers (BatchNorm statistics) are updated microbatch by microbatch,
+  /// as PyTorch's repeated forward passes do; dropout draws differ per
+  /// microbatch.
+  int64_t accumulate = 1;
   /// Scale gradients so that their global L2 norm is at most this
   /// (torch.nn.utils.clip_grad_norm_); 0 disables clipping.
   double clipGradNorm = 0.0;

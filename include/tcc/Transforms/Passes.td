@@ -129,6 +129,10 @@ def TccTrainStep : Pass<"tcc-train-step", "::mlir::ModuleOp"> {
     Option<"epsilon", "eps", "double", "1e-8", "AdamW epsilon">,
     Option<"clipGradNorm", "clip-grad-norm", "double", "0.0",
            "Clip gradients to this global L2 norm (0: off)">,
+    Option<"precision", "precision", "std::string", "\"f32\"",
+           "f32, or bf16 for matmuls and convolutions (f32 master weights)">,
+    Option<"accumulate", "accumulate", "int64_t", "1",
+           "Microbatches per step (gradient accumulation)">,
   ];
   let dependentDialects = ["::mlir::tcc::TccDialect"];
 }
