@@ -79,7 +79,7 @@ func.func @ceil_pool(%x: tensor<1x1x5x5xf32> {tcc.name = "x", tcc.role = "parame
 
 func.func @fused(%x: tensor<4xf32> {tcc.name = "x", tcc.role = "parameter"})
     -> (tensor<f32> {tcc.name = "loss", tcc.role = "loss"}) {
-  // expected-error@+2 {{'tcc.fusion' op has no gradient}}
+  // expected-error@+2 {{'tcc.fusion' op has no gradient, but the loss depends on it through a differentiated argument}}
   // expected-note@+1 {{tcc-autodiff runs before tcc-fuse; fusion regions are not differentiated}}
   %e = tcc.fusion elementwise(%x) : (tensor<4xf32>) -> tensor<4xf32> {
   ^bb0(%a: tensor<4xf32>):
