@@ -11,6 +11,7 @@
 #include "tcc/Autodiff/TrainStep.h"
 #include "tcc/Dialect/Tcc/IR/Contract.h"
 #include "tcc/JIT/CompilationCache.h"
+#include "tcc/Driver/ExposeValues.h"
 #include "tcc/Driver/ModuleLoader.h"
 #include "tcc/Target/CPU/CpuTarget.h"
 #include "tcc/runtime/Artifact.h"
@@ -139,6 +140,12 @@ int mlir::tcc::compileMain(int argc, char **argv) {
       cl::desc("Microbatches per step (gradient accumulation); each step "
                "takes this many of the model's batches"),
       cl::init(1), cl::cat(category));
+  cl::opt<bool> checkNumerics(
+      "check-numerics",
+      cl::desc("Have tcc run stop at the first op of a step that produces a "
+               "NaN or infinity, and name it (slower: every intermediate "
+               "value is kept)"),
+      cl::cat(category));
   cl::opt<double> clipGradNorm(
       "clip-grad-norm", cl::desc("Clip gradients to this global L2 norm"),
       cl::init(0.0), cl::cat(category));
@@ -208,6 +215,16 @@ int mlir::tcc::compileMain(int argc, char **argv) {
         failed(buildTrainStep(*forward, trainOptions)))
       return 1;
     options.entry = trainOptions.name;
+    if (checkNumerics) {
+      FailureOr<func::FuncOp> step =
+          findEntryFunction(loaded->module(), trainOptions.name);
+      if (failed(step))
+        return 1;
+      // The runtime checks results named "check-numerics <i>: <op>" in
+      // order (runtime/src/tools/TrainTool.cpp).
+      exposeValues(*step, "check-numerics ", /*floatOnly=*/true,
+                   /*labelInName=*/true);
+    }
     rt::JsonValue settings = rt::JsonValue::object();
     settings.append("optimizer", rt::JsonValue::string(optimizer));
     char lrText[32];
@@ -216,6 +233,7 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     settings.append("forward", rt::JsonValue::string(forward->getName().str()));
     settings.append("precision", rt::JsonValue::string(precision));
     settings.append("accumulate", rt::JsonValue::integer(accumulate));
+    settings.append("check_numerics", rt::JsonValue::boolean(checkNumerics));
     extraMetadata.emplace_back("training", rt::serializeJson(settings));
   }
   options.cpu = cpu;

@@ -19,6 +19,7 @@
 #include "tcc/Driver/Commands.h"
 
 #include "tcc/Driver/ArgumentBinding.h"
+#include "tcc/Driver/ExposeValues.h"
 #include "tcc/Driver/ModuleLoader.h"
 #include "tcc/Dialect/Tcc/IR/Contract.h"
 #include "tcc/Interpreter/Interpreter.h"
@@ -47,49 +48,6 @@ constexpr llvm::StringLiteral kTool = "tcc verify";
 
 llvm::raw_ostream &error() {
   return llvm::WithColor::error(llvm::errs(), kTool);
-}
-
-/// One exposed value: where it comes from, for the report.
-struct Probe {
-  std::string what;
-};
-
-/// Makes every result of the entry function's top-level ops a result of
-/// the function (after its own), named "probe.<i>". Returns what each
-/// exposed value is.
-std::vector<Probe> exposeValues(func::FuncOp function) {
-  Block &block = function.getBody().front();
-  Operation *terminator = block.getTerminator();
-  SmallVector<Value> values(terminator->getOperands());
-  std::vector<Probe> probes;
-  for (Operation &op : block.without_terminator()) {
-    for (auto [i, result] : llvm::enumerate(op.getResults())) {
-      std::string what = commandLabel(&op);
-      if (op.getNumResults() > 1)
-        what += " (result " + std::to_string(i) + ")";
-      probes.push_back({what});
-      values.push_back(result);
-    }
-  }
-  unsigned original = function.getNumResults();
-  terminator->setOperands(values);
-  SmallVector<Type> types;
-  for (Value v : values)
-    types.push_back(v.getType());
-  function.setType(FunctionType::get(function.getContext(),
-                                     function.getArgumentTypes(), types));
-  SmallVector<DictionaryAttr> resultAttrs;
-  for (unsigned i = 0; i < values.size(); ++i) {
-    if (i < original) {
-      resultAttrs.push_back(function.getResultAttrDict(i));
-      continue;
-    }
-    Builder b(function.getContext());
-    resultAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
-        attrs::kName, b.getStringAttr("probe." + std::to_string(i - original)))));
-  }
-  function.setAllResultAttrs(resultAttrs);
-  return probes;
 }
 
 /// The relative error of `got` against `want` (0 when they match, inf when
@@ -144,7 +102,7 @@ struct Comparison {
 /// `arguments`, and compares the probes in program order.
 FailureOr<Comparison> compare(ModuleOp module, StringRef entryName,
                               ArrayRef<Tensor> arguments, bool fuse,
-                              std::vector<Probe> &probes, unsigned &original) {
+                              std::vector<std::string> &probes, unsigned &original) {
   OwningOpRef<ModuleOp> program(cast<ModuleOp>(module->clone()));
   FailureOr<func::FuncOp> entry = findEntryFunction(*program, entryName);
   if (failed(entry))
@@ -157,7 +115,8 @@ FailureOr<Comparison> compare(ModuleOp module, StringRef entryName,
     entry = findEntryFunction(*program, entryName);
   }
   original = entry->getNumResults();
-  probes = exposeValues(*entry);
+  probes = exposeValues(*entry, "probe.", /*floatOnly=*/false,
+                        /*labelInName=*/false);
 
   CpuTargetOptions options;
   options.entry = entryName.str();
@@ -246,7 +205,7 @@ int mlir::tcc::verifyMain(int argc, char **argv) {
   if (failed(arguments))
     return 1;
 
-  std::vector<Probe> probes;
+  std::vector<std::string> probes;
   unsigned original = 0;
   FailureOr<Comparison> groups =
       compare(loaded->module(), entry, arguments->values, /*fuse=*/true,
@@ -261,11 +220,11 @@ int mlir::tcc::verifyMain(int argc, char **argv) {
     return 0;
   }
   llvm::outs() << "tcc verify: first disagreeing group: "
-               << probes[groups->first].what
+               << probes[groups->first]
                << llvm::format(": relative error %.3g", groups->error) << "\n";
 
   // One op per kernel: the first op that disagrees.
-  std::vector<Probe> opProbes;
+  std::vector<std::string> opProbes;
   FailureOr<Comparison> ops = compare(loaded->module(), entry,
                                       arguments->values, /*fuse=*/false,
                                       opProbes, original);
@@ -273,7 +232,7 @@ int mlir::tcc::verifyMain(int argc, char **argv) {
     return 1;
   if (ops->first >= 0)
     llvm::outs() << "tcc verify: first disagreeing op: "
-                 << opProbes[ops->first].what
+                 << opProbes[ops->first]
                  << llvm::format(": relative error %.3g", ops->error) << "\n";
   else
     llvm::outs() << "tcc verify: compiled one op per kernel, every op agrees: "

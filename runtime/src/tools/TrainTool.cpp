@@ -360,11 +360,16 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
   if (seedIndex)
     values[*seedIndex] = scalar(DType::I64, 0);
 
-  // Outputs that feed back, and the loss.
+  // Outputs that feed back, the loss, and (tcc compile --check-numerics)
+  // every intermediate value in program order.
   std::vector<std::pair<size_t, size_t>> feedback; // output -> input
   std::optional<size_t> lossIndex;
+  const std::string probePrefix = "check-numerics ";
+  std::vector<size_t> probes;
   for (size_t j = 0; j < plan.outputs.size(); ++j) {
     const TensorSpec &spec = plan.outputs[j];
+    if (spec.name.compare(0, probePrefix.size(), probePrefix) == 0)
+      probes.push_back(j);
     if (spec.role == "loss")
       lossIndex = j;
     auto it = inputIndex.find(spec.name);
@@ -415,6 +420,20 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
     if (!ran)
       return fail(tool, o.model + ": step " + std::to_string(s) + ": " +
                             ran.message());
+    for (size_t j : probes) {
+      const HostArray &value = outputs[j];
+      for (int64_t e = 0, n = value.numElements(); e < n; ++e) {
+        double v = getElement(value, e);
+        if (std::isfinite(v))
+          continue;
+        const std::string &name = plan.outputs[j].name;
+        return fail(tool, "step " + std::to_string(s + 1) + ": " +
+                              name.substr(name.find(": ") + 2) +
+                              " produced " + (std::isnan(v) ? "NaN" : "inf") +
+                              " (element " + std::to_string(e) +
+                              "), the first non-finite value of the step");
+      }
+    }
     double loss = getElement(outputs[*lossIndex], 0);
     if (s == start)
       firstLoss = loss;
