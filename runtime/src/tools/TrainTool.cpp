@@ -474,5 +474,9 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
   std::printf("trained steps %lld..%lld: loss %.6f -> %.6f\n",
               (long long)start + 1, (long long)(start + o.steps), firstLoss,
               lastLoss);
+  if (!o.quiet)
+    std::fprintf(stderr, "%s: note: peak memory %lld bytes (measured by the "
+                         "host driver)\n",
+                 tool, static_cast<long long>(executable->peakBytes()));
   return 0;
 }
