@@ -10,7 +10,6 @@
 
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
 
-#include "mlir/Analysis/TopologicalSortUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -19,6 +18,8 @@
 #include "llvm/ADT/SetVector.h"
 
 #include <memory>
+#include <queue>
+#include <vector>
 
 namespace mlir::tcc {
 #define GEN_PASS_DEF_TCCFUSE
@@ -238,11 +239,70 @@ void BlockFuser::run() {
       materialize(*group);
 }
 
+/// Reorders `block` topologically, keeping every op as early as its
+/// original position allows and no earlier: among the ops whose operands
+/// are ready, the one that came first goes next (the lexicographically
+/// smallest topological order). MLIR's sortTopologically instead lets every
+/// ready op overtake one that waits, which would hoist ops reading only
+/// arguments (an optimizer's decay of a weight) to the top of a training
+/// step and keep their results alive across it. Returns false on a cycle.
+static bool sortStably(Block &block) {
+  Operation *terminator = block.mightHaveTerminator() ? &block.back() : nullptr;
+  SmallVector<Operation *> ops;
+  llvm::DenseMap<Operation *, unsigned> index;
+  for (Operation &op : block) {
+    if (&op == terminator)
+      continue;
+    index[&op] = ops.size();
+    ops.push_back(&op);
+  }
+  // For each op, the ops of this block whose results it (or an op nested
+  // in it) reads.
+  std::vector<unsigned> waiting(ops.size(), 0);
+  std::vector<SmallVector<unsigned>> readers(ops.size());
+  for (unsigned i = 0; i < ops.size(); ++i) {
+    llvm::SmallDenseSet<unsigned, 8> producers;
+    ops[i]->walk([&](Operation *nested) {
+      for (Value operand : nested->getOperands()) {
+        Operation *def = operand.getDefiningOp();
+        if (!def)
+          continue;
+        Operation *ancestor = block.findAncestorOpInBlock(*def);
+        auto it = ancestor ? index.find(ancestor) : index.end();
+        if (it != index.end() && it->second != i)
+          producers.insert(it->second);
+      }
+    });
+    waiting[i] = producers.size();
+    for (unsigned p : producers)
+      readers[p].push_back(i);
+  }
+  std::priority_queue<unsigned, std::vector<unsigned>, std::greater<unsigned>>
+      ready;
+  for (unsigned i = 0; i < ops.size(); ++i)
+    if (waiting[i] == 0)
+      ready.push(i);
+  unsigned placed = 0;
+  while (!ready.empty()) {
+    unsigned i = ready.top();
+    ready.pop();
+    if (terminator)
+      ops[i]->moveBefore(terminator);
+    else
+      ops[i]->moveBefore(&block, block.end());
+    ++placed;
+    for (unsigned reader : readers[i])
+      if (--waiting[reader] == 0)
+        ready.push(reader);
+  }
+  return placed == ops.size();
+}
+
 LogicalResult BlockFuser::finish() {
   // Pure ops that used a fusion's results before its position move after
   // it. The merge checks keep the block acyclic and leave no op with side
   // effects to move, so their order is kept.
-  if (!sortTopologically(&block))
+  if (!sortStably(block))
     return block.getParentOp()->emitError(
         "tcc-fuse left a cycle in this block (a bug in the pass)");
   return success();

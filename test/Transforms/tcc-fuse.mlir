@@ -246,3 +246,27 @@ func.func @dead(%x: tensor<4xf32>) -> tensor<4xf32> {
   %n = tcc.neg %e : tensor<4xf32>
   return %x : tensor<4xf32>
 }
+
+// -----
+
+// A contraction that takes a later consumer (exp) as epilogue moves down to
+// it, and the matmul reading its first result follows it. Ops that were
+// already after it keep their place: reordering keeps each op as early as
+// its original position allows and no earlier, so an op reading only
+// arguments (neg) is not hoisted above the matmul that had to wait, which
+// would keep its result alive longer (an optimizer's weight decay hoisted to
+// the top of a training step).
+// CHECK-LABEL: func.func @stable_order(
+// CHECK: %[[F:.+]]:2 = tcc.fusion contraction(%arg0, %arg1)
+// CHECK: tcc.matmul %[[F]]#0, %arg1
+// CHECK: tcc.neg %arg2
+// CHECK: return
+func.func @stable_order(%x: tensor<4x4xf32>, %w: tensor<4x4xf32>, %p: tensor<4x4xf32>)
+    -> (tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>) {
+  %m = tcc.matmul %x, %w : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  %r = tcc.relu %m : tensor<4x4xf32>
+  %n = tcc.matmul %r, %w : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  %e = tcc.exp %m : tensor<4x4xf32>
+  %z = tcc.neg %p : tensor<4x4xf32>
+  return %n, %e, %z : tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>
+}
