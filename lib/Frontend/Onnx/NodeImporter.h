@@ -106,11 +106,10 @@ const llvm::StringMap<NodeConverter> &nodeConverters();
 class ModelImporter {
 public:
   ModelImporter(MLIRContext &context, const LoadedModel &model,
-                StringRef functionName, std::vector<std::string> &errors);
+                StringRef functionName);
 
   Graph graph;
   const LoadedModel &model;
-  std::vector<std::string> &errors;
   llvm::StringMap<ImportedValue> values;
   ::tcc::rt::NamedArrays weights;
 

@@ -173,9 +173,8 @@ std::optional<int64_t> NodeImporter::normalizeAxis(int64_t axis, int64_t rank,
 //===----------------------------------------------------------------------===//
 
 ModelImporter::ModelImporter(MLIRContext &context, const LoadedModel &model,
-                             StringRef functionName,
-                             std::vector<std::string> &errors)
-    : graph(context, functionName), model(model), errors(errors) {}
+                             StringRef functionName)
+    : graph(context, functionName), model(model) {}
 
 Tensor ModelImporter::tensorOf(StringRef name, StringRef label) {
   auto it = values.find(name);
@@ -269,7 +268,7 @@ frontend::importOnnx(MLIRContext &context, StringRef path,
   if (reportUnsupportedOps(model, errors))
     return failure();
 
-  ModelImporter importer(context, model, options.functionName, errors);
+  ModelImporter importer(context, model, options.functionName);
   // Initializers, all decoded first so that every bad one is reported.
   for (const onnx::TensorProto &tensor : graphProto.initializer()) {
     ::tcc::rt::StatusOr<HostArray> array =
