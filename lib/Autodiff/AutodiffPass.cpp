@@ -50,13 +50,13 @@ struct TrainStepPass : public tcc::impl::TccTrainStepBase<TrainStepPass> {
     if (failed(forward))
       return signalPassFailure();
     TrainStepOptions options;
-    if (optimizer == "sgd") {
-      options.optimizer.kind = OptimizerOptions::Kind::SGD;
-    } else if (optimizer != "adamw") {
+    std::optional<OptimizerOptions::Kind> kind = parseOptimizerKind(optimizer);
+    if (!kind) {
       getOperation().emitError("unknown optimizer '")
           << optimizer << "' (sgd or adamw)";
       return signalPassFailure();
     }
+    options.optimizer.kind = *kind;
     options.optimizer.momentum = momentum;
     options.optimizer.dampening = dampening;
     options.optimizer.nesterov = nesterov;
@@ -66,13 +66,14 @@ struct TrainStepPass : public tcc::impl::TccTrainStepBase<TrainStepPass> {
     options.optimizer.epsilon = epsilon;
     options.clipGradNorm = clipGradNorm;
     options.accumulate = accumulate;
-    if (precision == "bf16") {
-      options.precision = TrainStepOptions::Precision::BF16;
-    } else if (precision != "f32") {
+    std::optional<TrainStepOptions::Precision> format =
+        parsePrecision(precision);
+    if (!format) {
       getOperation().emitError("unknown precision '")
           << precision << "' (f32 or bf16)";
       return signalPassFailure();
     }
+    options.precision = *format;
     if (failed(buildTrainStep(*forward, options)))
       signalPassFailure();
   }

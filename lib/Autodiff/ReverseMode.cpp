@@ -11,6 +11,7 @@
 
 #include "tcc/Autodiff/Autodiff.h"
 
+#include "FunctionResults.h"
 #include "GradientBuilder.h"
 
 #include "tcc/Dialect/Tcc/IR/Contract.h"
@@ -86,8 +87,8 @@ mlir::tcc::buildGradientFunction(func::FuncOp forward,
                          ? (forward.getName() + "_grad").str()
                          : options.name;
   if (auto module = forward->getParentOfType<ModuleOp>())
-    if (SymbolTable::lookupSymbolIn(module, name) &&
-        SymbolTable::lookupSymbolIn(module, name) != forward.getOperation()) {
+    if (Operation *existing = SymbolTable::lookupSymbolIn(module, name);
+        existing && existing != forward.getOperation()) {
       function.erase();
       return forward.emitError("a function named '") << name
                                                       << "' already exists";
@@ -183,12 +184,6 @@ mlir::tcc::buildGradientFunction(func::FuncOp forward,
                         b.getStringAttr(argumentName(function, i))),
          b.getNamedAttr(attrs::kRole, b.getStringAttr("gradient"))}));
   }
-  func::ReturnOp::create(b, ret.getLoc(), results);
-  ret.erase();
-  SmallVector<Type> resultTypes;
-  for (Value v : results)
-    resultTypes.push_back(v.getType());
-  function.setType(b.getFunctionType(body.getArgumentTypes(), resultTypes));
-  function.setAllResultAttrs(resultAttrs);
+  setResults(function, ret, results, resultAttrs);
   return function;
 }

@@ -16,6 +16,7 @@
 
 #include "tcc/Autodiff/Autodiff.h"
 
+#include "FunctionResults.h"
 #include "GradientBuilder.h"
 
 #include "tcc/Dialect/Tcc/IR/Contract.h"
@@ -354,12 +355,6 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
       results.push_back(ret.getOperand(i));
       resultAttrs.push_back(contractAttrs(b, resultName(forward, i), "buffer"));
     }
-  func::ReturnOp::create(b, ret.getLoc(), results);
-  ret.erase();
-  SmallVector<Type> resultTypes;
-  for (Value v : results)
-    resultTypes.push_back(v.getType());
-  step.setType(b.getFunctionType(body.getArgumentTypes(), resultTypes));
-  step.setAllResultAttrs(resultAttrs);
+  setResults(step, ret, results, resultAttrs);
   return step;
 }

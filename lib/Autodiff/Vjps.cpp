@@ -643,7 +643,7 @@ LogicalResult vjp(Conv2dOp op, GradientBuilder &g, ValueRange dy, Grads &dx) {
 /// strided slice per kernel offset, in row-major offset order.
 template <typename PoolOp>
 FailureOr<SmallVector<SmallVector<int64_t, 4>>>
-windowOffsets(PoolOp op, GradientBuilder &g, ArrayRef<int64_t> dilation) {
+windowOffsets(PoolOp op, ArrayRef<int64_t> dilation) {
   if (op.getCeilMode())
     return op.emitOpError("with ceil_mode has no gradient yet");
   SmallVector<SmallVector<int64_t, 4>> offsets;
@@ -700,7 +700,7 @@ LogicalResult vjp(MaxPool2dOp op, GradientBuilder &g, ValueRange dy,
   // The gradient goes to the first maximum of each window in row-major
   // order, as PyTorch's max_pool2d backward (its argmax) does.
   FailureOr<SmallVector<SmallVector<int64_t, 4>>> offsets =
-      windowOffsets(op, g, op.getDilation());
+      windowOffsets(op, op.getDilation());
   if (failed(offsets))
     return failure();
   Value padded = padInput(op, g, op.getInput(),
@@ -730,7 +730,7 @@ LogicalResult vjp(AvgPool2dOp op, GradientBuilder &g, ValueRange dy,
                   Grads &dx) {
   SmallVector<int64_t, 2> noDilation = {1, 1};
   FailureOr<SmallVector<SmallVector<int64_t, 4>>> offsets =
-      windowOffsets(op, g, noDilation);
+      windowOffsets(op, noDilation);
   if (failed(offsets))
     return failure();
   // The divisor of each window: kh * kw, or its elements inside the input.

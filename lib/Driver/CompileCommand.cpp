@@ -185,12 +185,12 @@ int mlir::tcc::compileMain(int argc, char **argv) {
   std::vector<std::pair<std::string, std::string>> extraMetadata;
   if (train) {
     TrainStepOptions trainOptions;
-    if (optimizer == "sgd") {
-      trainOptions.optimizer.kind = OptimizerOptions::Kind::SGD;
-    } else if (optimizer != "adamw") {
+    std::optional<OptimizerOptions::Kind> kind = parseOptimizerKind(optimizer);
+    if (!kind) {
       error() << "--optimizer=" << optimizer << ": expected sgd or adamw\n";
       return 1;
     }
+    trainOptions.optimizer.kind = *kind;
     if (!(lr >= 0) || !(clipGradNorm >= 0)) {
       error() << "--lr and --clip-grad-norm must be non-negative\n";
       return 1;
@@ -204,12 +204,13 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     trainOptions.optimizer.epsilon = epsilon;
     trainOptions.clipGradNorm = clipGradNorm;
     trainOptions.accumulate = accumulate;
-    if (precision == "bf16") {
-      trainOptions.precision = TrainStepOptions::Precision::BF16;
-    } else if (precision != "f32") {
+    std::optional<TrainStepOptions::Precision> format =
+        parsePrecision(precision);
+    if (!format) {
       error() << "--precision=" << precision << ": expected f32 or bf16\n";
       return 1;
     }
+    trainOptions.precision = *format;
     FailureOr<func::FuncOp> forward = findEntryFunction(loaded->module(), entry);
     if (failed(forward) ||
         failed(buildTrainStep(*forward, trainOptions)))

@@ -122,7 +122,7 @@ int mlir::tcc::importMain(int argc, char **argv) {
     }
     return 1;
   }
-  if (imported->weights.empty() == false && weightsFile.empty()) {
+  if (!imported->weights.empty() && weightsFile.empty()) {
     error() << "the model has " << imported->weights.size()
             << " weight tensors; give --weights FILE.safetensors to keep "
                "them\n";

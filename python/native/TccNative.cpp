@@ -203,10 +203,11 @@ std::string buildTrainStepText(const std::string &text,
     std::string name = py::str(key);
     if (name == "optimizer") {
       std::string kind = py::str(value);
-      if (kind == "sgd")
-        options.optimizer.kind = mlir::tcc::OptimizerOptions::Kind::SGD;
-      else if (kind != "adamw")
+      std::optional<mlir::tcc::OptimizerOptions::Kind> parsed =
+          mlir::tcc::parseOptimizerKind(kind);
+      if (!parsed)
         throw py::value_error("unknown optimizer '" + kind + "' (sgd or adamw)");
+      options.optimizer.kind = *parsed;
     } else if (name == "momentum") {
       options.optimizer.momentum = value.cast<double>();
     } else if (name == "dampening") {
@@ -223,11 +224,12 @@ std::string buildTrainStepText(const std::string &text,
       options.optimizer.epsilon = value.cast<double>();
     } else if (name == "precision") {
       std::string precision = py::str(value);
-      if (precision == "bf16")
-        options.precision = mlir::tcc::TrainStepOptions::Precision::BF16;
-      else if (precision != "f32")
+      std::optional<mlir::tcc::TrainStepOptions::Precision> parsed =
+          mlir::tcc::parsePrecision(precision);
+      if (!parsed)
         throw py::value_error("unknown precision '" + precision +
                               "' (f32 or bf16)");
+      options.precision = *parsed;
     } else if (name == "accumulate") {
       options.accumulate = value.cast<int64_t>();
     } else if (name == "clip_grad_norm") {

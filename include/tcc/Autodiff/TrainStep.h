@@ -19,6 +19,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
+#include <optional>
 #include <string>
 
 namespace mlir::tcc {
@@ -74,6 +75,25 @@ struct TrainStepOptions {
   double clipGradNorm = 0.0;
   std::string name = "train_step";
 };
+
+/// The optimizer named "sgd" or "adamw" (the spelling of every front end:
+/// tcc-train-step, tcc compile --train, tcc.TrainStep), or nullopt.
+inline std::optional<OptimizerOptions::Kind> parseOptimizerKind(StringRef name) {
+  if (name == "sgd")
+    return OptimizerOptions::Kind::SGD;
+  if (name == "adamw")
+    return OptimizerOptions::Kind::AdamW;
+  return std::nullopt;
+}
+
+/// The precision named "f32" or "bf16", or nullopt.
+inline std::optional<TrainStepOptions::Precision> parsePrecision(StringRef name) {
+  if (name == "f32")
+    return TrainStepOptions::Precision::F32;
+  if (name == "bf16")
+    return TrainStepOptions::Precision::BF16;
+  return std::nullopt;
+}
 
 /// Adds the training step of `forward` to its module. Fails after emitting
 /// errors (see buildGradientFunction).

@@ -151,9 +151,9 @@ std::optional<HostArray> whereKnown(const HostArray &condition,
 }
 
 HostArray castKnown(const HostArray &array, DType dtype) {
-  HostArray result = emptyLike(dtype, array.shape);
-  if (array.dtype == DType::I64 && dtype == DType::I64)
+  if (array.dtype == dtype)
     return array;
+  HostArray result = emptyLike(dtype, array.shape);
   for (int64_t i = 0; i < array.numElements(); ++i)
     ::tcc::rt::setElement(result, i, ::tcc::rt::getElement(array, i));
   return result;

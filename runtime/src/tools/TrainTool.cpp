@@ -355,8 +355,7 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
   if (!lrIndex || !stepIndex || batches < 0)
     return fail(tool, o.model + ": the program lacks the lr, step or data "
                                 "inputs of a training step");
-  if (lrIndex)
-    values[*lrIndex] = scalar(plan.inputs[*lrIndex].dtype, baseLr);
+  values[*lrIndex] = scalar(plan.inputs[*lrIndex].dtype, baseLr);
   if (seedIndex)
     values[*seedIndex] = scalar(DType::I64, 0);
 
