@@ -3,8 +3,9 @@
 // The ONNX importer walks the graph in order; for each node it hands the
 // node's converter a NodeImporter: the node's inputs as graph tensors or as
 // values known at import time, its attributes, and where to put its
-// outputs. Converters live in a table keyed by op type (OpConverters.cpp),
-// one function per op, so adding an op touches one place.
+// outputs. Converters live in a table keyed by op type, one function per op
+// in a file per family (ElementwiseConverters.cpp, ...), each file adding
+// its own entries, so adding an op touches one file.
 //
 //===----------------------------------------------------------------------===//
 

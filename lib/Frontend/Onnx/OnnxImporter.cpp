@@ -2,8 +2,8 @@
 //
 // Walks a checked model's graph in order. Graph inputs become inputs,
 // floating-point initializers parameters, and each node is converted by its
-// op's converter (OpConverters.cpp) under a location naming the node.
-// Values computable at import time (constants, shapes, what ONNX exporters
+// op's converter (tabled in OpConverters.cpp) under a location naming the
+// node. Values computable at import time (constants, shapes, what ONNX exporters
 // compute from shapes) are kept on the host, so static reshapes fold away.
 //
 //===----------------------------------------------------------------------===//
