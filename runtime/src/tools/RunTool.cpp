@@ -2,6 +2,8 @@
 
 #include "tcc/runtime/RunTool.h"
 
+#include "Flags.h"
+
 #include "tcc/runtime/Artifact.h"
 #include "tcc/runtime/Executable.h"
 #include "tcc/runtime/Npy.h"
@@ -75,13 +77,8 @@ int parseOptions(const Tool &tool, int argc, char **argv, bool bench,
               "[--threads N] [--trace FILE.json] [--quiet]";
   for (int i = 0; i < argc; ++i) {
     std::string arg = argv[i];
-    auto value = [&](const char *flag) -> const char * {
-      size_t n = std::strlen(flag);
-      if (arg.compare(0, n, flag) == 0 && arg.size() > n && arg[n] == '=')
-        return argv[i] + n + 1;
-      if (arg == flag && i + 1 < argc)
-        return argv[++i];
-      return nullptr;
+    auto value = [&](const char *flag) {
+      return flagValue(argc, argv, i, flag);
     };
     uint64_t number = 0;
     if (const char *v = value("--input"); v && !bench)

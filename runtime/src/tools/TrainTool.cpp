@@ -16,6 +16,8 @@
 
 #include "tcc/runtime/RunTool.h"
 
+#include "Flags.h"
+
 #include "tcc/runtime/Artifact.h"
 #include "tcc/runtime/Executable.h"
 #include "tcc/runtime/Json.h"
@@ -69,13 +71,8 @@ int parseTrainOptions(const char *tool, int argc, char **argv,
                       TrainOptions &o) {
   for (int i = 0; i < argc; ++i) {
     std::string arg = argv[i];
-    auto value = [&](const char *flag) -> const char * {
-      size_t n = std::strlen(flag);
-      if (arg.compare(0, n, flag) == 0 && arg.size() > n && arg[n] == '=')
-        return argv[i] + n + 1;
-      if (arg == flag && i + 1 < argc)
-        return argv[++i];
-      return nullptr;
+    auto value = [&](const char *flag) {
+      return flagValue(argc, argv, i, flag);
     };
     int64_t number = 0;
     auto integer = [&](const char *flag, const char *v, int64_t low,
