@@ -7,7 +7,6 @@ nanoGPT-style block with a registered causal-mask buffer, a
 torchvision-style CNN with BatchNorm folded at export) and the ops the
 importer maps one by one."""
 
-import math
 import os
 import sys
 
@@ -37,51 +36,21 @@ class MLP(nn.Module):
         return self.fc2(F.gelu(self.fc1(x)))
 
 
-class CausalSelfAttention(nn.Module):
-    def __init__(self, n_embd=32, n_head=4, block_size=8):
-        super().__init__()
-        self.c_attn = nn.Linear(n_embd, 3 * n_embd)
-        self.c_proj = nn.Linear(n_embd, n_embd)
-        self.n_head, self.n_embd = n_head, n_embd
-        self.register_buffer("bias", torch.tril(
-            torch.ones(block_size, block_size)).view(1, 1, block_size,
-                                                     block_size))
-
-    def forward(self, x):
-        B, T, C = x.size()
-        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
-        k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
-        q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
-        v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
-        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
-        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))
-        att = F.softmax(att, dim=-1)
-        y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
-        return self.c_proj(y)
-
-
-class Block(nn.Module):
-    def __init__(self, n_embd=32):
-        super().__init__()
-        self.ln_1 = nn.LayerNorm(n_embd)
-        self.attn = CausalSelfAttention(n_embd)
-        self.ln_2 = nn.LayerNorm(n_embd)
-        self.c_fc = nn.Linear(n_embd, 4 * n_embd)
-        self.c_proj = nn.Linear(4 * n_embd, n_embd)
-
-    def forward(self, x):
-        x = x + self.attn(self.ln_1(x))
-        return x + self.c_proj(F.gelu(self.c_fc(self.ln_2(x))))
+# A nanoGPT block (examples/pytorch/gpt.py) without dropout, as exported
+# for inference: its causal mask is a registered buffer sliced to T.
+BLOCK = gpt.GPTConfig(block_size=8, n_embd=32, n_head=4, dropout=0.0)
 
 
 class TinyGPT(nn.Module):
-    def __init__(self, vocab=50, n_embd=32, block_size=8):
+    """Untied embeddings around one block; positions from torch.arange."""
+
+    def __init__(self, vocab=50):
         super().__init__()
-        self.wte = nn.Embedding(vocab, n_embd)
-        self.wpe = nn.Embedding(block_size, n_embd)
-        self.block = Block(n_embd)
-        self.ln_f = nn.LayerNorm(n_embd)
-        self.lm_head = nn.Linear(n_embd, vocab, bias=False)
+        self.wte = nn.Embedding(vocab, BLOCK.n_embd)
+        self.wpe = nn.Embedding(BLOCK.block_size, BLOCK.n_embd)
+        self.block = gpt.Block(BLOCK)
+        self.ln_f = nn.LayerNorm(BLOCK.n_embd)
+        self.lm_head = nn.Linear(BLOCK.n_embd, vocab, bias=False)
 
     def forward(self, idx):
         b, t = idx.size()
@@ -144,7 +113,7 @@ x3 = torch.randn(2, 3, 8)
 img = torch.randn(2, 3, 12, 12)
 
 suite.torch_case("mlp", MLP(), [torch.randn(16, 64)])
-suite.torch_case("transformer block", Block(), [torch.randn(2, 8, 32)])
+suite.torch_case("transformer block", gpt.Block(BLOCK), [torch.randn(2, 8, 32)])
 suite.torch_case("tiny gpt", TinyGPT(), [torch.randint(0, 50, (2, 8))])
 suite.torch_case("cnn", randomize_batchnorm(CNN()), [torch.randn(2, 3, 16, 16)])
 
@@ -214,7 +183,7 @@ suite.torch_case("embedding", nn.Embedding(10, 4), [torch.tensor([[1, 2], [9, 0]
 
 # A dynamic batch axis: the file's dimension is symbolic, the importer
 # needs the shape; the exporter's Shape/Gather/Concat chains fold away.
-suite.torch_case("dynamic batch", Block(), [torch.randn(2, 8, 32)],
+suite.torch_case("dynamic batch", gpt.Block(BLOCK), [torch.randn(2, 8, 32)],
                  dynamic_axes={"x": {0: "batch"}},
                  import_args=["--input-shape", "x=2x8x32"])
 
