@@ -297,9 +297,14 @@ LogicalResult FunctionEvaluator::runOp(Operation &op, unsigned depth) {
     FailureOr<SmallVector<const Tensor *>> operands = operandsOf(op);
     if (failed(operands))
       return failure();
+    // Copies first: binding inserts into the map the operand pointers
+    // point into, and a rehash would leave the later ones dangling.
+    SmallVector<Tensor> inputs;
+    for (const Tensor *t : *operands)
+      inputs.push_back(*t);
     Block &body = fusion.getBody().front();
-    for (auto [argument, tensor] : llvm::zip(body.getArguments(), *operands))
-      bind(argument, *tensor);
+    for (auto [argument, tensor] : llvm::zip(body.getArguments(), inputs))
+      bind(argument, std::move(tensor));
     SmallVector<Tensor> yielded;
     if (failed(runBlock(body, yielded, depth)))
       return failure();
