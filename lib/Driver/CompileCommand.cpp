@@ -14,6 +14,7 @@
 #include "tcc/Driver/ExposeValues.h"
 #include "tcc/Driver/ModuleLoader.h"
 #include "tcc/Target/CPU/CpuTarget.h"
+#include "tcc/Target/CUDA/CudaTarget.h"
 #include "tcc/runtime/Artifact.h"
 #include "tcc/runtime/Json.h"
 
@@ -41,8 +42,8 @@ llvm::raw_ostream &error() {
 }
 llvm::raw_ostream &note() { return llvm::WithColor::note(llvm::errs(), kTool); }
 
-enum class Emit { Artifact, Mlir, Llvm, Plan };
-enum class Phase { Fuse, Kernels, LlvmDialect };
+enum class Emit { Artifact, Mlir, Llvm, Plan, Ptx };
+enum class Phase { Fuse, Kernels, LlvmDialect, Gpu };
 
 /// Writes `text` to `path` ("-" is stdout), replacing it only when complete.
 bool writeText(StringRef path, StringRef text) {
@@ -57,6 +58,76 @@ bool writeText(StringRef path, StringRef text) {
   return true;
 }
 
+/// `tcc compile --target=cuda`: the artifact, or the phase --emit names.
+int compileCuda(LoadedModule &loaded, StringRef inputFile, StringRef outputFile,
+                const CudaTargetOptions &options, Emit emit, Phase compileTo,
+                bool noCache, bool quiet,
+                ArrayRef<std::pair<std::string, std::string>> extraMetadata) {
+  CudaStage stage = CudaStage::Ptx;
+  if (emit == Emit::Mlir)
+    stage = compileTo == Phase::Fuse      ? CudaStage::Fused
+            : compileTo == Phase::Kernels ? CudaStage::Kernels
+                                          : CudaStage::GpuDialect;
+  CompilationCache cache = CompilationCache::fromEnvironment();
+  std::string key;
+  std::string settings = "cuda " + options.arch + " block " +
+                         std::to_string(options.blockSize) +
+                         (extraMetadata.empty() ? "" : extraMetadata[0].second);
+  if (emit == Emit::Artifact && !noCache && cache.enabled()) {
+    key = cache.key(loaded.module(), options.common, settings);
+    if (std::optional<std::string> hit = cache.lookup(key)) {
+      if (!writeText(outputFile, *hit))
+        return 1;
+      if (!quiet)
+        note() << "reused the cached compilation " << key << " from "
+               << cache.directory() << "\n";
+      return 0;
+    }
+  }
+  FailureOr<CudaCompilation> compiled =
+      compileForCuda(loaded.module(), options, stage);
+  if (failed(compiled))
+    return 1;
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  switch (emit) {
+  case Emit::Artifact: {
+    FailureOr<std::string> artifact = packageCudaArtifact(
+        *compiled, inputFile, loaded.module().getLoc(), extraMetadata);
+    if (failed(artifact))
+      return 1;
+    if (!key.empty())
+      cache.store(key, *artifact);
+    if (!writeText(outputFile, *artifact))
+      return 1;
+    if (!quiet) {
+      note() << compiled->plan.commands.size() << " commands, arena "
+             << compiled->plan.arenaBytes << " bytes (planned peak), target "
+             << compiled->arch << "\n";
+      if (compiled->cubin.empty())
+        note() << "no cubin: " << compiled->cubinSkipped << "\n";
+    }
+    return 0;
+  }
+  case Emit::Plan:
+    os << rt::serializePlan(compiled->plan) << "\n";
+    break;
+  case Emit::Ptx:
+    os << compiled->ptx;
+    break;
+  case Emit::Mlir:
+    if (stage == CudaStage::Fused)
+      compiled->fused->print(os);
+    else
+      compiled->kernels->print(os);
+    os << "\n";
+    break;
+  case Emit::Llvm:
+    break;
+  }
+  return writeText(outputFile, text) ? 0 : 1;
+}
+
 } // namespace
 
 int mlir::tcc::compileMain(int argc, char **argv) {
@@ -65,7 +136,7 @@ int mlir::tcc::compileMain(int argc, char **argv) {
                                  cl::Required, cl::cat(category));
   cl::opt<std::string> outputFile("o", cl::desc("Output file ('-': stdout)"),
                                   cl::value_desc("file"), cl::cat(category));
-  cl::opt<std::string> target("target", cl::desc("Target: cpu"),
+  cl::opt<std::string> target("target", cl::desc("Target: cpu or cuda"),
                               cl::init("cpu"), cl::cat(category));
   cl::opt<std::string> entry("entry",
                              cl::desc("Function to compile (default: the "
@@ -77,7 +148,8 @@ int mlir::tcc::compileMain(int argc, char **argv) {
                  clEnumValN(Emit::Mlir, "mlir",
                             "the MLIR of the phase --compile-to names"),
                  clEnumValN(Emit::Llvm, "llvm", "the optimized LLVM IR"),
-                 clEnumValN(Emit::Plan, "plan", "the execution plan (JSON)")),
+                 clEnumValN(Emit::Plan, "plan", "the execution plan (JSON)"),
+                 clEnumValN(Emit::Ptx, "ptx", "the PTX of every kernel (cuda)")),
       cl::cat(category));
   cl::opt<Phase> compileTo(
       "compile-to", cl::desc("The phase whose MLIR --emit=mlir writes"),
@@ -87,7 +159,9 @@ int mlir::tcc::compileMain(int argc, char **argv) {
           clEnumValN(Phase::Kernels, "kernels",
                      "tiled linalg kernels on tensors (default)"),
           clEnumValN(Phase::LlvmDialect, "llvm-dialect",
-                     "bufferized and lowered to the LLVM dialect")),
+                     "bufferized and lowered to the LLVM dialect (cpu)"),
+          clEnumValN(Phase::Gpu, "gpu",
+                     "kernels mapped onto the grid as gpu.func (cuda)")),
       cl::cat(category));
   cl::opt<std::string> cpu("cpu", cl::desc("LLVM CPU name ('host': this one)"),
                            cl::init("host"), cl::cat(category));
@@ -98,6 +172,14 @@ int mlir::tcc::compileMain(int argc, char **argv) {
       "tile-elements",
       cl::desc("About how many elements one tile of a kernel computes"),
       cl::init(CpuTargetOptions().tileElements), cl::cat(category));
+  cl::opt<std::string> gpuArch("gpu-arch",
+                              cl::desc("GPU architecture: sm_80 or sm_90"),
+                              cl::init("sm_90"), cl::cat(category));
+  cl::opt<std::string> cudaToolkit(
+      "cuda-toolkit",
+      cl::desc("CUDA toolkit folder whose ptxas makes cubins (default: "
+               "$CUDA_ROOT, else /usr/local/cuda)"),
+      cl::cat(category));
   cl::opt<bool> noBlas("no-blas",
                        cl::desc("Generate matmul loops instead of calling BLAS"),
                        cl::cat(category));
@@ -157,9 +239,15 @@ int mlir::tcc::compileMain(int argc, char **argv) {
                                    "tcc compile: compile a tcc model\n",
                                    &llvm::errs()))
     return 1;
-  if (target != "cpu") {
-    error() << "--target=" << target
-            << " is not available in this build (targets: cpu)\n";
+  if (target != "cpu" && target != "cuda") {
+    error() << "--target=" << target << " is not a target (cpu, cuda)\n";
+    return 1;
+  }
+  bool cuda = target == "cuda";
+  if (cuda ? emit == Emit::Llvm || compileTo == Phase::LlvmDialect
+           : emit == Emit::Ptx || compileTo == Phase::Gpu) {
+    error() << "--emit/--compile-to: that phase does not exist for --target="
+            << target << "\n";
     return 1;
   }
   if (outputFile.empty()) {
@@ -249,6 +337,14 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     return applyPassManagerCLOptions(pm);
   };
 
+  if (cuda) {
+    CudaTargetOptions cudaOptions;
+    cudaOptions.common = options;
+    cudaOptions.arch = gpuArch;
+    cudaOptions.toolkit = cudaToolkit;
+    return compileCuda(*loaded, inputFile, outputFile, cudaOptions, emit,
+                       compileTo, noCache, quiet, extraMetadata);
+  }
   if (emit == Emit::Artifact) {
     CompilationCache cache = CompilationCache::fromEnvironment();
     std::string key;
@@ -311,6 +407,7 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     os << "\n";
     break;
   case Emit::Artifact:
+  case Emit::Ptx:
     break;
   }
   return writeText(outputFile, text) ? 0 : 1;

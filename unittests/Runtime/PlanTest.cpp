@@ -85,7 +85,7 @@ TEST(Plan, RejectsWhatTheExecutorCouldNotRunSafely) {
                 .find("needs 4096 bytes"),
             std::string::npos);
   EXPECT_NE(errorAfter("\"dtype\":\"f32\",\"lhs\"", "\"dtype\":\"i32\",\"lhs\"")
-                .find("matmul dtype must be f32 or f64"),
+                .find("matmul dtype must be f64, f32, f16 or bf16"),
             std::string::npos);
   EXPECT_NE(errorAfter("\"label\":\"return of 'y'\",", "").find("label: is missing"),
             std::string::npos);

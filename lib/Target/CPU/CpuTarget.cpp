@@ -2,7 +2,7 @@
 
 #include "tcc/Target/CPU/CpuTarget.h"
 
-#include "CpuPipeline.h"
+#include "tcc/Target/CPU/CpuPipeline.h"
 
 #include "tcc/Dialect/Tcc/IR/Contract.h"
 #include "tcc/Transforms/Passes.h"
@@ -27,46 +27,52 @@
 using namespace mlir;
 using namespace mlir::tcc;
 
-namespace {
-
-/// The dialects, interface models (bufferization, tiling, translation to
-/// LLVM IR) and named passes the pipeline uses, made available to the
-/// caller's context.
-void prepareContext(MLIRContext *context) {
+void cpu::prepareContext(MLIRContext *context) {
   static std::once_flag passes;
   std::call_once(passes, [] { registerAllPasses(); });
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
   context->appendDialectRegistry(registry);
-  // The ops the backend creates directly (passes load their own).
+  // The ops the backends create directly (passes load their own).
   context->loadDialect<arith::ArithDialect, bufferization::BufferizationDialect,
                        func::FuncDialect, linalg::LinalgDialect,
                        math::MathDialect, memref::MemRefDialect,
                        scf::SCFDialect, tensor::TensorDialect>();
 }
 
-} // namespace
-
-FailureOr<CpuCompilation> mlir::tcc::compileForCpu(
-    ModuleOp module, const CpuTargetOptions &options, CpuStage stage) {
-  prepareContext(module.getContext());
-  OwningOpRef<ModuleOp> program(cast<ModuleOp>(module->clone()));
-  FailureOr<func::FuncOp> entry = findEntryFunction(*program, options.entry);
+FailureOr<func::FuncOp> cpu::findCompilableEntry(ModuleOp program,
+                                                 StringRef name,
+                                                 StringRef backend) {
+  FailureOr<func::FuncOp> entry = findEntryFunction(program, name);
   if (failed(entry))
     return failure();
   if (functionMesh(*entry))
-    return entry->emitOpError(
-        "is a per-device program (tcc.mesh); the CPU backend compiles "
-        "single-device programs until the MPI communicator exists");
+    return entry->emitOpError("is a per-device program (tcc.mesh); the ")
+           << backend
+           << " backend compiles single-device programs until the "
+              "communicators exist";
   for (auto [i, type] : llvm::enumerate(entry->getArgumentTypes()))
     if (!isa<RankedTensorType>(type))
       return entry->emitOpError("argument ")
-             << i << " has type " << type << "; the CPU backend takes tensors";
+             << i << " has type " << type << "; the " << backend
+             << " backend takes tensors";
   for (auto [i, type] : llvm::enumerate(entry->getResultTypes()))
     if (!isa<RankedTensorType>(type))
       return entry->emitOpError("result ")
-             << i << " has type " << type << "; the CPU backend returns tensors";
+             << i << " has type " << type << "; the " << backend
+             << " backend returns tensors";
+  return entry;
+}
+
+FailureOr<CpuCompilation> mlir::tcc::compileForCpu(
+    ModuleOp module, const CpuTargetOptions &options, CpuStage stage) {
+  cpu::prepareContext(module.getContext());
+  OwningOpRef<ModuleOp> program(cast<ModuleOp>(module->clone()));
+  FailureOr<func::FuncOp> entry =
+      cpu::findCompilableEntry(*program, options.entry, "CPU");
+  if (failed(entry))
+    return failure();
 
   CpuCompilation result;
   PassManager fuse(program->getContext());

@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "CpuPipeline.h"
+#include "tcc/Target/CPU/CpuPipeline.h"
 
 #include "tcc/Analysis/MemoryPlan.h"
 #include "tcc/Analysis/RandomInputs.h"
@@ -146,7 +146,9 @@ LogicalResult Outliner::signature() {
 
 bool Outliner::blasEligible(MatmulOp matmul) const {
   Type element = cast<RankedTensorType>(matmul.getType()).getElementType();
-  return options.useBlas && (element.isF32() || element.isF64());
+  return options.useBlas &&
+         (element.isF32() || element.isF64() ||
+          (options.libraryMatmulsInHalf && (element.isF16() || element.isBF16())));
 }
 
 LogicalResult Outliner::kernel(Operation *anchor, ArrayRef<Operation *> ops,

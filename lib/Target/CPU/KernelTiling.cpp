@@ -16,7 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "CpuPipeline.h"
+#include "tcc/Target/CPU/CpuPipeline.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -38,17 +38,6 @@ using namespace mlir::tcc::cpu;
 
 namespace {
 
-/// The op computing the kernel's last stored value: the tiling root.
-linalg::LinalgOp findRoot(func::FuncOp kernel) {
-  linalg::LinalgOp root;
-  kernel.walk([&](bufferization::MaterializeInDestinationOp store) {
-    auto candidate = store.getSource().getDefiningOp<linalg::LinalgOp>();
-    if (candidate && (!root || root->isBeforeInBlock(candidate)))
-      root = candidate;
-  });
-  return root;
-}
-
 void eraseDeadOps(Block &block) {
   bool changed = true;
   while (changed) {
@@ -59,6 +48,32 @@ void eraseDeadOps(Block &block) {
         changed = true;
       }
   }
+}
+
+/// Whether every read of the iteration argument `arg` (through nested
+/// loops and slices) is the destination of a fill, so that its initial
+/// value is never observed.
+bool onlyOverwritten(Value arg) {
+  for (OpOperand &use : arg.getUses()) {
+    Operation *user = use.getOwner();
+    if (auto slice = dyn_cast<tensor::ExtractSliceOp>(user)) {
+      if (!onlyOverwritten(slice.getResult()))
+        return false;
+    } else if (auto loop = dyn_cast<scf::ForOp>(user)) {
+      if (!onlyOverwritten(loop.getTiedLoopRegionIterArg(&use)))
+        return false;
+    } else if (auto fill = dyn_cast<linalg::FillOp>(user)) {
+      if (!fill.isDpsInit(&use))
+        return false;
+    } else if (auto insert = dyn_cast<tensor::InsertSliceOp>(user)) {
+      // Writing into it reads nothing of it.
+      if (use.get() != insert.getDest())
+        return false;
+    } else if (!isa<scf::YieldOp>(user)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 bool isStrictSlice(tensor::ExtractSliceOp slice, Value of) {
@@ -72,11 +87,12 @@ bool isStrictSlice(tensor::ExtractSliceOp slice, Value of) {
   return false;
 }
 
-/// Tiles `kernel` in place. Returns the tile count, or nullopt when the
-/// kernel stays whole (and unchanged).
+/// Tiles `kernel` in place over its root's outermost parallel loop, about
+/// options.tileElements elements per tile. Returns the tile count, or
+/// nullopt when the kernel stays whole (then `kernel` is to be discarded).
 std::optional<int64_t> tileInPlace(func::FuncOp kernel,
                                    const CpuTargetOptions &options) {
-  linalg::LinalgOp root = findRoot(kernel);
+  linalg::LinalgOp root = findTilingRoot(kernel);
   if (!root)
     return std::nullopt;
   SmallVector<int64_t> sizes = root.getStaticLoopRanges();
@@ -95,13 +111,56 @@ std::optional<int64_t> tileInPlace(func::FuncOp kernel,
   if (tiles <= 1)
     return std::nullopt;
 
+  SmallVector<int64_t> tileSizes(sizes.size(), 0);
+  tileSizes[loop] = tile;
+  FailureOr<SmallVector<scf::ForOp>> loops =
+      tileAndFuseKernel(kernel, tileSizes, /*fuseFills=*/false);
+  if (failed(loops))
+    return std::nullopt;
+  scf::ForOp forOp = loops->front();
+
+  // The loop covers tiles [begin, end) of [0, tiles).
+  unsigned args = kernel.getNumArguments();
+  Value begin = kernel.getArgument(args - 2), end = kernel.getArgument(args - 1);
+  IRRewriter rewriter(kernel.getContext());
+  rewriter.setInsertionPoint(forOp);
+  Location loc = forOp.getLoc();
+  Value tileSize = arith::ConstantIndexOp::create(rewriter, loc, tile);
+  Value lower = arith::MulIOp::create(rewriter, loc, begin, tileSize);
+  Value upper = arith::MinUIOp::create(
+      rewriter, loc, arith::MulIOp::create(rewriter, loc, end, tileSize),
+      arith::ConstantIndexOp::create(rewriter, loc, extent));
+  forOp.setLowerBound(lower);
+  forOp.setUpperBound(upper);
+  return tiles;
+}
+
+} // namespace
+
+linalg::LinalgOp cpu::findTilingRoot(func::FuncOp kernel) {
+  linalg::LinalgOp root;
+  kernel.walk([&](bufferization::MaterializeInDestinationOp store) {
+    auto candidate = store.getSource().getDefiningOp<linalg::LinalgOp>();
+    if (candidate && (!root || root->isBeforeInBlock(candidate)))
+      root = candidate;
+  });
+  return root;
+}
+
+FailureOr<SmallVector<scf::ForOp>>
+cpu::tileAndFuseKernel(func::FuncOp kernel, ArrayRef<int64_t> tileSizes,
+                       bool fuseFills) {
+  linalg::LinalgOp root = findTilingRoot(kernel);
+  if (!root || tileSizes.size() != root.getNumLoops() ||
+      llvm::all_of(tileSizes, [](int64_t size) { return size == 0; }))
+    return failure();
   MLIRContext *context = kernel.getContext();
-  SmallVector<OpFoldResult> tileSizes(sizes.size(),
-                                      IntegerAttr::get(IndexType::get(context), 0));
-  tileSizes[loop] = IntegerAttr::get(IndexType::get(context), tile);
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t size : tileSizes)
+    sizes.push_back(IntegerAttr::get(IndexType::get(context), size));
   scf::SCFTileAndFuseOptions tileAndFuse;
   scf::SCFTilingOptions tiling;
-  tiling.setTileSizes(tileSizes);
+  tiling.setTileSizes(sizes);
   tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
   tileAndFuse.setTilingOptions(tiling);
   tileAndFuse.setFusionControlFn(
@@ -124,28 +183,45 @@ std::optional<int64_t> tileInPlace(func::FuncOp kernel,
       scf::tileConsumerAndFuseProducersUsingSCF(
           rewriter, cast<TilingInterface>(root.getOperation()), tileAndFuse);
   if (failed(result) || result->loops.empty())
-    return std::nullopt;
-  auto forOp = dyn_cast<scf::ForOp>(result->loops.front().getOperation());
-  if (!forOp)
-    return std::nullopt;
+    return failure();
+  SmallVector<scf::ForOp> forOps;
+  for (LoopLikeOpInterface loop : result->loops) {
+    auto forOp = dyn_cast<scf::ForOp>(loop.getOperation());
+    if (!forOp)
+      return failure();
+    forOps.push_back(forOp);
+  }
+  scf::ForOp outer = forOps.front();
   for (auto [original, replacement] : result->replacements)
     rewriter.replaceUsesWithIf(original, replacement, [&](OpOperand &use) {
-      return !forOp->isAncestor(use.getOwner());
+      return !outer->isAncestor(use.getOwner());
     });
   Block &body = kernel.getBody().front();
   eraseDeadOps(body);
   // A producer read by two fused ops (softmax's row max, read by the sum and
   // by the final map) is fused for one reader only; fuse it for the others
   // too, until no slice inside the loop reads a computation outside it.
-  SmallVector<LoopLikeOpInterface> loops{forOp};
+  SmallVector<LoopLikeOpInterface> loops(result->loops.begin(),
+                                         result->loops.end());
   for (bool changed = true; changed;) {
     changed = false;
     SmallVector<tensor::ExtractSliceOp> candidates;
-    forOp.walk([&](tensor::ExtractSliceOp slice) {
-      auto producer = slice.getSource().getDefiningOp<linalg::LinalgOp>();
-      if (producer && !forOp->isAncestor(producer) &&
-          !isa<linalg::FillOp>(producer.getOperation()) &&
-          isStrictSlice(slice, slice.getSource()))
+    outer.walk([&](tensor::ExtractSliceOp slice) {
+      // The source may be a loop's iteration argument: its producer is
+      // then the loop's initial value (a destination, often a fill).
+      Value source = slice.getSource();
+      while (auto arg = dyn_cast<BlockArgument>(source)) {
+        auto loop = dyn_cast<scf::ForOp>(arg.getOwner()->getParentOp());
+        if (!loop || arg.getArgNumber() == 0)
+          break;
+        source = loop.getTiedLoopInit(arg)->get();
+      }
+      auto producer = source.getDefiningOp<linalg::LinalgOp>();
+      if (!producer || outer->isAncestor(producer) ||
+          !isStrictSlice(slice, source))
+        return;
+      bool isFill = isa<linalg::FillOp>(producer.getOperation());
+      if (isFill ? fuseFills : source == slice.getSource())
         candidates.push_back(slice);
     });
     for (tensor::ExtractSliceOp slice : candidates) {
@@ -167,33 +243,29 @@ std::optional<int64_t> tileInPlace(func::FuncOp kernel,
     RewritePatternSet patterns(context);
     tensor::populateFoldTensorEmptyPatterns(patterns);
     if (failed(applyPatternsGreedily(kernel, std::move(patterns))))
-      return std::nullopt;
+      return failure();
   }
+
+  // A fill fused into every tile leaves its whole-tensor version only as
+  // the loop's initial value, which the tiles overwrite before reading:
+  // start from the fill's own destination instead.
+  if (fuseFills)
+    for (OpOperand &init : outer.getInitArgsMutable())
+      if (auto fill = init.get().getDefiningOp<linalg::FillOp>();
+          fill && fill->hasOneUse() &&
+          onlyOverwritten(outer.getTiedLoopRegionIterArg(&init)))
+        init.set(fill.getOutputs()[0]);
+  eraseDeadOps(body);
 
   // Work left outside the loop would be repeated by every thread. Fills
   // of accumulators the tiles slice are cheap (one store per reduced row)
-  // and write per-call temporaries, so they may stay.
+  // and write per-call temporaries, so they may stay on the CPU.
   for (Operation &op : body)
-    if (&op != forOp.getOperation() && isa<linalg::LinalgOp>(op) &&
-        !isa<linalg::FillOp>(op))
-      return std::nullopt;
-
-  // The loop covers tiles [begin, end) of [0, tiles).
-  unsigned args = kernel.getNumArguments();
-  Value begin = kernel.getArgument(args - 2), end = kernel.getArgument(args - 1);
-  rewriter.setInsertionPoint(forOp);
-  Location loc = forOp.getLoc();
-  Value tileSize = arith::ConstantIndexOp::create(rewriter, loc, tile);
-  Value lower = arith::MulIOp::create(rewriter, loc, begin, tileSize);
-  Value upper = arith::MinUIOp::create(
-      rewriter, loc, arith::MulIOp::create(rewriter, loc, end, tileSize),
-      arith::ConstantIndexOp::create(rewriter, loc, extent));
-  forOp.setLowerBound(lower);
-  forOp.setUpperBound(upper);
-  return tiles;
+    if (&op != outer.getOperation() && isa<linalg::LinalgOp>(op) &&
+        (fuseFills || !isa<linalg::FillOp>(op)))
+      return failure();
+  return forOps;
 }
-
-} // namespace
 
 LogicalResult cpu::fuseElementwise(ModuleOp kernels) {
   MLIRContext *context = kernels.getContext();

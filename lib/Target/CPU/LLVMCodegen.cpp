@@ -13,7 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "CpuPipeline.h"
+#include "tcc/Target/CPU/CpuPipeline.h"
 
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -113,19 +113,6 @@ LogicalResult checkInPlace(func::FuncOp kernel) {
   });
   return failure(result.wasInterrupted());
 }
-
-/// memref.copy of strided memrefs lowers to a call into MLIR's runner
-/// library, which the runtime does not have: copies become linalg.copy, so
-/// that they are loops like every other kernel.
-struct CopyToLoops : OpRewritePattern<memref::CopyOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(memref::CopyOp copy,
-                                PatternRewriter &rewriter) const override {
-    rewriter.replaceOpWithNewOp<linalg::CopyOp>(copy, copy.getSource(),
-                                                copy.getTarget());
-    return success();
-  }
-};
 
 std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(const CpuTargetOptions &options, std::string &cpu,
@@ -263,7 +250,7 @@ LogicalResult cpu::lowerKernelsToLLVMDialect(ModuleOp kernels,
   // bf16 conversions in integer ops: exact for subnormals, which x86's
   // vcvtneps2bf16 flushes to zero.
   arith::populateExpandBFloat16Patterns(patterns);
-  patterns.add<CopyToLoops>(kernels.getContext());
+  populateCopyToLoopsPatterns(patterns);
   if (failed(applyPatternsGreedily(kernels, std::move(patterns))))
     return kernels.emitError("internal: math approximation did not converge");
   return runPipeline(kernels, kLowerToLLVMPipeline, options);

@@ -1,6 +1,6 @@
 //===- Executable.cpp - running a compiled CPU artifact -------------------===//
 
-#include "tcc/runtime/Executable.h"
+#include "../exec/ExecutableBackend.h"
 
 #include "Blas.h"
 #include "HostFeatures.h"
@@ -15,21 +15,25 @@
 
 using namespace tcc::rt;
 
-struct Executable::Impl {
-  Plan plan;
+namespace {
+
+class CpuExecutable final : public ExecutableBackend {
+public:
+  Plan plan_;
   std::unique_ptr<cpu::KernelLibrary> library;
   /// Per command: its kernel, or null.
   std::vector<cpu::KernelFn> kernels;
   /// The library of the plan's f32 GEMMs.
-  cpu::GemmLibrary gemmLibrary = cpu::GemmLibrary::OneDnn;
+  cpu::GemmLibrary gemmLibrary_ = cpu::GemmLibrary::OneDnn;
   std::unique_ptr<Driver> driver;
   DeviceBuffer arena;
   std::unique_ptr<ThreadPool> pool;
   bool tracing = false;
-  std::vector<TraceEvent> trace;
+  std::vector<TraceEvent> trace_;
   std::chrono::steady_clock::time_point origin;
+  double lastRunMicros = 0;
 
-  ~Impl() {
+  ~CpuExecutable() override {
     if (driver && !arena.empty())
       (void)driver->release(arena);
   }
@@ -40,41 +44,42 @@ struct Executable::Impl {
                std::chrono::steady_clock::now() - origin)
         .count();
   }
+
+  const Plan &plan() const override { return plan_; }
+  Status run(const std::vector<const HostArray *> &inputs,
+             std::vector<HostArray> &outputs) override;
+  int64_t peakBytes() const override {
+    return static_cast<int64_t>(driver->stats().peakBytes);
+  }
+  unsigned threads() const override { return pool->size(); }
+  std::string gemmLibrary() const override {
+    return cpu::gemmLibraryDescription(gemmLibrary_);
+  }
+  std::string device() const override { return "cpu"; }
+  double lastComputeMicros() const override { return lastRunMicros; }
+  const std::vector<TraceEvent> &trace() const override { return trace_; }
 };
 
-Executable::Executable(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Executable::~Executable() = default;
+} // namespace
 
-const Plan &Executable::plan() const { return impl_->plan; }
-unsigned Executable::threads() const { return impl_->pool->size(); }
-std::string Executable::gemmLibrary() const {
-  return cpu::gemmLibraryDescription(impl_->gemmLibrary);
-}
-const std::vector<TraceEvent> &Executable::trace() const { return impl_->trace; }
-int64_t Executable::peakBytes() const {
-  return static_cast<int64_t>(impl_->driver->stats().peakBytes);
-}
-
-StatusOr<std::unique_ptr<Executable>>
-Executable::load(const Artifact &artifact, const ExecutableOptions &options) {
-  auto impl = std::make_unique<Impl>();
+StatusOr<std::unique_ptr<ExecutableBackend>>
+cpu::loadExecutable(const Artifact &artifact, Plan plan,
+                    const ExecutableOptions &options) {
+  auto impl = std::make_unique<CpuExecutable>();
   impl->origin = std::chrono::steady_clock::now();
   impl->tracing = options.trace;
   const std::string &origin = artifact.sourceName();
-  StatusOr<ByteSpan> planBytes = artifact.requireSection(SectionKind::Plan, "plan");
-  if (!planBytes.isOk())
-    return planBytes.status();
-  StatusOr<Plan> plan = parsePlan(planBytes->text());
-  if (!plan.isOk())
-    return plan.status().withContext(origin);
-  impl->plan = std::move(*plan);
-  if (impl->plan.target != "cpu")
-    return Status::error(origin + ": compiled for target '" +
-                         impl->plan.target + "', this runtime runs 'cpu'");
+  impl->plan_ = std::move(plan);
   Status supported =
-      cpu::checkHostSupports(impl->plan.cpu, impl->plan.cpuFeatures);
+      cpu::checkHostSupports(impl->plan_.cpu, impl->plan_.cpuFeatures);
   if (!supported)
     return supported.withContext(origin);
+  for (const Command &command : impl->plan_.commands)
+    if (command.kind == Command::Kind::Matmul &&
+        command.matmul.dtype != DType::F32 && command.matmul.dtype != DType::F64)
+      return Status::error(origin + ": " + command.label + ": a " +
+                           std::string(dtypeName(command.matmul.dtype)) +
+                           " matmul command needs the cuda target");
   StatusOr<ByteSpan> object =
       artifact.requireSection(SectionKind::HostObject, "kernels");
   if (!object.isOk())
@@ -83,7 +88,7 @@ Executable::load(const Artifact &artifact, const ExecutableOptions &options) {
   if (!library.isOk())
     return library.status();
   impl->library = std::move(*library);
-  for (const Command &command : impl->plan.commands) {
+  for (const Command &command : impl->plan_.commands) {
     cpu::KernelFn fn = nullptr;
     if (command.kind == Command::Kind::Kernel) {
       StatusOr<cpu::KernelFn> found = impl->library->lookup(command.kernel.symbol);
@@ -97,49 +102,28 @@ Executable::load(const Artifact &artifact, const ExecutableOptions &options) {
   if (!driver.isOk())
     return driver.status();
   impl->driver = std::move(*driver);
-  auto arena = impl->driver->allocate(static_cast<size_t>(impl->plan.arenaBytes));
+  auto arena = impl->driver->allocate(static_cast<size_t>(impl->plan_.arenaBytes));
   if (!arena.isOk())
     return arena.status().withContext(origin + ": allocating the " +
-                                      std::to_string(impl->plan.arenaBytes) +
+                                      std::to_string(impl->plan_.arenaBytes) +
                                       "-byte arena");
   impl->arena = *arena;
   impl->pool = std::make_unique<ThreadPool>(options.threads);
   cpu::configureBlas(impl->pool->size());
   std::vector<const MatmulCommand *> gemms;
-  for (const Command &command : impl->plan.commands)
+  for (const Command &command : impl->plan_.commands)
     if (command.kind == Command::Kind::Matmul)
       gemms.push_back(&command.matmul);
-  impl->gemmLibrary = cpu::chooseGemmLibrary(gemms);
-  return std::unique_ptr<Executable>(new Executable(std::move(impl)));
+  impl->gemmLibrary_ = cpu::chooseGemmLibrary(gemms);
+  return std::unique_ptr<ExecutableBackend>(std::move(impl));
 }
 
-Status Executable::run(const std::vector<const HostArray *> &inputs,
-                       std::vector<HostArray> &outputs) {
-  Impl &impl = *impl_;
-  const Plan &plan = impl.plan;
-  if (inputs.size() != plan.inputs.size())
-    return Status::error("the program takes " +
-                         std::to_string(plan.inputs.size()) + " inputs, got " +
-                         std::to_string(inputs.size()));
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const TensorSpec &spec = plan.inputs[i];
-    const HostArray &array = *inputs[i];
-    if (array.dtype != spec.dtype || array.shape != spec.shape ||
-        static_cast<int64_t>(array.bytes.size()) != spec.byteSize())
-      return Status::error("input '" + spec.name + "': expected " +
-                           describeTensor(spec.dtype, spec.shape) + ", got " +
-                           describeTensor(array.dtype, array.shape));
-  }
-  // Outputs are written in place: arrays of the right size are reused, so
-  // a caller running the plan repeatedly allocates them once.
-  outputs.resize(plan.outputs.size());
-  for (size_t i = 0; i < plan.outputs.size(); ++i) {
-    const TensorSpec &spec = plan.outputs[i];
-    HostArray &array = outputs[i];
-    array.dtype = spec.dtype;
-    array.shape = spec.shape;
-    array.bytes.resize(static_cast<size_t>(spec.byteSize()));
-  }
+Status CpuExecutable::run(const std::vector<const HostArray *> &inputs,
+                          std::vector<HostArray> &outputs) {
+  CpuExecutable &impl = *this;
+  const Plan &plan = plan_;
+  if (Status bound = bindHostArrays(plan, inputs, outputs); !bound)
+    return bound;
   auto address = [&](const BufferRef &ref) -> uint8_t * {
     switch (ref.kind) {
     case BufferRef::Kind::Input:
@@ -190,7 +174,7 @@ Status Executable::run(const std::vector<const HostArray *> &inputs,
       category = "matmul";
       cpu::runMatmul(command.matmul,
                      command.matmul.dtype == DType::F32
-                         ? impl.gemmLibrary
+                         ? impl.gemmLibrary_
                          : cpu::GemmLibrary::OpenBlas,
                      address(command.matmul.lhs),
                      address(command.matmul.rhs), address(command.matmul.out));
@@ -205,13 +189,14 @@ Status Executable::run(const std::vector<const HostArray *> &inputs,
       if (command.kind == Command::Kind::Matmul)
         name += std::string(" [") +
                 cpu::gemmLibraryName(command.matmul.dtype == DType::F32
-                                         ? impl.gemmLibrary
+                                         ? impl.gemmLibrary_
                                          : cpu::GemmLibrary::OpenBlas) +
                 "]";
-      impl.trace.push_back({name, category, start, impl.nowUs() - start});
+      impl.trace_.push_back({name, category, start, impl.nowUs() - start});
     }
   }
+  lastRunMicros = impl.nowUs() - runStart;
   if (impl.tracing)
-    impl.trace.push_back({"run", "run", runStart, impl.nowUs() - runStart});
+    impl.trace_.push_back({"run", "run", runStart, lastRunMicros});
   return Status::ok();
 }

@@ -292,6 +292,7 @@ std::string tcc::rt::serializePlan(const Plan &plan) {
         args.append(refJson(ref));
       object.append("args", std::move(args));
       object.append("tiles", JsonValue::integer(command.kernel.tiles));
+      object.append("threads", JsonValue::integer(command.kernel.threads));
       break;
     }
     case Command::Kind::Matmul: {
@@ -392,14 +393,18 @@ StatusOr<Plan> tcc::rt::parsePlan(std::string_view json) {
         command.kernel.args.push_back(ref);
       }
       TCC_ASSIGN(command.kernel.tiles, cr.integer(c, "tiles", 1));
+      // A CUDA block holds at most 1024 threads.
+      TCC_ASSIGN(command.kernel.threads, cr.integer(c, "threads", 1, 1024));
     } else if (op == "matmul") {
       command.kind = Command::Kind::Matmul;
       MatmulCommand &mm = command.matmul;
       std::string dtype;
       TCC_ASSIGN(dtype, cr.string(c, "dtype"));
-      if (dtype != "f32" && dtype != "f64")
-        return cr.error("matmul dtype must be f32 or f64, got '" + dtype + "'");
-      mm.dtype = dtype == "f32" ? DType::F32 : DType::F64;
+      std::optional<DType> parsed = parseDTypeName(dtype);
+      if (!parsed || !isFloat(*parsed))
+        return cr.error("matmul dtype must be f64, f32, f16 or bf16, got '" +
+                        dtype + "'");
+      mm.dtype = *parsed;
       TCC_ASSIGN(mm.lhs, parseRefField(cr, c, "lhs", plan));
       TCC_ASSIGN(mm.rhs, parseRefField(cr, c, "rhs", plan));
       TCC_ASSIGN(mm.out, parseRefField(cr, c, "out", plan));

@@ -55,5 +55,5 @@ func.func @main(%x: tensor<256x1024xf32> {tcc.name = "x"},
 // CHECK:         bufferization.materialize_in_destination {{.*}} in restrict writable %[[OUT]]
 
 // PLAN: "commands":[{"label":"tcc.fusion contraction at {{.*}}kernels.mlir:{{[0-9]+}}:{{[0-9]+}}","op":"matmul","dtype":"f32","lhs":{"input":0},"rhs":{"input":1},"out":{"buffer":{{[0-9]+}}},"m":256,"n":1024,"k":1024,"transpose_lhs":false,"transpose_rhs":false
-// PLAN-SAME: "op":"kernel","symbol":"tcc_kernel_0","args":[{"input":2},{"buffer":1},{"buffer":0}],"tiles":16}
-// PLAN-SAME: {"label":"tcc.softmax at {{.*}}kernels.mlir:{{[0-9]+}}:8","op":"kernel","symbol":"tcc_kernel_1","args":[{"buffer":0},{"output":0}],"tiles":16}
+// PLAN-SAME: "op":"kernel","symbol":"tcc_kernel_0","args":[{"input":2},{"buffer":1},{"buffer":0}],"tiles":16,"threads":1}
+// PLAN-SAME: {"label":"tcc.softmax at {{.*}}kernels.mlir:{{[0-9]+}}:8","op":"kernel","symbol":"tcc_kernel_1","args":[{"buffer":0},{"output":0}],"tiles":16,"threads":1}

@@ -41,6 +41,9 @@ struct CpuTargetOptions {
   int64_t tileElements = 16384;
   /// Matmuls in f32/f64 go to the BLAS library (else: generated loops).
   bool useBlas = true;
+  /// f16 and bf16 matmuls go to the library too (cuBLASLt has them,
+  /// OpenBLAS does not).
+  bool libraryMatmulsInHalf = false;
   /// Group ops into fused kernels (tcc-fuse); without, each op is a kernel
   /// (`tcc verify` compares op by op this way).
   bool fuse = true;

@@ -1,11 +1,13 @@
-//===- Executable.h - running a compiled CPU artifact ------------*- C++ -*-===//
+//===- Executable.h - running a compiled artifact ----------------*- C++ -*-===//
 //
-// An Executable is an artifact made ready to run: its plan parsed and
-// validated, its kernels loaded (dlopen of the shared object it carries),
-// its arena allocated once through the host driver. run() binds inputs by
-// position (inputs are checked against the signature by name, dtype and
-// shape), executes the commands in order — kernels split over the thread
-// pool, matmuls through BLAS — and returns the outputs.
+// An Executable is an artifact made ready to run on the backend its plan
+// names: its plan parsed and validated, its kernels loaded (on the CPU,
+// dlopen of the shared object it carries; on CUDA, the cubin or PTX as a
+// module of the GPU's context), its arena allocated once. run() binds
+// inputs by position (inputs are checked against the signature by name,
+// dtype and shape), executes the commands in order — kernels split over
+// the thread pool or launched on the GPU, matmuls through BLAS or
+// cuBLASLt — and returns the outputs in host memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,11 +27,16 @@
 
 namespace tcc::rt {
 
+class ExecutableBackend;
+
 struct ExecutableOptions {
-  /// Threads for kernels and BLAS; 0 is every core.
+  /// Threads for kernels and BLAS; 0 is every core (CPU).
   unsigned threads = 0;
-  /// Record a TraceEvent per command.
+  /// Record a TraceEvent per command (on a GPU: each command timed by
+  /// events, and no CUDA graph).
   bool trace = false;
+  /// CUDA: replay runs after the first as one CUDA graph.
+  bool cudaGraphs = true;
 };
 
 class Executable {
@@ -47,19 +54,23 @@ public:
   Status run(const std::vector<const HostArray *> &inputs,
              std::vector<HostArray> &outputs);
 
-  /// The host driver's measured peak (the arena and every other runtime
-  /// allocation), in bytes.
+  /// The driver's measured peak (the arena and every other runtime
+  /// allocation on the device that runs the program), in bytes.
   int64_t peakBytes() const;
   unsigned threads() const;
   /// The library the plan's f32 GEMMs run on, with its version.
   std::string gemmLibrary() const;
+  /// What runs the program: "cpu" or the GPU's name and architecture.
+  std::string device() const;
+  /// Microseconds the last run() spent computing: on a GPU, the device time
+  /// between its first and last command (no transfers); on the CPU, the
+  /// whole run.
+  double lastComputeMicros() const;
   const std::vector<TraceEvent> &trace() const;
 
-  struct Impl;
-
 private:
-  explicit Executable(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit Executable(std::unique_ptr<ExecutableBackend> backend);
+  std::unique_ptr<ExecutableBackend> backend_;
 };
 
 } // namespace tcc::rt

@@ -60,17 +60,20 @@ struct ArenaBuffer {
   int64_t bytes = 0;
 };
 
-/// Runs symbol(args, begin, end) of the kernel object over tiles
-/// [0, tiles), split between threads. The kernel's last argument is a
-/// status word the executor provides.
+/// CPU: runs symbol(args, begin, end) of the kernel object over tiles
+/// [0, tiles), split between threads. CUDA: launches kernel `symbol` on a
+/// grid of `tiles` blocks of `threads` threads. The kernel's last argument
+/// is a status word the executor provides.
 struct KernelCommand {
   std::string symbol;
   std::vector<BufferRef> args;
   int64_t tiles = 1;
+  /// Threads per tile: a GPU block's size; 1 on the CPU.
+  int64_t threads = 1;
 };
 
 /// out[b] = op(lhs[b]) x op(rhs[b]) for each batch index b, through the
-/// BLAS library. Batch shapes are broadcast like numpy's: lhsBatch and
+/// BLAS library (cuBLASLt on CUDA, which also takes f16 and bf16). Batch shapes are broadcast like numpy's: lhsBatch and
 /// rhsBatch have the rank of batch, with 1 where an operand is broadcast.
 struct MatmulCommand {
   DType dtype = DType::F32;

@@ -1,22 +1,36 @@
 //===- CpuPipeline.h - the CPU backend's phases -----------------*- C++ -*-===//
 //
-// Internal to lib/Target/CPU: compileForCpu (CpuTarget.cpp) runs these in
-// order.
+// compileForCpu (CpuTarget.cpp) runs these in order. The CUDA backend
+// (lib/Target/CUDA) reuses outlining, elementwise fusion, tile-and-fuse and
+// the erf approximation: kernels and plans are target-independent until
+// they are mapped onto threads.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TCC_LIB_TARGET_CPU_CPUPIPELINE_H
-#define TCC_LIB_TARGET_CPU_CPUPIPELINE_H
+#ifndef TCC_TARGET_CPU_CPUPIPELINE_H
+#define TCC_TARGET_CPU_CPUPIPELINE_H
 
 #include "tcc/Target/CPU/CpuTarget.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::tcc::cpu {
 
 /// Attribute on each kernel function: how many tiles its range covers.
 inline constexpr char kTilesAttr[] = "tcc_tiles";
+
+/// Makes the dialects, interface models (bufferization, tiling, translation
+/// to LLVM IR) and named passes that the backends use available in
+/// `context`.
+void prepareContext(MLIRContext *context);
+
+/// The function `name` of `program` (or its only public one) if `backend`
+/// ("CPU", "CUDA") can compile it: single-device, tensors in and out.
+FailureOr<func::FuncOp> findCompilableEntry(ModuleOp program, StringRef name,
+                                            StringRef backend);
 
 /// Splits the fused entry function into kernels (functions on memrefs with
 /// a linalg-on-tensors body: inputs, outputs, a status memref<1xi32>, and
@@ -37,9 +51,26 @@ LogicalResult fuseElementwise(ModuleOp kernels);
 /// when the kernel is not split).
 LogicalResult tileKernel(func::FuncOp kernel, const CpuTargetOptions &options);
 
+/// The op computing the kernel's last stored value: the tiling root.
+linalg::LinalgOp findTilingRoot(func::FuncOp kernel);
+
+/// Tiles the kernel's root with `tileSizes` (one per root loop; 0 leaves a
+/// loop whole) and fuses into the tile every producer whose tile is a strict
+/// slice of its result, also for a producer read by several fused ops.
+/// Returns the tile loops, outermost first, when the whole kernel went into
+/// them (only fills may stay outside, unless `fuseFills`: then fills of
+/// accumulators are computed per tile too, as a GPU thread per tile needs);
+/// else failure, with the kernel in an unspecified state: work on a clone.
+FailureOr<SmallVector<scf::ForOp>>
+tileAndFuseKernel(func::FuncOp kernel, ArrayRef<int64_t> tileSizes,
+                  bool fuseFills);
+
 /// A select-free rational approximation of f32 erf, preferred over MLIR's
 /// (ErfApproximation.cpp).
 void populateErfApproximation(RewritePatternSet &patterns);
+
+/// memref.copy -> linalg.copy, so that copies become loops (CopyToLoops.cpp).
+void populateCopyToLoopsPatterns(RewritePatternSet &patterns);
 
 /// Bufferizes the kernels and lowers them to the LLVM dialect.
 LogicalResult lowerKernelsToLLVMDialect(ModuleOp kernels,
@@ -54,4 +85,4 @@ LogicalResult emitKernelObject(ModuleOp kernels, const CpuTargetOptions &options
 
 } // namespace mlir::tcc::cpu
 
-#endif // TCC_LIB_TARGET_CPU_CPUPIPELINE_H
+#endif // TCC_TARGET_CPU_CPUPIPELINE_H

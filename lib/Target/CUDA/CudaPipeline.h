@@ -1,0 +1,44 @@
+//===- CudaPipeline.h - the CUDA backend's phases ---------------*- C++ -*-===//
+//
+// Internal to lib/Target/CUDA: compileForCuda (CudaTarget.cpp) runs these
+// in order, after the phases it shares with the CPU backend.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TCC_LIB_TARGET_CUDA_CUDAPIPELINE_H
+#define TCC_LIB_TARGET_CUDA_CUDAPIPELINE_H
+
+#include "tcc/Target/CUDA/CudaTarget.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+
+namespace mlir::tcc::cuda {
+
+/// Attributes tileForGrid sets on each kernel: how many tile loops map onto
+/// the grid, and how many threads (tiles) they make.
+inline constexpr char kGridLoopsAttr[] = "tcc_grid_loops";
+inline constexpr char kGridThreadsAttr[] = "tcc_grid_threads";
+
+/// Tiles a kernel (linalg on tensors) so that one tile is one thread's work
+/// (GridMapping.cpp).
+LogicalResult tileForGrid(func::FuncOp kernel);
+
+/// Bufferizes the kernels, turns their temporaries into per-thread stack
+/// buffers and lowers their linalg ops to loops (GpuCodegen.cpp).
+LogicalResult lowerKernelsToLoops(ModuleOp kernels,
+                                  const CudaTargetOptions &options);
+
+/// Moves a bufferized kernel into `target` as a gpu.func whose threads each
+/// run one tile, and records its launch shape in `command`.
+LogicalResult mapOntoGrid(func::FuncOp kernel, gpu::GPUModuleOp target,
+                          int64_t blockSize, rt::KernelCommand &command);
+
+/// Lowers the gpu module of `container` to NVVM and PTX for options.arch
+/// and, when ptxas is found, assembles a cubin (GpuCodegen.cpp).
+LogicalResult emitPtx(ModuleOp container, const CudaTargetOptions &options,
+                      CudaCompilation &result);
+
+} // namespace mlir::tcc::cuda
+
+#endif // TCC_LIB_TARGET_CUDA_CUDAPIPELINE_H

@@ -1,0 +1,203 @@
+//===- GpuCodegen.cpp - kernels to loops, gpu.func to PTX and cubin -------===//
+//
+// Before mapping: the tiled kernels are bufferized in place (outputs are
+// the runtime's buffers), their temporaries become per-thread stack
+// buffers (a tile's temporaries are tile-sized: a row at most), and their
+// linalg ops become loops. Transcendentals are expanded into the same
+// polynomial approximations as on the CPU, so both backends round alike
+// and no libdevice is needed.
+//
+// After mapping: the gpu module goes through MLIR's NVVM lowering with
+// bare-pointer kernel arguments (one pointer per buffer: the runtime knows
+// every shape from the plan) and gpu-module-to-binary to PTX text; ptxas,
+// when the toolkit is found, assembles it for the chosen architecture.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CudaPipeline.h"
+
+#include "tcc/Target/CPU/CpuPipeline.h"
+
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+
+using namespace mlir;
+using namespace mlir::tcc;
+using namespace mlir::tcc::cuda;
+
+namespace {
+
+constexpr const char *kBufferizePipeline =
+    "func.func(canonicalize,cse),eliminate-empty-tensors,"
+    "one-shot-bufferize{buffer-alignment=16},func.func(canonicalize),"
+    "convert-bufferization-to-memref";
+
+constexpr const char *kLoopsPipeline =
+    "convert-linalg-to-loops,lower-affine,func.func(canonicalize,cse)";
+
+/// Per-thread stack memory above this is refused: local memory is slow and
+/// the stack of a GPU thread is limited.
+constexpr int64_t kMaxThreadStackBytes = 64 * 1024;
+
+LogicalResult runPipeline(ModuleOp module, StringRef pipeline,
+                          const CudaTargetOptions &options) {
+  auto pm = PassManager::on<ModuleOp>(module.getContext());
+  if (options.common.configurePassManager &&
+      failed(options.common.configurePassManager(pm)))
+    return failure();
+  std::string errors;
+  llvm::raw_string_ostream os(errors);
+  if (failed(parsePassPipeline(pipeline, pm, os)))
+    return module.emitError("internal pipeline does not parse: ") << errors;
+  return pm.run(module);
+}
+
+/// Heap allocations of a kernel become stack buffers of its thread.
+LogicalResult allocationsToStack(func::FuncOp kernel) {
+  int64_t stackBytes = 0;
+  SmallVector<memref::AllocOp> allocs;
+  kernel.walk([&](memref::AllocOp alloc) { allocs.push_back(alloc); });
+  for (memref::AllocOp alloc : allocs) {
+    MemRefType type = alloc.getType();
+    if (!type.hasStaticShape())
+      return alloc.emitError("internal: a CUDA kernel needs a temporary of "
+                             "dynamic size");
+    stackBytes += type.getNumElements() *
+                  std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1);
+    OpBuilder builder(alloc);
+    auto alloca = memref::AllocaOp::create(builder, alloc.getLoc(), type,
+                                           alloc.getAlignmentAttr());
+    alloc.replaceAllUsesWith(alloca.getResult());
+    alloc.erase();
+  }
+  kernel.walk([](memref::DeallocOp dealloc) { dealloc.erase(); });
+  if (stackBytes > kMaxThreadStackBytes)
+    return kernel.emitError("a tile of kernel ")
+           << kernel.getName() << " needs " << stackBytes
+           << " bytes of temporaries per GPU thread (at most "
+           << kMaxThreadStackBytes << "): its rows are too long for the "
+           << "CUDA backend's one-thread-per-row kernels";
+  return success();
+}
+
+std::string toolkitRoot(const CudaTargetOptions &options) {
+  if (!options.toolkit.empty())
+    return options.toolkit;
+  if (const char *root = std::getenv("CUDA_ROOT"); root && *root)
+    return root;
+  return "/usr/local/cuda";
+}
+
+} // namespace
+
+std::optional<std::string>
+mlir::tcc::findPtxas(const CudaTargetOptions &options) {
+  llvm::SmallString<256> path(toolkitRoot(options));
+  llvm::sys::path::append(path, "bin", "ptxas");
+  if (llvm::sys::fs::can_execute(path))
+    return std::string(path);
+  if (llvm::ErrorOr<std::string> found = llvm::sys::findProgramByName("ptxas"))
+    return *found;
+  return std::nullopt;
+}
+
+LogicalResult cuda::lowerKernelsToLoops(ModuleOp kernels,
+                                        const CudaTargetOptions &options) {
+  if (failed(runPipeline(kernels, kBufferizePipeline, options)))
+    return failure();
+  for (auto kernel : kernels.getOps<func::FuncOp>())
+    if (failed(allocationsToStack(kernel)))
+      return failure();
+  RewritePatternSet patterns(kernels.getContext());
+  cpu::populateErfApproximation(patterns);
+  populateMathPolynomialApproximationPatterns(patterns);
+  arith::populateExpandBFloat16Patterns(patterns);
+  cpu::populateCopyToLoopsPatterns(patterns);
+  if (failed(applyPatternsGreedily(kernels, std::move(patterns))))
+    return kernels.emitError("internal: math approximation did not converge");
+  return runPipeline(kernels, kLoopsPipeline, options);
+}
+
+LogicalResult cuda::emitPtx(ModuleOp container,
+                            const CudaTargetOptions &options,
+                            CudaCompilation &result) {
+  // PTX ISA 8.0 (CUDA 12.0) covers sm_80 and sm_90; LLVM's default, 6.0,
+  // predates both.
+  std::string pipeline =
+      "nvvm-attach-target{chip=" + options.arch +
+      " features=+ptx80 O=3},"
+      "gpu.module(lower-affine,convert-scf-to-cf,expand-strided-metadata,"
+      "lower-affine,convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1},"
+      "canonicalize,cse,reconcile-unrealized-casts),"
+      "gpu-module-to-binary{format=isa}";
+  if (failed(runPipeline(container, pipeline, options)))
+    return failure();
+  for (auto binary : container.getOps<gpu::BinaryOp>())
+    for (Attribute object : binary.getObjects())
+      result.ptx += cast<gpu::ObjectAttr>(object).getObject().getValue().str();
+  if (result.ptx.empty())
+    return container.emitError("internal: no PTX came out of the NVVM lowering");
+  result.arch = options.arch;
+  if (!options.cubin) {
+    result.cubinSkipped = "not requested";
+    return success();
+  }
+  std::optional<std::string> ptxas = findPtxas(options);
+  if (!ptxas) {
+    result.cubinSkipped = "no ptxas under " + toolkitRoot(options) +
+                          " or on PATH (the driver will JIT the PTX)";
+    return success();
+  }
+  llvm::SmallString<128> ptxPath, cubinPath, logPath;
+  if (llvm::sys::fs::createTemporaryFile("tcc-kernels", "ptx", ptxPath) ||
+      llvm::sys::fs::createTemporaryFile("tcc-kernels", "cubin", cubinPath) ||
+      llvm::sys::fs::createTemporaryFile("tcc-ptxas", "log", logPath))
+    return container.emitError("cannot create temporary files for ptxas "
+                               "(is TMPDIR writable?)");
+  auto cleanup = llvm::make_scope_exit([&] {
+    llvm::sys::fs::remove(ptxPath);
+    llvm::sys::fs::remove(cubinPath);
+    llvm::sys::fs::remove(logPath);
+  });
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(ptxPath, ec);
+    if (ec)
+      return container.emitError("cannot write ") << ptxPath << ": "
+                                                  << ec.message();
+    os << result.ptx;
+  }
+  std::string arch = "-arch=" + options.arch;
+  llvm::SmallVector<llvm::StringRef> args{*ptxas, arch, "-O3", ptxPath, "-o",
+                                          cubinPath};
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath, logPath};
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(*ptxas, args, std::nullopt, redirects, 0,
+                                     0, &message);
+  if (rc != 0) {
+    std::string log;
+    if (auto buffer = llvm::MemoryBuffer::getFile(logPath))
+      log = (*buffer)->getBuffer().str();
+    return container.emitError("ptxas (")
+           << *ptxas << ") rejected the generated PTX for " << options.arch
+           << ": " << (message.empty() ? log : message);
+  }
+  auto cubin = llvm::MemoryBuffer::getFile(cubinPath, /*IsText=*/false);
+  if (!cubin)
+    return container.emitError("cannot read ptxas's output ") << cubinPath;
+  result.cubin = (*cubin)->getBuffer().str();
+  return success();
+}
