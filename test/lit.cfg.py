@@ -49,6 +49,18 @@ config.environment["OPENBLAS_NUM_THREADS"] = "1"
 config.environment["TCC_CACHE_DIR"] = os.path.join(config.tcc_obj_root,
                                                    "test-cache")
 
+# The CUDA backend: ptxas makes cubins when the toolkit is there; a GPU
+# (a loadable libcuda.so.1) decides what running a cuda artifact does.
+cuda_root = os.environ.get("CUDA_ROOT", "/usr/local/cuda")
+if os.access(os.path.join(cuda_root, "bin", "ptxas"), os.X_OK):
+    config.available_features.add("ptxas")
+try:
+    import ctypes
+    ctypes.CDLL("libcuda.so.1")
+    config.available_features.add("cuda-driver")
+except OSError:
+    pass
+
 if config.tcc_sanitized:
     config.available_features.add("asan")
     # LLVM's own allocations are not instrumented; only report real errors.

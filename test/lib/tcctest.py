@@ -41,6 +41,13 @@ TCC = os.path.join(os.environ.get("TCC_BIN", ""), "tcc")
 # and tolerances hold for both, against the same independent references.
 BACKEND = os.environ.get("TCC_E2E_BACKEND", "eval")
 
+# With TCC_E2E_RECORD_CUDA=DIR, every checked case is also compiled for
+# --target=cuda and recorded under DIR/<suite>/<n>/ (model.tccm, its inputs,
+# the reference results and the tolerance), for a GPU machine to run with
+# benchmarks/gpu/check_conformance.py; a case that does not compile for cuda
+# fails here.
+RECORD_CUDA = os.environ.get("TCC_E2E_RECORD_CUDA", "")
+
 # Flags that only the evaluator has: cases using them run in the evaluator
 # whatever the backend.
 EVAL_ONLY_FLAGS = ("--f64",)
@@ -253,7 +260,35 @@ class Suite:
                 worst = max(worst, measured)
         metric = ("ulp" if str(mode).startswith("ulp") else
                   "exact" if mode == "exact" else "rel")
+        if RECORD_CUDA and error is None and not any(
+                f in EVAL_ONLY_FLAGS for f in flags):
+            error = self.record_for_cuda(op, case, model, inputs, expected,
+                                         mode, flags)
         self.record(op, case, error, worst, shapes, model, metric)
+
+    def record_for_cuda(self, op, case, model, inputs, expected, mode, flags):
+        """Compiles the case for cuda into the record folder; returns None or
+        the compiler's error."""
+        import json
+        folder = os.path.join(RECORD_CUDA, self.name, str(self.count))
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, "model.mlir")
+        with open(path, "w") as f:
+            f.write(model)
+        error = _tcc(["compile", path, "--target=cuda", "-o",
+                      os.path.join(folder, "model.tccm"), "--quiet",
+                      "--no-cache"])
+        if error:
+            return f"cuda: {error}"
+        for name, value in inputs.items():
+            np.save(os.path.join(folder, f"in_{name}.npy"), np.asarray(value))
+        for name, value in expected.items():
+            np.save(os.path.join(folder, f"want_{name}.npy"), np.asarray(value))
+        with open(os.path.join(folder, "case.json"), "w") as f:
+            json.dump({"op": op, "case": case, "mode": mode,
+                       "flags": list(flags), "inputs": sorted(inputs),
+                       "results": sorted(expected)}, f)
+        return None
 
     def record(self, op, case, error, measure=0.0, shapes="", model="",
                metric="exact"):

@@ -25,9 +25,11 @@ inline constexpr char kGridThreadsAttr[] = "tcc_grid_threads";
 LogicalResult tileForGrid(func::FuncOp kernel);
 
 /// Bufferizes the kernels, turns their temporaries into per-thread stack
-/// buffers and lowers their linalg ops to loops (GpuCodegen.cpp).
+/// buffers (inside the tile loops) or scratch buffers of the plan's arena
+/// (outside them), and lowers their linalg ops to loops (GpuCodegen.cpp).
 LogicalResult lowerKernelsToLoops(ModuleOp kernels,
-                                  const CudaTargetOptions &options);
+                                  const CudaTargetOptions &options,
+                                  rt::Plan &plan);
 
 /// Moves a bufferized kernel into `target` as a gpu.func whose threads each
 /// run one tile, and records its launch shape in `command`.

@@ -94,7 +94,7 @@ mlir::tcc::compileForCuda(ModuleOp module, const CudaTargetOptions &options,
     return result;
   }
 
-  if (failed(cuda::lowerKernelsToLoops(*kernels, options)))
+  if (failed(cuda::lowerKernelsToLoops(*kernels, options, result.plan)))
     return failure();
   OwningOpRef<ModuleOp> container = ModuleOp::create(program->getLoc());
   (*container)->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
@@ -110,16 +110,17 @@ mlir::tcc::compileForCuda(ModuleOp module, const CudaTargetOptions &options,
        llvm::make_early_inc_range(kernels->getOps<func::FuncOp>())) {
     rt::KernelCommand *command = commands.lookup(kernel.getName());
     if (!command)
-      return kernel.emitError("internal: no command launches this kernel");
+      continue;
     if (failed(cuda::mapOntoGrid(kernel, gpuModule, options.blockSize,
                                  *command)))
       return failure();
     kernel.erase();
   }
-  // Constants the kernels read (memref.global) move into the gpu module.
-  for (auto global :
-       llvm::make_early_inc_range(kernels->getOps<memref::GlobalOp>()))
-    global->moveBefore(&gpuModule.getBody()->front());
+  // What the kernels use move into the gpu module with them: constants
+  // (memref.global) and helper functions (integer powers).
+  for (Operation &op :
+       llvm::make_early_inc_range(kernels->getBody()->getOperations()))
+    op.moveBefore(&gpuModule.getBody()->front());
   if (failed(verify(*container)))
     return failure();
   if (stage == CudaStage::GpuDialect) {

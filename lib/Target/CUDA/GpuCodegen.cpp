@@ -7,7 +7,12 @@
 // polynomial approximations as on the CPU, so both backends round alike
 // and no libdevice is needed.
 //
-// After mapping: the gpu module goes through MLIR's NVVM lowering with
+// The math ops left (fma, floor, sqrt, f64 transcendentals) become calls
+// of libdevice, which gpu-module-to-binary links from the toolkit and LLVM
+// inlines (__nv_fmaf is one fma.rn.f32).
+//
+// After mapping: the gpu module goes through MLIR's NVVM lowering (integer
+// abs and the like become LLVM intrinsics after it) with
 // bare-pointer kernel arguments (one pointer per buffer: the runtime knows
 // every shape from the plan) and gpu-module-to-binary to PTX text; ptxas,
 // when the toolkit is found, assembles it for the chosen architecture.
@@ -19,6 +24,7 @@
 #include "tcc/Target/CPU/CpuPipeline.h"
 
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/PatternMatch.h"
@@ -45,8 +51,11 @@ constexpr const char *kBufferizePipeline =
     "one-shot-bufferize{buffer-alignment=16},func.func(canonicalize),"
     "convert-bufferization-to-memref";
 
+// Integer powers become helper functions (moved into the gpu module with
+// the kernels).
 constexpr const char *kLoopsPipeline =
-    "convert-linalg-to-loops,lower-affine,func.func(canonicalize,cse)";
+    "convert-linalg-to-loops,lower-affine,func.func(canonicalize,cse),"
+    "convert-math-to-funcs";
 
 /// Per-thread stack memory above this is refused: local memory is slow and
 /// the stack of a GPU thread is limited.
@@ -65,25 +74,53 @@ LogicalResult runPipeline(ModuleOp module, StringRef pipeline,
   return pm.run(module);
 }
 
-/// Heap allocations of a kernel become stack buffers of its thread.
-LogicalResult allocationsToStack(func::FuncOp kernel) {
-  int64_t stackBytes = 0;
+/// Temporaries of a kernel: those inside its tile loops (a tile's rows)
+/// become stack buffers of the thread; those outside them (destinations
+/// that the tiles fill slice by slice, or everything in a kernel that runs
+/// on one thread) become scratch buffers in global memory, passed as
+/// arguments. Kernels run one at a time, so every kernel's scratch shares
+/// one region at the end of the arena.
+LogicalResult placeTemporaries(func::FuncOp kernel, rt::Plan &plan,
+                               rt::KernelCommand &command,
+                               int64_t scratchBase, int64_t &scratchBytes) {
+  constexpr int64_t kAlignment = 256;
+  int64_t stackBytes = 0, scratchUsed = 0;
   SmallVector<memref::AllocOp> allocs;
   kernel.walk([&](memref::AllocOp alloc) { allocs.push_back(alloc); });
+  Block &body = kernel.getBody().front();
   for (memref::AllocOp alloc : allocs) {
     MemRefType type = alloc.getType();
     if (!type.hasStaticShape())
       return alloc.emitError("internal: a CUDA kernel needs a temporary of "
                              "dynamic size");
-    stackBytes += type.getNumElements() *
-                  std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1);
+    int64_t bytes = type.getNumElements() *
+                    std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1);
     OpBuilder builder(alloc);
-    auto alloca = memref::AllocaOp::create(builder, alloc.getLoc(), type,
-                                           alloc.getAlignmentAttr());
-    alloc.replaceAllUsesWith(alloca.getResult());
+    Value replacement;
+    if (alloc->getBlock() == &body) {
+      // A new argument before the status word and the tile range.
+      unsigned index = kernel.getNumArguments() - 3;
+      if (failed(kernel.insertArgument(index, type, {}, alloc.getLoc())))
+        return failure();
+      replacement = kernel.getArgument(index);
+      rt::ArenaBuffer buffer;
+      buffer.offset = scratchBase + scratchUsed;
+      buffer.bytes = bytes;
+      scratchUsed += (bytes + kAlignment - 1) / kAlignment * kAlignment;
+      command.args.insert(command.args.end(),
+                          {rt::BufferRef::Kind::Buffer,
+                           static_cast<int64_t>(plan.buffers.size())});
+      plan.buffers.push_back(buffer);
+    } else {
+      stackBytes += bytes;
+      replacement = memref::AllocaOp::create(builder, alloc.getLoc(), type,
+                                             alloc.getAlignmentAttr());
+    }
+    alloc.replaceAllUsesWith(replacement);
     alloc.erase();
   }
   kernel.walk([](memref::DeallocOp dealloc) { dealloc.erase(); });
+  scratchBytes = std::max(scratchBytes, scratchUsed);
   if (stackBytes > kMaxThreadStackBytes)
     return kernel.emitError("a tile of kernel ")
            << kernel.getName() << " needs " << stackBytes
@@ -115,12 +152,28 @@ mlir::tcc::findPtxas(const CudaTargetOptions &options) {
 }
 
 LogicalResult cuda::lowerKernelsToLoops(ModuleOp kernels,
-                                        const CudaTargetOptions &options) {
+                                        const CudaTargetOptions &options,
+                                        rt::Plan &plan) {
   if (failed(runPipeline(kernels, kBufferizePipeline, options)))
     return failure();
+  llvm::StringMap<rt::KernelCommand *> commands;
+  for (rt::Command &command : plan.commands)
+    if (command.kind == rt::Command::Kind::Kernel)
+      commands[command.kernel.symbol] = &command.kernel;
+  int64_t scratchBase = (plan.arenaBytes + 255) / 256 * 256;
+  int64_t scratchBytes = 0;
   for (auto kernel : kernels.getOps<func::FuncOp>())
-    if (failed(allocationsToStack(kernel)))
-      return failure();
+    if (rt::KernelCommand *command = commands.lookup(kernel.getName()))
+      if (failed(placeTemporaries(kernel, plan, *command, scratchBase,
+                                  scratchBytes)))
+        return failure();
+  if (scratchBytes > 0)
+    plan.arenaBytes = scratchBase + scratchBytes;
+  // powf becomes exp and log first, which the approximations then expand.
+  RewritePatternSet expansions(kernels.getContext());
+  math::populateExpansionPatterns(expansions, {"powf"});
+  if (failed(applyPatternsGreedily(kernels, std::move(expansions))))
+    return kernels.emitError("internal: math expansion did not converge");
   RewritePatternSet patterns(kernels.getContext());
   cpu::populateErfApproximation(patterns);
   populateMathPolynomialApproximationPatterns(patterns);
@@ -134,6 +187,13 @@ LogicalResult cuda::lowerKernelsToLoops(ModuleOp kernels,
 LogicalResult cuda::emitPtx(ModuleOp container,
                             const CudaTargetOptions &options,
                             CudaCompilation &result) {
+  llvm::SmallString<256> libdevice(toolkitRoot(options));
+  llvm::sys::path::append(libdevice, "nvvm", "libdevice", "libdevice.10.bc");
+  if (!llvm::sys::fs::exists(libdevice))
+    return container.emitError("the CUDA backend needs the CUDA toolkit's "
+                               "libdevice, not found at ")
+           << libdevice << " (give the toolkit's folder with --cuda-toolkit "
+           << "or CUDA_ROOT)";
   // PTX ISA 8.0 (CUDA 12.0) covers sm_80 and sm_90; LLVM's default, 6.0,
   // predates both.
   std::string pipeline =
@@ -141,8 +201,8 @@ LogicalResult cuda::emitPtx(ModuleOp container,
       " features=+ptx80 O=3},"
       "gpu.module(lower-affine,convert-scf-to-cf,expand-strided-metadata,"
       "lower-affine,convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1},"
-      "canonicalize,cse,reconcile-unrealized-casts),"
-      "gpu-module-to-binary{format=isa}";
+      "convert-math-to-llvm,canonicalize,cse,reconcile-unrealized-casts),"
+      "gpu-module-to-binary{format=isa toolkit=" + toolkitRoot(options) + "}";
   if (failed(runPipeline(container, pipeline, options)))
     return failure();
   for (auto binary : container.getOps<gpu::BinaryOp>())

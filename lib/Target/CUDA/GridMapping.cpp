@@ -7,9 +7,11 @@
 //    tile, so that one tile is one thread's work: one element of a map, one
 //    row of softmax or layer_norm (whose row reductions run inside the
 //    tile). Tiling over a loop that a fused producer reduces would make
-//    every tile recompute that producer, so each choice of loops is tried
-//    from the most to the fewest, and the first whose total work stays
-//    within twice the untiled kernel's is kept. A kernel that cannot be
+//    every tile recompute that producer (work multiplied by the reduced
+//    length), so each choice of loops is tried from the most to the
+//    fewest, and the first whose total work stays within kMaxRecompute
+//    times the untiled kernel's is kept. (Softmax legitimately recomputes
+//    its cheap elementwise producers once per reader: about 2x.) A kernel that cannot be
 //    tiled runs on one thread (a full reduction; rare and slow, and
 //    reported by --emit=plan as tiles=1, threads=1).
 //
@@ -25,6 +27,8 @@
 #include "tcc/Target/CPU/CpuPipeline.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -36,6 +40,9 @@ using namespace mlir::tcc;
 using namespace mlir::tcc::cuda;
 
 namespace {
+
+/// How much more work than the untiled kernel a tiling may do.
+constexpr int64_t kMaxRecompute = 4;
 
 /// The trip count of a loop with constant bounds.
 std::optional<int64_t> tripCount(scf::ForOp loop) {
@@ -71,10 +78,42 @@ int64_t totalWork(func::FuncOp kernel) {
   return total;
 }
 
+/// Whether everything outside the tile loops is free of work: views,
+/// constants and the final store. Anything else (a concat's insert_slice,
+/// say) would run in every thread.
+bool onlyViewsOutside(func::FuncOp kernel, scf::ForOp loops) {
+  for (Operation &op : kernel.getBody().front())
+    if (&op != loops.getOperation() &&
+        !isa<arith::ConstantOp, bufferization::ToTensorOp, tensor::EmptyOp,
+             tensor::ExtractSliceOp, tensor::CollapseShapeOp,
+             tensor::ExpandShapeOp, bufferization::MaterializeInDestinationOp,
+             func::ReturnOp>(op))
+      return false;
+  return true;
+}
+
 } // namespace
 
 LogicalResult cuda::tileForGrid(func::FuncOp kernel) {
   OpBuilder builder(kernel);
+  // A kernel that only moves data (a reshape, a slice: a view stored into
+  // the output) gets a linalg.copy to tile, instead of one thread copying
+  // everything.
+  kernel.walk([&](bufferization::MaterializeInDestinationOp store) {
+    Value source = store.getSource();
+    if (!source.getDefiningOp<tensor::CollapseShapeOp>() &&
+        !source.getDefiningOp<tensor::ExpandShapeOp>() &&
+        !source.getDefiningOp<tensor::ExtractSliceOp>())
+      return;
+    auto type = dyn_cast<RankedTensorType>(source.getType());
+    if (!type || !type.hasStaticShape())
+      return;
+    OpBuilder inKernel(store);
+    Value empty = tensor::EmptyOp::create(inKernel, store.getLoc(),
+                                          type.getShape(), type.getElementType());
+    auto copy = linalg::CopyOp::create(inKernel, store.getLoc(), source, empty);
+    store.getSourceMutable().assign(copy.getResult(0));
+  });
   auto setGrid = [&](int64_t loops, int64_t threads) {
     kernel->setAttr(kGridLoopsAttr, builder.getI64IntegerAttr(loops));
     kernel->setAttr(kGridThreadsAttr, builder.getI64IntegerAttr(threads));
@@ -85,6 +124,16 @@ LogicalResult cuda::tileForGrid(func::FuncOp kernel) {
     return success();
   }
   SmallVector<int64_t> ranges = root.getStaticLoopRanges();
+  // An empty iteration space has nothing to split (and tiling or fusing
+  // an op over one crashes upstream's tiling).
+  bool empty = false;
+  kernel.walk([&](linalg::LinalgOp op) {
+    empty |= llvm::is_contained(op.getStaticLoopRanges(), 0);
+  });
+  if (empty) {
+    setGrid(0, 1);
+    return success();
+  }
   SmallVector<unsigned> parallel;
   for (auto [i, iterator] : llvm::enumerate(root.getIteratorTypesArray()))
     if (iterator == utils::IteratorType::parallel &&
@@ -101,7 +150,8 @@ LogicalResult cuda::tileForGrid(func::FuncOp kernel) {
     auto candidate = cast<func::FuncOp>(builder.clone(*kernel));
     FailureOr<SmallVector<scf::ForOp>> loops =
         cpu::tileAndFuseKernel(candidate, sizes, /*fuseFills=*/true);
-    if (succeeded(loops) && totalWork(candidate) <= 2 * untiled) {
+    if (succeeded(loops) && onlyViewsOutside(candidate, loops->front()) &&
+        totalWork(candidate) <= kMaxRecompute * untiled) {
       kernel.getBody().takeBody(candidate.getBody());
       candidate.erase();
       setGrid(static_cast<int64_t>(loops->size()), threads);

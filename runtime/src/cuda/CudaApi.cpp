@@ -4,6 +4,7 @@
 
 #include <dlfcn.h>
 
+#include <map>
 #include <mutex>
 
 using namespace tcc::rt;
@@ -70,4 +71,20 @@ Status CudaApi::check(CUresult result, const char *call) const {
   return Status::error(std::string(call) + " failed: " +
                        (name ? name : "CUDA error " + std::to_string(result)) +
                        (text ? std::string(" (") + text + ")" : ""));
+}
+
+StatusOr<CUcontext> CudaApi::primaryContext(CUdevice device) const {
+  static std::mutex mutex;
+  static std::map<CUdevice, CUcontext> contexts;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto found = contexts.find(device);
+  if (found != contexts.end())
+    return found->second;
+  CUcontext context = nullptr;
+  if (Status s = check(cuDevicePrimaryCtxRetain(&context, device),
+                       "cuDevicePrimaryCtxRetain");
+      !s)
+    return s;
+  contexts[device] = context;
+  return context;
 }

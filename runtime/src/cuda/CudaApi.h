@@ -29,7 +29,6 @@ namespace tcc::rt::cuda {
   X(cuDeviceGetName)                                                           \
   X(cuDeviceGetAttribute)                                                      \
   X(cuDevicePrimaryCtxRetain)                                                  \
-  X(cuDevicePrimaryCtxRelease)                                                 \
   X(cuCtxSetCurrent)                                                           \
   X(cuCtxSynchronize)                                                          \
   X(cuModuleLoadDataEx)                                                        \
@@ -71,6 +70,11 @@ struct CudaApi {
 
   /// OK, or an error naming the call and the driver's message.
   Status check(CUresult result, const char *call) const;
+
+  /// The primary context of `device`, retained once for the whole process:
+  /// executables come and go (a batch of artifacts, a JIT cache) without
+  /// paying for a context each.
+  StatusOr<CUcontext> primaryContext(CUdevice device) const;
 };
 
 } // namespace tcc::rt::cuda

@@ -114,7 +114,6 @@ CudaExecutable::~CudaExecutable() {
     api_->cuStreamDestroy(stream_);
   if (module_)
     api_->cuModuleUnload(module_);
-  api_->cuDevicePrimaryCtxRelease(device_);
 }
 
 Status CudaExecutable::allocate(CUdeviceptr &pointer, int64_t bytes,
@@ -171,12 +170,10 @@ Status CudaExecutable::load(const Artifact &artifact, Plan plan,
   std::string arch = "sm_" + std::to_string(major) + std::to_string(minor);
   deviceName_ = std::string(name) + " (" + arch + ", device " +
                 std::to_string(index) + ")";
-  CUcontext context = nullptr;
-  if (Status s = cu.check(cu.cuDevicePrimaryCtxRetain(&context, device_),
-                          "cuDevicePrimaryCtxRetain");
-      !s)
-    return s;
-  context_ = context;
+  StatusOr<CUcontext> context = cu.primaryContext(device_);
+  if (!context.isOk())
+    return context.status();
+  context_ = *context;
   if (Status s = cu.check(cu.cuCtxSetCurrent(context_), "cuCtxSetCurrent"); !s)
     return s;
 

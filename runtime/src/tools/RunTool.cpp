@@ -396,8 +396,9 @@ int tcc::rt::runMain(int argc, char **argv, const char *toolName) {
                 median(latencies), static_cast<long long>(options.repeat),
                 executable->threads());
   if (!options.quiet)
-    tool.note("peak memory " + std::to_string(executable->peakBytes()) +
-              " bytes (measured by the host driver)");
+    tool.note("ran on " + executable->device() + "; peak memory " +
+              std::to_string(executable->peakBytes()) +
+              " bytes (measured by the runtime)");
   if (!options.trace.empty()) {
     Status written = writeChromeTrace(options.trace, executable->trace());
     if (!written)
@@ -428,7 +429,7 @@ int tcc::rt::benchMain(int argc, char **argv, const char *toolName) {
   for (const TensorSpec &spec : plan.outputs)
     bytes += spec.byteSize();
   std::vector<HostArray> outputs;
-  std::vector<double> samples;
+  std::vector<double> samples, computeSamples;
   for (int64_t r = 0; r < options.warmup + options.repeat; ++r) {
     auto start = std::chrono::steady_clock::now();
     Status ran = executable->run(inputs, outputs);
@@ -437,15 +438,28 @@ int tcc::rt::benchMain(int argc, char **argv, const char *toolName) {
     double ms = std::chrono::duration<double, std::milli>(
                     std::chrono::steady_clock::now() - start)
                     .count();
-    if (r >= options.warmup)
+    if (r >= options.warmup) {
       samples.push_back(ms);
+      computeSamples.push_back(executable->lastComputeMicros() * 1e-3);
+    }
   }
-  double med = median(samples);
-  std::printf("%s: %lld runs, %u threads\n", options.model.c_str(),
-              static_cast<long long>(options.repeat), executable->threads());
-  std::printf("  latency  median %.4f ms  min %.4f ms  max %.4f ms\n", med,
-              *std::min_element(samples.begin(), samples.end()),
-              *std::max_element(samples.begin(), samples.end()));
+  bool gpu = executable->device() != "cpu";
+  std::printf("%s: %lld runs on %s\n", options.model.c_str(),
+              static_cast<long long>(options.repeat),
+              gpu ? executable->device().c_str()
+                  : (std::to_string(executable->threads()) + " threads").c_str());
+  std::printf("  latency  median %.4f ms  min %.4f ms  max %.4f ms%s\n",
+              median(samples), *std::min_element(samples.begin(), samples.end()),
+              *std::max_element(samples.begin(), samples.end()),
+              gpu ? " (with host<->device copies)" : "");
+  // On a GPU the figures below are the device's time for the commands,
+  // without the copies of inputs and outputs.
+  if (gpu)
+    std::printf("  device   median %.4f ms  min %.4f ms  max %.4f ms\n",
+                median(computeSamples),
+                *std::min_element(computeSamples.begin(), computeSamples.end()),
+                *std::max_element(computeSamples.begin(), computeSamples.end()));
+  double med = gpu ? median(computeSamples) : median(samples);
   std::printf("  inputs + outputs %lld bytes: %.2f GB/s at the median\n",
               static_cast<long long>(bytes), bytes / (med * 1e-3) / 1e9);
   // Without --flops, the plan's matmuls: 2 m n k per product.
@@ -468,7 +482,8 @@ int tcc::rt::benchMain(int argc, char **argv, const char *toolName) {
                 flops / (med * 1e-3) / 1e9);
   if (std::any_of(plan.commands.begin(), plan.commands.end(),
                   [](const Command &c) { return c.kind == Command::Kind::Matmul; }))
-    std::printf("  f32 GEMMs on %s\n", executable->gemmLibrary().c_str());
+    std::printf("  %s GEMMs on %s\n", gpu ? "all" : "f32",
+                executable->gemmLibrary().c_str());
   std::printf("  peak memory %lld bytes\n",
               static_cast<long long>(executable->peakBytes()));
   return 0;

@@ -3,7 +3,10 @@
 // Runs on hosts that have only the runtime and a compiled artifact:
 // `tcc-run MODEL.tccm ...` executes it (the same code as `tcc run`),
 // `tcc-run bench MODEL.tccm` measures it, `--info MODEL.tccm` describes it
-// and `--drivers` lists the drivers.
+// and `--drivers` lists the drivers. `tcc-run batch LIST` runs one artifact
+// per line of LIST (each line: the arguments of a run) in one process, so
+// that a conformance suite of a thousand small artifacts pays for a GPU
+// context once.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,7 +16,10 @@
 
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 using namespace tcc::rt;
 
@@ -24,6 +30,7 @@ void printUsage(FILE *out) {
       "usage: tcc-run MODEL.tccm [options]   run a compiled artifact "
       "(--help for options)\n"
       "       tcc-run bench MODEL.tccm [options]   measure its latency\n"
+      "       tcc-run batch LIST   one run per line of LIST (its arguments)\n"
       "       tcc-run --info MODEL.tccm   describe a compiled artifact\n"
       "       tcc-run --drivers           list the runtime's drivers\n",
       out);
@@ -50,6 +57,37 @@ int drivers() {
   return 0;
 }
 
+int batch(const char *path) {
+  std::ifstream list(path);
+  if (!list)
+    return fail(Status::error(std::string("cannot read ") + path));
+  std::string line;
+  int runs = 0, failed = 0, number = 0;
+  while (std::getline(list, line)) {
+    ++number;
+    std::istringstream words(line);
+    std::vector<std::string> args;
+    for (std::string word; words >> word;)
+      args.push_back(word);
+    if (args.empty() || args[0][0] == '#')
+      continue;
+    std::vector<char *> argv;
+    for (std::string &arg : args)
+      argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    int rc = runMain(static_cast<int>(args.size()), argv.data(), "tcc-run");
+    ++runs;
+    if (rc != 0) {
+      ++failed;
+      std::fprintf(stderr, "tcc-run: batch: line %d failed: %s\n", number,
+                   line.c_str());
+    }
+    std::fflush(stdout);
+  }
+  std::fprintf(stderr, "tcc-run: batch: %d runs, %d failed\n", runs, failed);
+  return failed == 0 ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -62,6 +100,8 @@ int main(int argc, char **argv) {
     printUsage(stdout);
     return 0;
   }
+  if (argc == 3 && std::strcmp(argv[1], "batch") == 0)
+    return batch(argv[2]);
   if (argc >= 2 && std::strcmp(argv[1], "bench") == 0)
     return benchMain(argc - 2, argv + 2, "tcc-run bench");
   if (argc >= 2 && argv[1][0] != '-')

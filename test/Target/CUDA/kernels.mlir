@@ -1,0 +1,58 @@
+// The CUDA backend's kernels: one gpu.func per fusion group, one thread per
+// tile (an element of a map, a row of a softmax), PTX for the chosen
+// architecture, matmuls left to cuBLASLt.
+//
+// RUN: tcc compile --target=cuda %s --emit=mlir --compile-to=kernels -o - | FileCheck %s --check-prefix=TILED
+// RUN: tcc compile --target=cuda %s --emit=mlir --compile-to=gpu -o - | FileCheck %s --check-prefix=GPU
+// RUN: tcc compile --target=cuda %s --emit=ptx -o - | FileCheck %s --check-prefix=PTX
+// RUN: tcc compile --target=cuda --gpu-arch=sm_80 %s --emit=ptx -o - | FileCheck %s --check-prefix=SM80
+// RUN: tcc compile --target=cuda %s --emit=plan -o - | FileCheck %s --check-prefix=PLAN
+
+func.func @main(%x: tensor<64x256xf32> {tcc.name = "x"},
+                %w: tensor<256x128xf32> {tcc.name = "w"},
+                %b: tensor<128xf32> {tcc.name = "b"})
+    -> (tensor<64x128xf32> {tcc.name = "p"}) {
+  %h = tcc.matmul %x, %w : (tensor<64x256xf32>, tensor<256x128xf32>) -> tensor<64x128xf32>
+  %bb = tcc.broadcast %b : tensor<128xf32> -> tensor<64x128xf32>
+  %hb = tcc.add %h, %bb : tensor<64x128xf32>
+  %g = tcc.gelu %hb : tensor<64x128xf32>
+  %p = tcc.softmax %g dim = 1 : tensor<64x128xf32>
+  return %p : tensor<64x128xf32>
+}
+
+// The epilogue (bias + GELU) is tiled over both loops: a thread per
+// element. The softmax is tiled over its rows: a thread per row, its max
+// and sum computed inside the tile.
+// TILED-LABEL: func.func @tcc_kernel_0(
+// TILED-SAME: tcc_grid_loops = 2 : i64, tcc_grid_threads = 8192 : i64
+// TILED-LABEL: func.func @tcc_kernel_1(
+// TILED-SAME: tcc_grid_loops = 1 : i64, tcc_grid_threads = 64 : i64
+// TILED: scf.for
+// TILED: linalg.generic {{.*}}"reduction"
+// TILED: linalg.generic {{.*}}"reduction"
+
+// GPU: gpu.module @tcc_kernels
+// GPU: gpu.func @tcc_kernel_0(%{{.*}}: memref<128xf32>, %{{.*}}: memref<64x128xf32>, %{{.*}}: memref<64x128xf32>, %{{.*}}: memref<1xi32>) kernel
+// GPU: gpu.block_id x
+// GPU: gpu.block_dim x
+// GPU: gpu.thread_id x
+// GPU: arith.cmpi ult, %{{.*}}, %c8192
+// GPU: gpu.func @tcc_kernel_1(
+// The row's temporaries live on the thread's stack.
+// GPU: memref.alloca() {{.*}} : memref<1x128xf32>
+// GPU-NOT: memref.alloc(
+
+// PTX: .target sm_90
+// PTX: .visible .entry tcc_kernel_0(
+// PTX: mov.u32 {{.*}}%ctaid.x
+// PTX: ld.global
+// PTX: st.global
+// PTX: .visible .entry tcc_kernel_1(
+// PTX-NOT: .entry
+
+// SM80: .target sm_80
+
+// PLAN: "target":"cuda","cpu":"sm_90"
+// PLAN: "op":"matmul","dtype":"f32"
+// PLAN: "symbol":"tcc_kernel_0",{{.*}}"tiles":32,"threads":256
+// PLAN: "symbol":"tcc_kernel_1",{{.*}}"tiles":1,"threads":64
