@@ -32,6 +32,8 @@ def main():
     cases = []
     for suite in sorted(os.listdir(args.record)):
         folder = os.path.join(args.record, suite)
+        if not os.path.isdir(folder):
+            continue
         for name in sorted(os.listdir(folder), key=lambda n: int(n)):
             case = os.path.join(folder, name)
             if os.path.exists(os.path.join(case, "case.json")):
