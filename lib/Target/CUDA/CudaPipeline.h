@@ -36,6 +36,15 @@ LogicalResult lowerKernelsToLoops(ModuleOp kernels,
 LogicalResult mapOntoGrid(func::FuncOp kernel, gpu::GPUModuleOp target,
                           int64_t blockSize, rt::KernelCommand &command);
 
+/// Whether the work of one tile (the body of the innermost tile loop) is a
+/// row of maps and reductions that a warp can split, each lane taking every
+/// 32nd element (WarpRows.cpp).
+bool canSplitRowOverWarp(Block &row);
+
+/// Splits such a row between the lanes of a warp: `lane` is the thread's
+/// index in its warp. Does nothing when canSplitRowOverWarp is false.
+void splitRowOverWarp(Block &row, Value lane);
+
 /// Lowers the gpu module of `container` to NVVM and PTX for options.arch
 /// and, when ptxas is found, assembles a cubin (GpuCodegen.cpp).
 LogicalResult emitPtx(ModuleOp container, const CudaTargetOptions &options,

@@ -51,10 +51,11 @@ constexpr const char *kBufferizePipeline =
     "one-shot-bufferize{buffer-alignment=16},func.func(canonicalize),"
     "convert-bufferization-to-memref";
 
-// Integer powers become helper functions (moved into the gpu module with
-// the kernels).
+// Parallel loops stay scf.parallel, so that mapping can tell a row's maps
+// (which a warp splits) from its reductions. Integer powers become helper
+// functions (moved into the gpu module with the kernels).
 constexpr const char *kLoopsPipeline =
-    "convert-linalg-to-loops,lower-affine,func.func(canonicalize,cse),"
+    "convert-linalg-to-parallel-loops,lower-affine,func.func(canonicalize,cse),"
     "convert-math-to-funcs";
 
 /// Per-thread stack memory above this is refused: local memory is slow and
@@ -169,11 +170,6 @@ LogicalResult cuda::lowerKernelsToLoops(ModuleOp kernels,
         return failure();
   if (scratchBytes > 0)
     plan.arenaBytes = scratchBase + scratchBytes;
-  // powf becomes exp and log first, which the approximations then expand.
-  RewritePatternSet expansions(kernels.getContext());
-  math::populateExpansionPatterns(expansions, {"powf"});
-  if (failed(applyPatternsGreedily(kernels, std::move(expansions))))
-    return kernels.emitError("internal: math expansion did not converge");
   RewritePatternSet patterns(kernels.getContext());
   cpu::populateErfApproximation(patterns);
   populateMathPolynomialApproximationPatterns(patterns);

@@ -196,25 +196,10 @@ LogicalResult cuda::mapOntoGrid(func::FuncOp kernel, gpu::GPUModuleOp target,
   entry.getOperations().splice(entry.end(), source.getOperations(),
                                source.begin(), ret->getIterator());
 
-  // The thread's global index; threads past the last tile do nothing.
-  builder.setInsertionPointToEnd(&entry);
-  Value block = gpu::BlockIdOp::create(builder, loc, gpu::Dimension::x);
-  Value size = gpu::BlockDimOp::create(builder, loc, gpu::Dimension::x);
-  Value thread = gpu::ThreadIdOp::create(builder, loc, gpu::Dimension::x);
-  Value id = arith::AddIOp::create(
-      builder, loc, arith::MulIOp::create(builder, loc, block, size), thread);
-  Value inRange = arith::CmpIOp::create(
-      builder, loc, arith::CmpIPredicate::ult, id,
-      arith::ConstantIndexOp::create(builder, loc, threads));
-  auto guard = scf::IfOp::create(builder, loc, inRange, /*withElse=*/false);
-  Block &then = guard.getThenRegion().front();
-  for (Operation *op : work)
-    op->moveBefore(then.getTerminator());
-
-  // Replace the tile loops by the thread's coordinates.
+  // The tile loops: the first loop nest of the kernel's work.
+  SmallVector<scf::ForOp> nest;
   if (gridLoops > 0) {
-    SmallVector<scf::ForOp> nest;
-    for (Operation &op : then)
+    for (Operation *op : work)
       if (auto loop = dyn_cast<scf::ForOp>(op)) {
         nest.push_back(loop);
         break;
@@ -233,6 +218,37 @@ LogicalResult cuda::mapOntoGrid(func::FuncOp kernel, gpu::GPUModuleOp target,
     if (static_cast<int64_t>(nest.size()) != gridLoops)
       return kernel.emitError("internal: kernel ")
              << kernel.getName() << " lost its tile loops before mapping";
+  }
+  // A tile that is one row of maps and reductions goes to a warp.
+  bool warpPerTile = !nest.empty() && canSplitRowOverWarp(*nest.back().getBody());
+  int64_t lanes = warpPerTile ? 32 : 1;
+
+  // The thread's global index; threads past the last tile do nothing (a
+  // whole warp at a time, as blocks hold whole warps).
+  builder.setInsertionPointToEnd(&entry);
+  Value block = gpu::BlockIdOp::create(builder, loc, gpu::Dimension::x);
+  Value size = gpu::BlockDimOp::create(builder, loc, gpu::Dimension::x);
+  Value thread = gpu::ThreadIdOp::create(builder, loc, gpu::Dimension::x);
+  Value global = arith::AddIOp::create(
+      builder, loc, arith::MulIOp::create(builder, loc, block, size), thread);
+  Value inRange = arith::CmpIOp::create(
+      builder, loc, arith::CmpIPredicate::ult, global,
+      arith::ConstantIndexOp::create(builder, loc, threads * lanes));
+  auto guard = scf::IfOp::create(builder, loc, inRange, /*withElse=*/false);
+  Block &then = guard.getThenRegion().front();
+  for (Operation *op : work)
+    op->moveBefore(then.getTerminator());
+  builder.setInsertionPoint(then.getTerminator());
+  Value id = global, lane;
+  if (warpPerTile) {
+    builder.setInsertionPointToStart(&then);
+    Value warp = arith::ConstantIndexOp::create(builder, loc, lanes);
+    id = arith::DivUIOp::create(builder, loc, global, warp);
+    lane = arith::RemUIOp::create(builder, loc, global, warp);
+  }
+
+  // Replace the tile loops by the thread's coordinates.
+  if (gridLoops > 0) {
     builder.setInsertionPoint(nest.front());
     Value rest = id;
     SmallVector<Value> coordinates(nest.size());
@@ -257,6 +273,8 @@ LogicalResult cuda::mapOntoGrid(func::FuncOp kernel, gpu::GPUModuleOp target,
     then.getOperations().splice(nest.front()->getIterator(),
                                 body->getOperations());
     nest.front()->erase();
+    if (warpPerTile)
+      splitRowOverWarp(then, lane);
   }
   builder.setInsertionPointToEnd(&entry);
   gpu::ReturnOp::create(builder, loc);
@@ -272,7 +290,7 @@ LogicalResult cuda::mapOntoGrid(func::FuncOp kernel, gpu::GPUModuleOp target,
     alloca->moveBefore(&entry.front());
   }
 
-  command.threads = std::min<int64_t>(blockSize, threads);
-  command.tiles = (threads + command.threads - 1) / command.threads;
+  command.threads = std::min<int64_t>(blockSize, threads * lanes);
+  command.tiles = (threads * lanes + command.threads - 1) / command.threads;
   return success();
 }

@@ -37,10 +37,21 @@ func.func @main(%x: tensor<64x256xf32> {tcc.name = "x"},
 // GPU: gpu.block_dim x
 // GPU: gpu.thread_id x
 // GPU: arith.cmpi ult, %{{.*}}, %c8192
+// The softmax row goes to a warp: lanes take every 32nd element, so the
+// row's temporary keeps 128 / 32 elements per lane, and the row's max and
+// sum are combined with shuffles.
 // GPU: gpu.func @tcc_kernel_1(
-// The row's temporaries live on the thread's stack.
-// GPU: memref.alloca() {{.*}} : memref<1x128xf32>
+// GPU: memref.alloca() {{.*}} : memref<1x4xf32>
 // GPU-NOT: memref.alloc(
+// GPU: arith.cmpi ult, %{{.*}}, %c2048
+// GPU: %[[ROW:.*]] = arith.divui %{{.*}}, %c32
+// GPU: %[[LANE:.*]] = arith.remui %{{.*}}, %c32
+// GPU: scf.for %{{.*}} = %[[LANE]] to %c128 step %c32
+// GPU: arith.maximumf
+// GPU: gpu.shuffle  xor
+// GPU-COUNT-4: gpu.shuffle  xor
+// GPU: scf.for %{{.*}} = %[[LANE]] to %c128 step %c32
+// GPU: gpu.shuffle  xor
 
 // PTX: .target sm_90
 // PTX: .visible .entry tcc_kernel_0(
@@ -48,6 +59,7 @@ func.func @main(%x: tensor<64x256xf32> {tcc.name = "x"},
 // PTX: ld.global
 // PTX: st.global
 // PTX: .visible .entry tcc_kernel_1(
+// PTX: shfl.sync.bfly.b32
 // PTX-NOT: .entry
 
 // SM80: .target sm_80
@@ -55,4 +67,4 @@ func.func @main(%x: tensor<64x256xf32> {tcc.name = "x"},
 // PLAN: "target":"cuda","cpu":"sm_90"
 // PLAN: "op":"matmul","dtype":"f32"
 // PLAN: "symbol":"tcc_kernel_0",{{.*}}"tiles":32,"threads":256
-// PLAN: "symbol":"tcc_kernel_1",{{.*}}"tiles":1,"threads":64
+// PLAN: "symbol":"tcc_kernel_1",{{.*}}"tiles":8,"threads":256
