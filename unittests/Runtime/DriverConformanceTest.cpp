@@ -253,7 +253,9 @@ TEST(DriverRegistry, KnownDriversAndFactoryErrors) {
 
   StatusOr<std::unique_ptr<Driver>> cuda = createDriver("cuda");
   ASSERT_FALSE(cuda.isOk());
-  EXPECT_EQ(cuda.status().message(), "the CUDA driver is not built yet");
+  EXPECT_EQ(cuda.status().message(),
+            "the CUDA Driver object is not built yet (cuda artifacts run on "
+            "the CUDA executor)");
 
   StatusOr<std::unique_ptr<Driver>> bogus = createDriver("tpu");
   ASSERT_FALSE(bogus.isOk());

@@ -19,7 +19,10 @@ const std::vector<DriverInfo> &tcc::rt::knownDrivers() {
       {"host", true, "host memory; the CPU backend's driver"},
       {"null", true,
        "validates and accounts every call but stores nothing (testing)"},
-      {"cuda", false, "NVIDIA GPUs (not built yet)"},
+      {"cuda", false,
+       "NVIDIA GPUs: cuda artifacts run on the CUDA executor, which manages "
+       "device memory itself; a Driver object comes with the NCCL "
+       "communicator"},
   };
   return drivers;
 }
@@ -38,7 +41,8 @@ StatusOr<std::unique_ptr<Driver>> tcc::rt::createDriver(std::string_view name) {
   if (name == "null")
     return createNullDriver();
   if (name == "cuda")
-    return Status::error("the CUDA driver is not built yet");
+    return Status::error("the CUDA Driver object is not built yet (cuda "
+                         "artifacts run on the CUDA executor)");
   std::string known;
   for (const DriverInfo &info : knownDrivers())
     known += (known.empty() ? "" : ", ") + std::string(info.name);
