@@ -58,10 +58,6 @@ constexpr const char *kLoopsPipeline =
     "convert-linalg-to-parallel-loops,lower-affine,func.func(canonicalize,cse),"
     "convert-math-to-funcs";
 
-/// Per-thread stack memory above this is refused: local memory is slow and
-/// the stack of a GPU thread is limited.
-constexpr int64_t kMaxThreadStackBytes = 64 * 1024;
-
 LogicalResult runPipeline(ModuleOp module, StringRef pipeline,
                           const CudaTargetOptions &options) {
   auto pm = PassManager::on<ModuleOp>(module.getContext());
@@ -85,7 +81,7 @@ LogicalResult placeTemporaries(func::FuncOp kernel, rt::Plan &plan,
                                rt::KernelCommand &command,
                                int64_t scratchBase, int64_t &scratchBytes) {
   constexpr int64_t kAlignment = 256;
-  int64_t stackBytes = 0, scratchUsed = 0;
+  int64_t scratchUsed = 0;
   SmallVector<memref::AllocOp> allocs;
   kernel.walk([&](memref::AllocOp alloc) { allocs.push_back(alloc); });
   Block &body = kernel.getBody().front();
@@ -113,7 +109,6 @@ LogicalResult placeTemporaries(func::FuncOp kernel, rt::Plan &plan,
                            static_cast<int64_t>(plan.buffers.size())});
       plan.buffers.push_back(buffer);
     } else {
-      stackBytes += bytes;
       replacement = memref::AllocaOp::create(builder, alloc.getLoc(), type,
                                              alloc.getAlignmentAttr());
     }
@@ -122,12 +117,6 @@ LogicalResult placeTemporaries(func::FuncOp kernel, rt::Plan &plan,
   }
   kernel.walk([](memref::DeallocOp dealloc) { dealloc.erase(); });
   scratchBytes = std::max(scratchBytes, scratchUsed);
-  if (stackBytes > kMaxThreadStackBytes)
-    return kernel.emitError("a tile of kernel ")
-           << kernel.getName() << " needs " << stackBytes
-           << " bytes of temporaries per GPU thread (at most "
-           << kMaxThreadStackBytes << "): its rows are too long for the "
-           << "CUDA backend's one-thread-per-row kernels";
   return success();
 }
 

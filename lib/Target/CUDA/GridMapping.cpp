@@ -41,6 +41,10 @@ using namespace mlir::tcc::cuda;
 
 namespace {
 
+/// Per-thread stack memory above this is refused: local memory is slow and
+/// the stack of a GPU thread is limited.
+constexpr int64_t kMaxThreadStackBytes = 64 * 1024;
+
 /// How much more work than the untiled kernel a tiling may do.
 constexpr int64_t kMaxRecompute = 4;
 
@@ -283,12 +287,22 @@ LogicalResult cuda::mapOntoGrid(func::FuncOp kernel, gpu::GPUModuleOp target,
   // alloca inside a loop would grow the stack at every iteration.
   SmallVector<memref::AllocaOp> allocas;
   function.walk([&](memref::AllocaOp alloca) { allocas.push_back(alloca); });
+  int64_t stackBytes = 0;
   for (memref::AllocaOp alloca : allocas) {
-    if (!alloca.getType().hasStaticShape() || !alloca.getDynamicSizes().empty())
+    MemRefType type = alloca.getType();
+    if (!type.hasStaticShape() || !alloca.getDynamicSizes().empty())
       return kernel.emitError("internal: kernel ")
              << kernel.getName() << " needs a temporary of dynamic size";
+    stackBytes += type.getNumElements() *
+                  std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1);
     alloca->moveBefore(&entry.front());
   }
+  if (stackBytes > kMaxThreadStackBytes)
+    return kernel.emitError("a tile of kernel ")
+           << kernel.getName() << " needs " << stackBytes
+           << " bytes of temporaries per GPU thread (at most "
+           << kMaxThreadStackBytes << "): its rows are too long for a "
+           << "kernel that no warp can split";
 
   command.threads = std::min<int64_t>(blockSize, threads * lanes);
   command.tiles = (threads * lanes + command.threads - 1) / command.threads;

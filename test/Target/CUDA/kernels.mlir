@@ -2,6 +2,7 @@
 // tile (an element of a map, a row of a softmax), PTX for the chosen
 // architecture, matmuls left to cuBLASLt.
 //
+// REQUIRES: ptxas
 // RUN: tcc compile --target=cuda %s --emit=mlir --compile-to=kernels -o - | FileCheck %s --check-prefix=TILED
 // RUN: tcc compile --target=cuda %s --emit=mlir --compile-to=gpu -o - | FileCheck %s --check-prefix=GPU
 // RUN: tcc compile --target=cuda %s --emit=ptx -o - | FileCheck %s --check-prefix=PTX
