@@ -146,11 +146,11 @@ bool BlockFuser::spansSideEffects(const Group &a, const Group &b) {
 bool BlockFuser::reachesThroughOutside(const Group &from, const Group &to) {
   auto inFrom = [&](Operation *op) { return groupOf(op) == &from; };
   auto inTo = [&](Operation *op) { return groupOf(op) == &to; };
-  unsigned last = to.last;
   // (op, whether the path has passed an op that stays outside)
   using Step = llvm::PointerIntPair<Operation *, 1, bool>;
   SmallVector<Step> worklist;
   llvm::DenseSet<Step> seen;
+  llvm::SmallPtrSet<const Group *, 8> entered;
   auto pushUsers = [&](Operation *op, bool outside) {
     for (Operation *user : op->getUsers()) {
       Operation *ancestor = block.findAncestorOpInBlock(*user);
@@ -170,10 +170,16 @@ bool BlockFuser::reachesThroughOutside(const Group &from, const Group &to) {
         return true;
       continue;
     }
-    // Users come after their producers: past `to`'s last op, nothing found
-    // from here can be in `to`.
-    if (position[op] > last)
+    // A third group becomes one fusion: a path that enters it at one member
+    // leaves it from every member (the fusion yields them all at once). So
+    // positions do not bound the search: entering a group at a late member
+    // can lead out of an early one.
+    if (Group *group = groupOf(op)) {
+      if (entered.insert(group).second)
+        for (Operation *member : group->ops)
+          pushUsers(member, true);
       continue;
+    }
     pushUsers(op, outside || roleOf(op) != Role::Rematerializable);
   }
   return false;

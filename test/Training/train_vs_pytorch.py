@@ -269,6 +269,14 @@ batches = [(torch.randn(4, 3, 16, 16), torch.randint(0, 10, (4,)))
            for _ in range(8)]
 compare("cnn sgd momentum (train mode)", model, batches, "sgd", 0.05,
         momentum=0.9)
+# AdamW: its bias corrections, computed once from the step count and read
+# by every parameter's update, once made tcc-fuse group an update with
+# backward work into a cycle on this model (the merge check followed paths
+# op by op instead of fusion by fusion).
+model = Classifier(cnn.SmallResNet())
+batches = [(torch.randn(4, 3, 16, 16), torch.randint(0, 10, (4,)))
+           for _ in range(8)]
+compare("cnn adamw (train mode)", model, batches, "adamw", 1e-3)
 # In f64 the rounding differences are ~1e-16 and no gate flips: 20 steps
 # agree (observed ~3e-8; tcc's f64 exp/erf polynomials are accurate to
 # ~1e-10).

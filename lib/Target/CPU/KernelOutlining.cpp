@@ -1,7 +1,8 @@
 //===- KernelOutlining.cpp - from a fused function to kernels and a plan --===//
 //
-// Walks the fused entry function in order. Each tcc.fusion and each other
-// tcc op becomes one command: a kernel (a new function on memrefs whose
+// Walks the fused entry function in order. A reshape outside any group
+// aliases its operand's buffer. Each tcc.fusion and each other tcc op
+// becomes one command: a kernel (a new function on memrefs whose
 // body is the op's linalg lowering), or for an f32/f64 matmul a BLAS call
 // followed by a kernel for its epilogue. Every value that reaches memory
 // gets an arena buffer; buffers are placed by liveness with the same
@@ -316,6 +317,16 @@ LogicalResult Outliner::unit(Operation *op) {
     return op->emitOpError(
         "cannot run on the CPU backend yet: collectives, send/recv and "
         "pipeline stages need the MPI communicator of the distribution work");
+
+  // A reshape keeps the bytes where they are (row-major order does not
+  // change): its result is its operand's buffer, read under another shape,
+  // and that buffer lives as long as either is used. A reshape the program
+  // returns is computed into its output like any other result.
+  if (auto reshape = dyn_cast<ReshapeOp>(op);
+      reshape && !returned.count(reshape.getResult())) {
+    refs[reshape.getResult()] = refOf(reshape.getOperand());
+    return success();
+  }
 
   // The values the unit reads from memory and those it writes.
   SmallVector<Operation *> ops;

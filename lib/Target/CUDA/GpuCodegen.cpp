@@ -179,13 +179,23 @@ LogicalResult cuda::emitPtx(ModuleOp container,
                                "libdevice, not found at ")
            << libdevice << " (give the toolkit's folder with --cuda-toolkit "
            << "or CUDA_ROOT)";
+  // 32-bit index arithmetic (the GPU's native width) when every buffer a
+  // kernel sees has fewer than 2^31 elements, 64-bit otherwise.
+  int64_t largest = 0;
+  container.walk([&](gpu::GPUFuncOp function) {
+    for (Type type : function.getArgumentTypes())
+      if (auto memref = dyn_cast<MemRefType>(type))
+        largest = std::max(largest, memref.getNumElements());
+  });
+  unsigned indexBits = largest < (int64_t(1) << 31) ? 32 : 64;
   // PTX ISA 8.0 (CUDA 12.0) covers sm_80 and sm_90; LLVM's default, 6.0,
   // predates both.
   std::string pipeline =
       "nvvm-attach-target{chip=" + options.arch +
       " features=+ptx80 O=3},"
       "gpu.module(lower-affine,convert-scf-to-cf,expand-strided-metadata,"
-      "lower-affine,convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1},"
+      "lower-affine,convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1 "
+      "index-bitwidth=" + std::to_string(indexBits) + "},"
       "convert-math-to-llvm,canonicalize,cse,reconcile-unrealized-casts),"
       "gpu-module-to-binary{format=isa toolkit=" + toolkitRoot(options) + "}";
   if (failed(runPipeline(container, pipeline, options)))

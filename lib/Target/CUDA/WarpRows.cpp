@@ -269,14 +269,34 @@ void cuda::splitRowOverWarp(Block &row, Value lane) {
     return arith::ConstantIndexOp::create(b, loc, v).getResult();
   };
 
-  // Maps: lane l takes elements l, l + 32, ...
+  // Maps: lane l takes elements l, l + 32, ... The loop counts chunks of
+  // 32 (a constant trip count, which LLVM can unroll, turning the row's
+  // temporaries into registers); a last partial chunk is guarded.
+  auto element = [&](Value chunk) {
+    return arith::AddIOp::create(
+        b, loc, lane, arith::MulIOp::create(b, loc, chunk, constant(kWarp)));
+  };
+  auto chunksOf = [&](Value upper) {
+    return (*getConstantIntValue(upper) + kWarp - 1) / kWarp;
+  };
+  auto inRow = [&](Value j, Value upper) -> Value {
+    if (*getConstantIntValue(upper) % kWarp == 0)
+      return nullptr;
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, j, upper);
+  };
   for (scf::ParallelOp map : plan->maps) {
     b.setInsertionPoint(map);
-    auto loop = scf::ForOp::create(b, loc, lane, map.getUpperBound()[0],
-                                   constant(kWarp));
-    IRMapping mapping;
-    mapping.map(map.getInductionVars()[0], loop.getInductionVar());
+    Value upper = map.getUpperBound()[0];
+    auto loop = scf::ForOp::create(b, loc, constant(0),
+                                   constant(chunksOf(upper)), constant(1));
     b.setInsertionPointToStart(loop.getBody());
+    Value j = element(loop.getInductionVar());
+    if (Value guard = inRow(j, upper)) {
+      auto inside = scf::IfOp::create(b, loc, guard, /*withElse=*/false);
+      b.setInsertionPoint(inside.thenBlock()->getTerminator());
+    }
+    IRMapping mapping;
+    mapping.map(map.getInductionVars()[0], j);
     for (Operation &op : map.getBody()->without_terminator())
       b.clone(op, mapping);
     map.erase();
@@ -287,16 +307,34 @@ void cuda::splitRowOverWarp(Block &row, Value lane) {
     b.setInsertionPoint(r.loop);
     Type type = r.store.getValueToStore().getType();
     Value identity = arith::ConstantOp::create(b, loc, identityOf(r.combine, type));
-    auto loop = scf::ForOp::create(b, loc, lane, r.loop.getUpperBound(),
-                                   constant(kWarp), ValueRange{identity});
-    IRMapping mapping;
-    mapping.map(r.loop.getInductionVar(), loop.getInductionVar());
-    mapping.map(r.load.getResult(), loop.getRegionIterArgs()[0]);
+    Value upper = r.loop.getUpperBound();
+    auto loop = scf::ForOp::create(b, loc, constant(0),
+                                   constant(chunksOf(upper)), constant(1),
+                                   ValueRange{identity});
     b.setInsertionPointToStart(loop.getBody());
+    Value j = element(loop.getInductionVar());
+    Value partial = loop.getRegionIterArgs()[0];
+    Value guard = inRow(j, upper);
+    scf::IfOp inside;
+    if (guard) {
+      inside = scf::IfOp::create(b, loc, TypeRange{type}, guard,
+                                 /*withElse=*/true);
+      b.setInsertionPointToStart(inside.elseBlock());
+      scf::YieldOp::create(b, loc, partial);
+      b.setInsertionPointToStart(inside.thenBlock());
+    }
+    IRMapping mapping;
+    mapping.map(r.loop.getInductionVar(), j);
+    mapping.map(r.load.getResult(), partial);
     for (Operation &op : r.loop.getBody()->without_terminator())
       if (&op != r.load.getOperation() && &op != r.store.getOperation())
         b.clone(op, mapping);
-    scf::YieldOp::create(b, loc, mapping.lookup(r.combine->getResult(0)));
+    Value next = mapping.lookup(r.combine->getResult(0));
+    scf::YieldOp::create(b, loc, next);
+    if (guard) {
+      b.setInsertionPointAfter(inside);
+      scf::YieldOp::create(b, loc, inside.getResult(0));
+    }
     b.setInsertionPointAfter(loop);
     Value total = loop.getResult(0);
     for (int32_t offset = kWarp / 2; offset > 0; offset /= 2) {
