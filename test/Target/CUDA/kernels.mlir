@@ -47,11 +47,14 @@ func.func @main(%x: tensor<64x256xf32> {tcc.name = "x"},
 // GPU: arith.cmpi ult, %{{.*}}, %c2048
 // GPU: %[[ROW:.*]] = arith.divui %{{.*}}, %c32
 // GPU: %[[LANE:.*]] = arith.remui %{{.*}}, %c32
-// GPU: scf.for %{{.*}} = %[[LANE]] to %c128 step %c32
+// Each lane walks the row's 128 / 32 chunks: element lane + 32 k.
+// GPU: scf.for %[[K:.*]] = %c0{{.*}} to %c4 step %c1
+// GPU: %[[OFF:.*]] = arith.muli %[[K]], %c32
+// GPU: arith.addi %[[LANE]], %[[OFF]]
 // GPU: arith.maximumf
 // GPU: gpu.shuffle  xor
 // GPU-COUNT-4: gpu.shuffle  xor
-// GPU: scf.for %{{.*}} = %[[LANE]] to %c128 step %c32
+// GPU: scf.for %{{.*}} = %c0{{.*}} to %c4{{.*}} step %c1
 // GPU: gpu.shuffle  xor
 
 // PTX: .target sm_90
