@@ -153,9 +153,11 @@ LogicalResult cuda::tileForGrid(func::FuncOp kernel) {
   int64_t linalgOps = 0;
   kernel.walk([&](linalg::LinalgOp) { ++linalgOps; });
   unsigned last = ranges.size() - 1;
+  // (A row of exactly kVector would leave a one-trip tile loop, which
+  // canonicalization folds away: not worth it.)
   bool vectorize = linalgOps == 1 && !ranges.empty() &&
                    parallel.size() == ranges.size() &&
-                   ranges[last] % kVector == 0;
+                   ranges[last] % kVector == 0 && ranges[last] > kVector;
   for (size_t count = parallel.size(); count > 0; --count) {
     SmallVector<int64_t> sizes(ranges.size(), 0);
     int64_t threads = 1;
