@@ -58,6 +58,22 @@ bool writeText(StringRef path, StringRef text) {
   return true;
 }
 
+/// Writes the cached artifact of `key` to `outputFile` when there is one;
+/// returns the command's exit code then, nullopt on a miss.
+std::optional<int> writeCached(const CompilationCache &cache,
+                               const std::string &key, StringRef outputFile,
+                               bool quiet) {
+  std::optional<std::string> hit = cache.lookup(key);
+  if (!hit)
+    return std::nullopt;
+  if (!writeText(outputFile, *hit))
+    return 1;
+  if (!quiet)
+    note() << "reused the cached compilation " << key << " from "
+           << cache.directory() << "\n";
+  return 0;
+}
+
 /// `tcc compile --target=cuda`: the artifact, or the phase --emit names.
 int compileCuda(LoadedModule &loaded, StringRef inputFile, StringRef outputFile,
                 const CudaTargetOptions &options, Emit emit, Phase compileTo,
@@ -75,14 +91,8 @@ int compileCuda(LoadedModule &loaded, StringRef inputFile, StringRef outputFile,
                          (extraMetadata.empty() ? "" : extraMetadata[0].second);
   if (emit == Emit::Artifact && !noCache && cache.enabled()) {
     key = cache.key(loaded.module(), options.common, settings);
-    if (std::optional<std::string> hit = cache.lookup(key)) {
-      if (!writeText(outputFile, *hit))
-        return 1;
-      if (!quiet)
-        note() << "reused the cached compilation " << key << " from "
-               << cache.directory() << "\n";
-      return 0;
-    }
+    if (std::optional<int> rc = writeCached(cache, key, outputFile, quiet))
+      return *rc;
   }
   FailureOr<CudaCompilation> compiled =
       compileForCuda(loaded.module(), options, stage);
@@ -351,14 +361,8 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     if (!noCache && cache.enabled()) {
       key = cache.key(loaded->module(), options,
                       extraMetadata.empty() ? "" : extraMetadata[0].second);
-      if (std::optional<std::string> hit = cache.lookup(key)) {
-        if (!writeText(outputFile, *hit))
-          return 1;
-        if (!quiet)
-          note() << "reused the cached compilation " << key << " from "
-                 << cache.directory() << "\n";
-        return 0;
-      }
+      if (std::optional<int> rc = writeCached(cache, key, outputFile, quiet))
+        return *rc;
     }
     FailureOr<CpuCompilation> compiled =
         compileForCpu(loaded->module(), options, CpuStage::Object);

@@ -28,34 +28,44 @@ std::string mlir::tcc::commandLabel(Operation *op) {
   return text;
 }
 
-FailureOr<std::string> mlir::tcc::packageArtifact(
-    const CpuCompilation &compiled, StringRef sourceName, Location loc,
+FailureOr<std::string> mlir::tcc::writeArtifact(
+    const rt::Plan &plan, StringRef sourceName,
+    ArrayRef<std::pair<std::string, std::string>> targetMetadata,
+    ArrayRef<CodeSection> code, Location loc,
     ArrayRef<std::pair<std::string, std::string>> extraMetadata) {
   rt::JsonValue metadata = rt::JsonValue::object();
   metadata.append("producer", rt::JsonValue::string(compilerVersion()));
   metadata.append("source", rt::JsonValue::string(sourceName.str()));
-  metadata.append("target", rt::JsonValue::string("cpu"));
-  metadata.append("cpu", rt::JsonValue::string(compiled.targetCpu));
-  metadata.append("cpu_features", rt::JsonValue::string(compiled.targetFeatures));
-  metadata.append("arena_bytes", rt::JsonValue::integer(compiled.plan.arenaBytes));
+  metadata.append("target", rt::JsonValue::string(plan.target));
+  for (const auto &[key, value] : targetMetadata)
+    metadata.append(key, rt::JsonValue::string(value));
+  metadata.append("arena_bytes", rt::JsonValue::integer(plan.arenaBytes));
 
   rt::ArtifactWriter writer;
-  std::string plan = rt::serializePlan(compiled.plan);
-  std::string meta = rt::serializeJson(metadata);
-  for (rt::Status status :
-       {writer.addSection(rt::SectionKind::Plan, "plan", plan),
-        writer.addSection(rt::SectionKind::HostObject, "kernels",
-                          compiled.sharedObject),
-        writer.addSection(rt::SectionKind::Metadata, "metadata", meta)})
-    if (!status)
-      return emitError(loc, "cannot package the artifact: ")
-             << status.message();
+  std::vector<rt::Status> added{writer.addSection(
+      rt::SectionKind::Plan, "plan", rt::serializePlan(plan))};
+  for (const CodeSection &section : code)
+    added.push_back(
+        writer.addSection(section.kind, section.name, section.bytes));
+  added.push_back(writer.addSection(rt::SectionKind::Metadata, "metadata",
+                                    rt::serializeJson(metadata)));
   for (const auto &[name, json] : extraMetadata)
-    if (rt::Status status =
-            writer.addSection(rt::SectionKind::Metadata, name, json);
-        !status)
+    added.push_back(writer.addSection(rt::SectionKind::Metadata, name, json));
+  for (const rt::Status &status : added)
+    if (!status)
       return emitError(loc, "cannot package the artifact: ")
              << status.message();
   std::vector<uint8_t> bytes = writer.serialize();
   return std::string(bytes.begin(), bytes.end());
+}
+
+FailureOr<std::string> mlir::tcc::packageArtifact(
+    const CpuCompilation &compiled, StringRef sourceName, Location loc,
+    ArrayRef<std::pair<std::string, std::string>> extraMetadata) {
+  return writeArtifact(compiled.plan, sourceName,
+                       {{"cpu", compiled.targetCpu},
+                        {"cpu_features", compiled.targetFeatures}},
+                       {{rt::SectionKind::HostObject, "kernels",
+                         compiled.sharedObject}},
+                       loc, extraMetadata);
 }

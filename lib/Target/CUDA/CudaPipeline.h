@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "llvm/ADT/StringMap.h"
 
 namespace mlir::tcc::cuda {
 
@@ -19,6 +20,15 @@ namespace mlir::tcc::cuda {
 /// the grid, and how many threads (tiles) they make.
 inline constexpr char kGridLoopsAttr[] = "tcc_grid_loops";
 inline constexpr char kGridThreadsAttr[] = "tcc_grid_threads";
+
+/// The plan's kernel commands by kernel symbol.
+inline llvm::StringMap<rt::KernelCommand *> kernelCommands(rt::Plan &plan) {
+  llvm::StringMap<rt::KernelCommand *> commands;
+  for (rt::Command &command : plan.commands)
+    if (command.kind == rt::Command::Kind::Kernel)
+      commands[command.kernel.symbol] = &command.kernel;
+  return commands;
+}
 
 /// Tiles a kernel (linalg on tensors) so that one tile is one thread's work
 /// (GridMapping.cpp).

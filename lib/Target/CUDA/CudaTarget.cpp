@@ -6,8 +6,6 @@
 
 #include "tcc/Target/CPU/CpuPipeline.h"
 #include "tcc/Transforms/Passes.h"
-#include "tcc/runtime/Artifact.h"
-#include "tcc/runtime/Json.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -102,10 +100,8 @@ mlir::tcc::compileForCuda(ModuleOp module, const CudaTargetOptions &options,
   OpBuilder builder = OpBuilder::atBlockEnd(container->getBody());
   auto gpuModule =
       gpu::GPUModuleOp::create(builder, program->getLoc(), "tcc_kernels");
-  llvm::StringMap<rt::KernelCommand *> commands;
-  for (rt::Command &command : result.plan.commands)
-    if (command.kind == rt::Command::Kind::Kernel)
-      commands[command.kernel.symbol] = &command.kernel;
+  llvm::StringMap<rt::KernelCommand *> commands =
+      cuda::kernelCommands(result.plan);
   for (auto kernel :
        llvm::make_early_inc_range(kernels->getOps<func::FuncOp>())) {
     rt::KernelCommand *command = commands.lookup(kernel.getName());
@@ -135,28 +131,10 @@ mlir::tcc::compileForCuda(ModuleOp module, const CudaTargetOptions &options,
 FailureOr<std::string> mlir::tcc::packageCudaArtifact(
     const CudaCompilation &compiled, StringRef sourceName, Location loc,
     ArrayRef<std::pair<std::string, std::string>> extraMetadata) {
-  rt::JsonValue metadata = rt::JsonValue::object();
-  metadata.append("producer", rt::JsonValue::string(compilerVersion()));
-  metadata.append("source", rt::JsonValue::string(sourceName.str()));
-  metadata.append("target", rt::JsonValue::string("cuda"));
-  metadata.append("gpu_arch", rt::JsonValue::string(compiled.arch));
-  metadata.append("arena_bytes", rt::JsonValue::integer(compiled.plan.arenaBytes));
-
-  rt::ArtifactWriter writer;
-  std::string plan = rt::serializePlan(compiled.plan);
-  std::string meta = rt::serializeJson(metadata);
-  std::vector<rt::Status> added{
-      writer.addSection(rt::SectionKind::Plan, "plan", plan),
-      writer.addSection(rt::SectionKind::Ptx, "kernels", compiled.ptx),
-      writer.addSection(rt::SectionKind::Metadata, "metadata", meta)};
+  std::vector<CodeSection> code{{rt::SectionKind::Ptx, "kernels", compiled.ptx}};
   if (!compiled.cubin.empty())
-    added.push_back(writer.addSection(rt::SectionKind::Cubin, compiled.arch,
-                                      compiled.cubin));
-  for (const auto &[name, json] : extraMetadata)
-    added.push_back(writer.addSection(rt::SectionKind::Metadata, name, json));
-  for (const rt::Status &status : added)
-    if (!status)
-      return emitError(loc, "cannot package the artifact: ") << status.message();
-  std::vector<uint8_t> bytes = writer.serialize();
-  return std::string(bytes.begin(), bytes.end());
+    code.push_back({rt::SectionKind::Cubin, compiled.arch, compiled.cubin});
+  return writeArtifact(compiled.plan, sourceName,
+                       {{"gpu_arch", compiled.arch}}, code, loc,
+                       extraMetadata);
 }

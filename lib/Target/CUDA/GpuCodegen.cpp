@@ -146,10 +146,7 @@ LogicalResult cuda::lowerKernelsToLoops(ModuleOp kernels,
                                         rt::Plan &plan) {
   if (failed(runPipeline(kernels, kBufferizePipeline, options)))
     return failure();
-  llvm::StringMap<rt::KernelCommand *> commands;
-  for (rt::Command &command : plan.commands)
-    if (command.kind == rt::Command::Kind::Kernel)
-      commands[command.kernel.symbol] = &command.kernel;
+  llvm::StringMap<rt::KernelCommand *> commands = kernelCommands(plan);
   int64_t scratchBase = (plan.arenaBytes + 255) / 256 * 256;
   int64_t scratchBytes = 0;
   for (auto kernel : kernels.getOps<func::FuncOp>())

@@ -270,7 +270,6 @@ LogicalResult cuda::mapOntoGrid(func::FuncOp kernel, gpu::GPUModuleOp target,
   Block &then = guard.getThenRegion().front();
   for (Operation *op : work)
     op->moveBefore(then.getTerminator());
-  builder.setInsertionPoint(then.getTerminator());
   Value id = global, lane;
   if (warpPerTile) {
     builder.setInsertionPointToStart(&then);
@@ -302,7 +301,8 @@ LogicalResult cuda::mapOntoGrid(func::FuncOp kernel, gpu::GPUModuleOp target,
                            builder, loc, index,
                            arith::ConstantIndexOp::create(builder, loc, *step))
                            .getResult();
-      rest = arith::DivUIOp::create(builder, loc, rest, extent);
+      if (i > 0)
+        rest = arith::DivUIOp::create(builder, loc, rest, extent);
     }
     for (auto [loop, coordinate] : llvm::zip(nest, coordinates))
       loop.getInductionVar().replaceAllUsesWith(coordinate);

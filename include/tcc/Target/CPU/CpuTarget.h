@@ -12,6 +12,7 @@
 #ifndef TCC_TARGET_CPU_CPUTARGET_H
 #define TCC_TARGET_CPU_CPUTARGET_H
 
+#include "tcc/runtime/Artifact.h"
 #include "tcc/runtime/Plan.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -83,6 +84,23 @@ FailureOr<CpuCompilation> compileForCpu(ModuleOp module,
 FailureOr<std::string> packageArtifact(
     const CpuCompilation &compiled, StringRef sourceName, Location loc,
     ArrayRef<std::pair<std::string, std::string>> extraMetadata = {});
+
+/// A section of compiled code in an artifact (HostObject, Ptx, Cubin).
+struct CodeSection {
+  rt::SectionKind kind;
+  std::string name;
+  std::string_view bytes;
+};
+
+/// The artifact both backends write: the plan, the code sections, a
+/// metadata section (producer, source, the plan's target, then
+/// `targetMetadata`, then arena_bytes) and one metadata section per
+/// `extraMetadata` entry (name, JSON text). Errors go to `loc`.
+FailureOr<std::string> writeArtifact(
+    const rt::Plan &plan, StringRef sourceName,
+    ArrayRef<std::pair<std::string, std::string>> targetMetadata,
+    ArrayRef<CodeSection> code, Location loc,
+    ArrayRef<std::pair<std::string, std::string>> extraMetadata);
 
 /// "tcc 0.1.0".
 const char *compilerVersion();
