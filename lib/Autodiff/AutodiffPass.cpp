@@ -70,10 +70,14 @@ struct TrainStepPass : public tcc::impl::TccTrainStepBase<TrainStepPass> {
         parsePrecision(precision);
     if (!format) {
       getOperation().emitError("unknown precision '")
-          << precision << "' (f32 or bf16)";
+          << precision << "' (" << kPrecisionNames << ")";
       return signalPassFailure();
     }
     options.precision = *format;
+    options.lossScale.initScale = lossScaleInit;
+    options.lossScale.growthInterval = lossScaleGrowthInterval;
+    options.lossScale.growthFactor = lossScaleGrowthFactor;
+    options.lossScale.backoffFactor = lossScaleBackoffFactor;
     if (failed(buildTrainStep(*forward, options)))
       signalPassFailure();
   }

@@ -119,10 +119,24 @@ mlir::tcc::buildGradientFunction(func::FuncOp forward,
   OpBuilder b(ret);
   Adjoints adjoints;
   Value loss = ret.getOperand(*lossIndex);
-  Value one = ConstantOp::create(
-      b, loss.getLoc(),
-      DenseElementsAttr::get(lossType, b.getFloatAttr(lossType.getElementType(), 1.0)));
-  adjoints.accumulate(b, loss.getLoc(), loss, one);
+  Value seed;
+  if (options.seedArgument) {
+    unsigned index = *options.seedArgument;
+    if (index >= function.getNumArguments() ||
+        function.getArgumentTypes()[index] != lossType) {
+      function.erase();
+      return forward.emitError("the gradient's seed must be an argument of "
+                               "the loss's type ")
+             << lossType;
+    }
+    seed = body.getArgument(index);
+  } else {
+    seed = ConstantOp::create(
+        b, loss.getLoc(),
+        DenseElementsAttr::get(
+            lossType, b.getFloatAttr(lossType.getElementType(), 1.0)));
+  }
+  adjoints.accumulate(b, loss.getLoc(), loss, seed);
 
   // Walk backwards over the forward's ops (not the gradients being added).
   SmallVector<Operation *> forwardOps;

@@ -176,6 +176,88 @@ FailureOr<func::FuncOp> accumulate(func::FuncOp forward, func::FuncOp grad,
   return step;
 }
 
+/// The type of `forward`'s result of role `loss`, or null.
+RankedTensorType findLossType(func::FuncOp forward) {
+  for (unsigned i = 0, e = forward.getNumResults(); i < e; ++i)
+    if (auto role = forward.getResultAttrOfType<StringAttr>(i, attrs::kRole);
+        role && role.getValue() == "loss")
+      return dyn_cast<RankedTensorType>(forward.getResultTypes()[i]);
+  return {};
+}
+
+/// The loss-scaling state of a step (TrainStepOptions::Precision::F16).
+constexpr const char *kLossScale = "loss_scale";
+struct LossScaling {
+  Value scale;      // the scale this step used (0-d, the loss's type)
+  Value overflowed; // 0-d i1: some gradient element is inf or NaN
+  Value tracker;    // steps without overflow since the scale last changed
+};
+
+/// Makes `stored` (the loss_scale argument, 0 before the first step) read
+/// as the scale in use everywhere, divides every gradient by it and notes
+/// whether any gradient overflowed.
+LossScaling unscaleGradients(GradientBuilder &g, Value stored,
+                             MutableArrayRef<Value> gradients,
+                             const LossScaleOptions &options) {
+  LossScaling scaling;
+  {
+    OpBuilder::InsertionGuard guard(g.b);
+    g.b.setInsertionPointAfterValue(stored);
+    Value initial = g.compare(CompareDirection::eq, stored, g.zerosLike(stored));
+    scaling.scale =
+        g.select(initial, g.splatLike(stored, options.initScale), stored);
+    stored.replaceAllUsesExcept(
+        scaling.scale, SmallPtrSet<Operation *, 2>{initial.getDefiningOp(),
+                                                   scaling.scale.getDefiningOp()});
+  }
+  // Counting the elements that are not <= the largest finite value counts
+  // infinities and NaNs without relying on NaN propagating through
+  // arithmetic.
+  Value nonFinite;
+  for (Value &grad : gradients) {
+    auto element = cast<FloatType>(g.typeOf(grad).getElementType());
+    double largest =
+        APFloat::getLargest(element.getFloatSemantics()).convertToDouble();
+    Value finite = g.compare(CompareDirection::le, AbsOp::create(g.b, g.loc, grad),
+                             g.splatLike(grad, largest));
+    SmallVector<int64_t> dims(g.typeOf(grad).getRank());
+    std::iota(dims.begin(), dims.end(), 0);
+    Value count = g.sum(g.select(finite, g.zerosLike(grad), g.splatLike(grad, 1.0)),
+                        dims, /*keepdims=*/false);
+    count = g.convert(count, g.typeOf(scaling.scale).getElementType());
+    nonFinite = nonFinite ? g.add(nonFinite, count) : count;
+  }
+  scaling.overflowed = g.compare(CompareDirection::ne, nonFinite,
+                                 g.zerosLike(nonFinite));
+  Value inverse = g.div(g.splatLike(scaling.scale, 1.0), scaling.scale);
+  for (Value &grad : gradients)
+    grad = g.mul(grad, spread(g, g.convert(inverse, g.typeOf(grad).getElementType()), grad));
+  return scaling;
+}
+
+/// torch's _amp_update_scale_: back off on overflow, grow after
+/// `growthInterval` clean steps (unless growing overflows the scale).
+std::pair<Value, Value> updateLossScale(GradientBuilder &g,
+                                        const LossScaling &scaling,
+                                        const LossScaleOptions &options) {
+  Value scale = scaling.scale, tracker = scaling.tracker;
+  Value clean = g.shift(tracker, 1.0);
+  Value grown = g.scale(scale, options.growthFactor);
+  auto element = cast<FloatType>(g.typeOf(scale).getElementType());
+  double largest =
+      APFloat::getLargest(element.getFloatSemantics()).convertToDouble();
+  Value grow = g.compare(CompareDirection::ge, clean,
+                         g.splatLike(clean, double(options.growthInterval)));
+  Value growsFinite = g.compare(CompareDirection::le, grown,
+                                g.splatLike(grown, largest));
+  Value newScale = g.select(
+      scaling.overflowed, g.scale(scale, options.backoffFactor),
+      g.select(grow, g.select(growsFinite, grown, scale), scale));
+  Value newTracker = g.select(scaling.overflowed, g.zerosLike(tracker),
+                              g.select(grow, g.zerosLike(tracker), clean));
+  return {newScale, newTracker};
+}
+
 } // namespace
 
 FailureOr<func::FuncOp>
@@ -188,9 +270,33 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   GradientOptions gradientOptions;
   gradientOptions.name = options.name;
   func::FuncOp source = forward;
-  if (options.precision == TrainStepOptions::Precision::BF16)
-    source = castContractions(forward, BFloat16Type::get(forward.getContext()),
+  MLIRContext *context = forward.getContext();
+  using Precision = TrainStepOptions::Precision;
+  if (options.precision == Precision::BF16)
+    source = castContractions(forward, BFloat16Type::get(context),
                               (forward.getName() + ".bf16").str());
+  bool lossScaling = options.precision == Precision::F16;
+  if (lossScaling) {
+    const LossScaleOptions &scaling = options.lossScale;
+    if (!(scaling.initScale > 0) || !(scaling.growthFactor > 1) ||
+        !(scaling.backoffFactor > 0 && scaling.backoffFactor < 1) ||
+        scaling.growthInterval < 1)
+      return forward.emitError("loss scaling needs an initial scale > 0, a "
+                               "growth factor > 1, a backoff factor in (0, "
+                               "1) and a growth interval >= 1");
+    source = castContractions(forward, Float16Type::get(context),
+                              (forward.getName() + ".f16").str());
+    // The backward starts from the loss scale, an argument of the loss's
+    // type (when there is no such loss, buildGradientFunction says so).
+    if (RankedTensorType lossType = findLossType(forward)) {
+      OpBuilder b(source);
+      unsigned index = source.getNumArguments();
+      (void)source.insertArgument(
+          index, lossType, contractAttrs(b, kLossScale, "optimizer_state"),
+          source.getLoc());
+      gradientOptions.seedArgument = index;
+    }
+  }
   FailureOr<func::FuncOp> built = buildGradientFunction(source, gradientOptions);
   if (source != forward)
     source.erase();
@@ -241,12 +347,20 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   auto i64Scalar = RankedTensorType::get({}, b.getI64Type());
   Value stepCount = append(i64Scalar, "step", "optimizer_state");
   // lr has the loss's type (buildGradientFunction checked there is one).
-  RankedTensorType lossType;
-  for (unsigned i = 0; i < forwardResults; ++i)
-    if (auto role = forward.getResultAttrOfType<StringAttr>(i, attrs::kRole);
-        role && role.getValue() == "loss")
-      lossType = cast<RankedTensorType>(forward.getResultTypes()[i]);
+  RankedTensorType lossType = findLossType(forward);
   Value lr = append(lossType, "lr", "input");
+
+  // Loss scaling: the gradients are those of loss * scale; unscale them and
+  // note whether any overflowed.
+  LossScaling scaling;
+  if (lossScaling) {
+    scaling = unscaleGradients(
+        g, body.getArgument(forward.getNumArguments()), gradients,
+        options.lossScale);
+    scaling.tracker =
+        append(i64Scalar, (Twine(kLossScale) + ".growth_tracker").str(),
+               "optimizer_state");
+  }
 
   // Clipping by global norm: g *= min(1, max_norm / (norm + 1e-6)).
   if (options.clipGradNorm > 0) {
@@ -321,7 +435,25 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
     newSlots.append({newM, newV});
   }
 
-  // Results: loss, parameters, slots, step, buffers.
+  // A step whose gradients overflowed keeps every parameter and slot and
+  // does not count.
+  if (lossScaling) {
+    auto keep = [&](Value updated, Value old) {
+      return g.select(spread(g, scaling.overflowed, old), old, updated);
+    };
+    for (unsigned k = 0; k < parameters.size(); ++k)
+      newParameters[k] =
+          keep(newParameters[k], body.getArgument(parameters[k]));
+    unsigned slotIndex = 0;
+    for (unsigned k = 0; k < parameters.size(); ++k)
+      for (Value old : slotValues[k]) {
+        newSlots[slotIndex] = keep(newSlots[slotIndex], old);
+        ++slotIndex;
+      }
+    nextStep = keep(nextStep, stepCount);
+  }
+
+  // Results: loss, parameters, slots, step, (loss scaling), buffers.
   SmallVector<Value> results;
   SmallVector<Attribute> resultAttrs;
   for (unsigned i = 0; i < forwardResults; ++i) {
@@ -349,6 +481,14 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
     }
   results.push_back(nextStep);
   resultAttrs.push_back(contractAttrs(b, "step", "optimizer_state"));
+  if (lossScaling) {
+    auto [newScale, newTracker] =
+        updateLossScale(g, scaling, options.lossScale);
+    results.append({newScale, newTracker});
+    resultAttrs.push_back(contractAttrs(b, kLossScale, "optimizer_state"));
+    resultAttrs.push_back(contractAttrs(
+        b, (Twine(kLossScale) + ".growth_tracker").str(), "optimizer_state"));
+  }
   for (unsigned i = 0; i < forwardResults; ++i)
     if (auto role = forward.getResultAttrOfType<StringAttr>(i, attrs::kRole);
         role && role.getValue() == "buffer") {

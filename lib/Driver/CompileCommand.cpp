@@ -224,9 +224,25 @@ int mlir::tcc::compileMain(int argc, char **argv) {
                           cl::cat(category));
   cl::opt<std::string> precision(
       "precision",
-      cl::desc("f32, or bf16: matmuls and convolutions in bf16 with f32 "
-               "master weights"),
+      cl::desc("f32, or bf16 / f16: matmuls and convolutions in bf16 / f16 "
+               "with f32 master weights; f16 with dynamic loss scaling"),
       cl::init("f32"), cl::cat(category));
+  LossScaleOptions scaleDefaults;
+  cl::opt<double> lossScaleInit("loss-scale-init",
+                                cl::desc("f16: the initial loss scale"),
+                                cl::init(scaleDefaults.initScale),
+                                cl::cat(category));
+  cl::opt<int64_t> lossScaleGrowthInterval(
+      "loss-scale-growth-interval",
+      cl::desc("f16: steps without overflow before the loss scale grows"),
+      cl::init(scaleDefaults.growthInterval), cl::cat(category));
+  cl::opt<double> lossScaleGrowthFactor(
+      "loss-scale-growth-factor", cl::desc("f16: the loss scale's growth"),
+      cl::init(scaleDefaults.growthFactor), cl::cat(category));
+  cl::opt<double> lossScaleBackoffFactor(
+      "loss-scale-backoff-factor",
+      cl::desc("f16: the loss scale's factor after an overflow"),
+      cl::init(scaleDefaults.backoffFactor), cl::cat(category));
   cl::opt<int64_t> accumulate(
       "accumulate",
       cl::desc("Microbatches per step (gradient accumulation); each step "
@@ -305,10 +321,15 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     std::optional<TrainStepOptions::Precision> format =
         parsePrecision(precision);
     if (!format) {
-      error() << "--precision=" << precision << ": expected f32 or bf16\n";
+      error() << "--precision=" << precision << ": expected "
+              << kPrecisionNames << "\n";
       return 1;
     }
     trainOptions.precision = *format;
+    trainOptions.lossScale.initScale = lossScaleInit;
+    trainOptions.lossScale.growthInterval = lossScaleGrowthInterval;
+    trainOptions.lossScale.growthFactor = lossScaleGrowthFactor;
+    trainOptions.lossScale.backoffFactor = lossScaleBackoffFactor;
     FailureOr<func::FuncOp> forward = findEntryFunction(loaded->module(), entry);
     if (failed(forward) ||
         failed(buildTrainStep(*forward, trainOptions)))
@@ -332,6 +353,14 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     settings.append("forward", rt::JsonValue::string(forward->getName().str()));
     settings.append("precision", rt::JsonValue::string(precision));
     settings.append("accumulate", rt::JsonValue::integer(accumulate));
+    if (*format == TrainStepOptions::Precision::F16) {
+      rt::JsonValue scaling = rt::JsonValue::object();
+      std::snprintf(lrText, sizeof lrText, "%.17g", lossScaleInit.getValue());
+      scaling.append("init_scale", rt::JsonValue::numberLiteral(lrText));
+      scaling.append("growth_interval",
+                     rt::JsonValue::integer(lossScaleGrowthInterval));
+      settings.append("loss_scale", std::move(scaling));
+    }
     settings.append("check_numerics", rt::JsonValue::boolean(checkNumerics));
     extraMetadata.emplace_back("training", rt::serializeJson(settings));
   }

@@ -5,6 +5,7 @@
 #include "tcc/runtime/Artifact.h"
 
 #include "mlir/IR/OperationSupport.h"
+
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -15,6 +16,7 @@
 #include "llvm/TargetParser/Host.h"
 
 #include <cstdlib>
+#include <dlfcn.h>
 
 using namespace mlir;
 using namespace mlir::tcc;
@@ -39,12 +41,19 @@ CompilationCache CompilationCache::fromEnvironment() {
 
 namespace {
 
-/// The compiler's identity: its version and its executable's size and
-/// modification time.
+/// The compiler's identity: its version and the size and modification time
+/// of the binary holding this code: the executable (tcc), or the shared
+/// object a host process loaded it from (the Python module inside
+/// python3, whose /proc/self/exe stays the same when tcc is rebuilt).
 std::string compilerIdentity() {
   std::string identity = compilerVersion();
+  std::string binary = "/proc/self/exe";
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void *>(&compilerIdentity), &info) &&
+      info.dli_fname && *info.dli_fname)
+    binary = info.dli_fname;
   llvm::sys::fs::file_status status;
-  if (!llvm::sys::fs::status("/proc/self/exe", status))
+  if (!llvm::sys::fs::status(binary, status))
     identity += " " + std::to_string(status.getSize()) + " " +
                 std::to_string(llvm::sys::toTimeT(status.getLastModificationTime()));
   return identity;

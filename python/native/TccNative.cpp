@@ -227,9 +227,17 @@ std::string buildTrainStepText(const std::string &text,
       std::optional<mlir::tcc::TrainStepOptions::Precision> parsed =
           mlir::tcc::parsePrecision(precision);
       if (!parsed)
-        throw py::value_error("unknown precision '" + precision +
-                              "' (f32 or bf16)");
+        throw py::value_error("unknown precision '" + precision + "' (" +
+                              mlir::tcc::kPrecisionNames + ")");
       options.precision = *parsed;
+    } else if (name == "init_scale") {
+      options.lossScale.initScale = value.cast<double>();
+    } else if (name == "growth_interval") {
+      options.lossScale.growthInterval = value.cast<int64_t>();
+    } else if (name == "growth_factor") {
+      options.lossScale.growthFactor = value.cast<double>();
+    } else if (name == "backoff_factor") {
+      options.lossScale.backoffFactor = value.cast<double>();
     } else if (name == "accumulate") {
       options.accumulate = value.cast<int64_t>();
     } else if (name == "clip_grad_norm") {

@@ -14,7 +14,11 @@ state in host arrays between steps. The learning rate is an input of the
 compiled step: `lr` may be a number or a function of the step count (a
 schedule), changed without recompiling. `precision="bf16"` computes
 matmuls and convolutions in bf16 with f32 master weights and optimizer
-state (torch.autocast's policy for those ops). `accumulate=N` accumulates
+state (torch.autocast's policy for those ops); `precision="f16"` does
+the same in f16 with dynamic loss scaling (torch.cuda.amp.GradScaler's
+rule and its settings `init_scale`, `growth_interval`, `growth_factor`,
+`backoff_factor`): a step whose gradients overflow is skipped and lowers
+the scale (`loss_scale()` reads it). `accumulate=N` accumulates
 gradients over N microbatches per step: the example inputs are one
 microbatch, and each call takes N of them stacked along the first
 dimension.
@@ -29,7 +33,8 @@ from .errors import TraceError
 from .tracer import _bind_inputs, trace
 
 _SETTINGS = ("momentum", "dampening", "nesterov", "weight_decay", "betas",
-             "eps", "clip_grad_norm", "precision", "accumulate")
+             "eps", "clip_grad_norm", "precision", "accumulate", "init_scale",
+             "growth_interval", "growth_factor", "backoff_factor")
 
 
 class TrainStep:
@@ -41,6 +46,7 @@ class TrainStep:
                             f" (known: {', '.join(_SETTINGS)})")
         self.module = module
         self.lr = lr
+        self._init_scale = float(settings.get("init_scale", 65536.0))
         self.steps = 0
         traced = trace(module, example_inputs)
         self.aliases = traced.aliases
@@ -107,6 +113,11 @@ class TrainStep:
         for alias, name in self.aliases.items():
             result[alias] = result[name]
         return result
+
+    def loss_scale(self):
+        """The f16 loss scale the next step uses (precision="f16")."""
+        stored = float(self.state["loss_scale"])
+        return stored if stored else self._init_scale
 
     def optimizer_state(self):
         """The optimizer's slots (`<param>.exp_avg`, ...) and `step`."""

@@ -29,8 +29,10 @@ import torch.nn.functional as F
 
 import tcc
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..",
                                 "examples", "pytorch"))
+from trainref import key_bias_entries, loss_of, relative  # noqa: E402
 import cnn  # noqa: E402
 import gpt  # noqa: E402
 import mlp  # noqa: E402
@@ -40,22 +42,11 @@ STEPS = 20
 failures = 0
 
 
-def relative(got, want):
-    got, want = got.double(), want.double()
-    return float((got - want).norm() / max(float(want.norm()), 1e-6))
-
-
 def report(case, error):
     global failures
     ok = error <= TOLERANCE
     failures += not ok
     print(f"{'ok  ' if ok else 'FAIL'} {case}: relative error {error:.2e}")
-
-
-def loss_of(output):
-    if isinstance(output, dict):
-        return output["loss"]
-    return output[1] if isinstance(output, tuple) else output
 
 
 class Classifier(torch.nn.Module):
@@ -74,16 +65,6 @@ def warmup_cosine(step, base=3e-3, warmup=5, total=STEPS):
         return base * (step + 1) / warmup
     progress = (step - warmup) / max(1, total - warmup)
     return base * 0.5 * (1 + math.cos(math.pi * progress))
-
-
-def key_bias_entries(model):
-    """state_dict name -> index of the attention key biases (see above)."""
-    entries = {}
-    for name, module in model.named_modules():
-        if name.endswith("attn") and hasattr(module, "c_attn"):
-            c = module.n_embd
-            entries[f"{name}.c_attn.bias"] = slice(c, 2 * c)
-    return entries
 
 
 def compare(case, model, batches, optimizer, lr, clip=0.0, **settings):

@@ -2,7 +2,40 @@
 // RUN: not tcc-opt %S/Inputs/train-step-accumulate.mlir -tcc-train-step=accumulate=0 2>&1 | FileCheck %s --check-prefix=ZERO
 // ZERO: error: gradient accumulation needs at least one microbatch, got 0
 // RUN: not tcc-opt %S/Inputs/train-step-accumulate.mlir -tcc-train-step=precision=f8 2>&1 | FileCheck %s --check-prefix=PRECISION
-// PRECISION: error: unknown precision 'f8' (f32 or bf16)
+// PRECISION: error: unknown precision 'f8' (f32, bf16 or f16)
+// RUN: not tcc-opt %S/Inputs/train-step-accumulate.mlir -tcc-train-step="precision=f16 loss-scale-growth-interval=0" 2>&1 | FileCheck %s --check-prefix=INTERVAL
+// INTERVAL: error: loss scaling needs an initial scale > 0, a growth factor > 1, a backoff factor in (0, 1) and a growth interval >= 1
+// RUN: tcc-opt %S/Inputs/train-step-accumulate.mlir -tcc-train-step="optimizer=sgd precision=f16 loss-scale-init=1024 loss-scale-growth-interval=7" | FileCheck %s --check-prefix=F16
+
+// f16 loss scaling: the stored scale (0 = not yet set: the initial 1024)
+// seeds the backward; gradients are unscaled; a non-finite element (not
+// <= the largest f32) keeps the parameter and the step count; the scale
+// halves on overflow, doubles after 7 clean steps unless that overflows.
+// F16: func.func @train_step(%[[W:.*]]: tensor<4xf32> {tcc.name = "w", tcc.role = "parameter"}, %[[SCALE:.*]]: tensor<f32> {tcc.name = "loss_scale", tcc.role = "optimizer_state"}, %[[STEP:.*]]: tensor<i64> {tcc.name = "step", tcc.role = "optimizer_state"}, %{{.*}}: tensor<f32> {tcc.name = "lr", tcc.role = "input"}, %[[TRACKER:.*]]: tensor<i64> {tcc.name = "loss_scale.growth_tracker", tcc.role = "optimizer_state"})
+// F16-SAME: tensor<f32> {tcc.name = "loss_scale", tcc.role = "optimizer_state"}, tensor<i64> {tcc.name = "loss_scale.growth_tracker", tcc.role = "optimizer_state"})
+// F16: %[[UNSET:.*]] = tcc.compare eq, %[[SCALE]]
+// F16: %[[INIT:.*]] = tcc.constant dense<1.024000e+03>
+// F16: %[[USED:.*]] = tcc.select %[[UNSET]], %[[INIT]], %[[SCALE]]
+// F16: %[[SEED:.*]] = tcc.reshape %[[USED]]
+// F16: %[[GRAD:.*]] = tcc.broadcast %[[SEED]]
+// F16: %[[ABS:.*]] = tcc.abs %[[GRAD]]
+// F16: tcc.constant dense<3.40282347E+38>
+// F16: %[[FINITE:.*]] = tcc.compare le, %[[ABS]]
+// F16: %[[BAD:.*]] = tcc.select %[[FINITE]]
+// F16: %[[COUNT:.*]] = tcc.reduce sum %[[BAD]]
+// F16: %[[OVERFLOW:.*]] = tcc.compare ne, %[[COUNT]]
+// F16: %[[INVERSE:.*]] = tcc.div %{{.*}}, %[[USED]]
+// F16: %[[NEXT:.*]] = tcc.add %[[STEP]]
+// F16: %[[UPDATED:.*]] = tcc.sub %[[W]]
+// F16: %[[SPREAD:.*]] = tcc.broadcast %[[OVERFLOW]]
+// F16: %[[NEWW:.*]] = tcc.select %[[SPREAD]], %[[W]], %[[UPDATED]]
+// F16: %[[NEWSTEP:.*]] = tcc.select %[[OVERFLOW]], %[[STEP]], %[[NEXT]]
+// F16: %[[CLEAN:.*]] = tcc.add %[[TRACKER]]
+// F16: tcc.constant dense<7>
+// F16: %[[HALF:.*]] = tcc.mul %[[USED]], %{{.*}}
+// F16: %[[NEWSCALE:.*]] = tcc.select %[[OVERFLOW]], %[[HALF]], %{{.*}}
+// F16: %[[NEWTRACKER:.*]] = tcc.select %[[OVERFLOW]], %{{.*}}, %{{.*}}
+// F16: return %{{.*}}, %[[NEWW]], %[[NEWSTEP]], %[[NEWSCALE]], %[[NEWTRACKER]]
 // RUN: tcc-opt %s -tcc-train-step="optimizer=sgd accumulate=3" | FileCheck %s
 
 // Three microbatches of x: the step takes [3 * 2, 4], slices rows 0-2,

@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,10 @@ struct GradientOptions {
   std::vector<std::string> roles = {"parameter"};
   /// Name of the new function; "<forward>_grad" when empty.
   std::string name;
+  /// The loss's adjoint starts at this argument (0-d, the loss's type)
+  /// instead of 1, so the gradients are those of `loss * argument`: loss
+  /// scaling. The loss result itself is not scaled.
+  std::optional<unsigned> seedArgument;
 };
 
 /// Adds, after `forward` in its module, a function with the same arguments

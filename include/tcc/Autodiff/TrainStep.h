@@ -5,6 +5,8 @@
 //   train_step(<forward's arguments>, <optimizer slots>, step, lr)
 //       -> (loss, <new parameters>, <new slots>, step + 1, <new buffers>)
 //
+// (with f16, the loss-scaling state after `step`, in and out)
+//
 // the gradient (tcc-autodiff), optional clipping by global norm, and the
 // optimizer's update written as tcc elementwise ops, which tcc-fuse turns
 // into one kernel per parameter. The learning rate is an input (role
@@ -53,14 +55,32 @@ struct OptimizerOptions {
   }
 };
 
+/// Dynamic loss scaling for f16, as torch.cuda.amp.GradScaler does it: the
+/// backward starts from loss * scale so that small gradients survive f16;
+/// a step whose gradients overflowed (any inf or NaN) changes no parameter
+/// or optimizer slot and multiplies the scale by `backoffFactor`; after
+/// `growthInterval` steps in a row without overflow the scale grows by
+/// `growthFactor`. GradScaler's defaults.
+struct LossScaleOptions {
+  double initScale = 65536.0;
+  double growthFactor = 2.0;
+  double backoffFactor = 0.5;
+  int64_t growthInterval = 2000;
+};
+
 struct TrainStepOptions {
   OptimizerOptions optimizer;
-  /// Mixed precision: with BF16, matmuls and convolutions compute in bf16
-  /// (their f32 operands cast down, their results cast back to f32, as
-  /// torch.autocast does for these ops); parameters, gradients and the
-  /// optimizer state stay f32 (master weights).
-  enum class Precision { F32, BF16 };
+  /// Mixed precision: with BF16 or F16, matmuls and convolutions compute in
+  /// that type (their f32 operands cast down, their results cast back to
+  /// f32, as torch.autocast does for these ops); parameters, gradients and
+  /// the optimizer state stay f32 (master weights). F16 adds dynamic loss
+  /// scaling (`lossScale`): the step takes and returns the state
+  /// `loss_scale` (f32; 0 stands for `initScale`, so zero-initialized
+  /// state starts right) and `loss_scale.growth_tracker` (i64), and `step`
+  /// counts only the updates done, as torch.optim's does.
+  enum class Precision { F32, BF16, F16 };
   Precision precision = Precision::F32;
+  LossScaleOptions lossScale;
   /// Gradient accumulation: the step takes `accumulate` microbatches
   /// stacked along the first dimension of every data input (so its inputs
   /// are `accumulate` times the forward's batch), runs forward and
@@ -86,14 +106,19 @@ inline std::optional<OptimizerOptions::Kind> parseOptimizerKind(StringRef name) 
   return std::nullopt;
 }
 
-/// The precision named "f32" or "bf16", or nullopt.
+/// The precision named "f32", "bf16" or "f16", or nullopt.
 inline std::optional<TrainStepOptions::Precision> parsePrecision(StringRef name) {
   if (name == "f32")
     return TrainStepOptions::Precision::F32;
   if (name == "bf16")
     return TrainStepOptions::Precision::BF16;
+  if (name == "f16")
+    return TrainStepOptions::Precision::F16;
   return std::nullopt;
 }
+
+/// The precisions parsePrecision knows, for messages.
+inline constexpr const char *kPrecisionNames = "f32, bf16 or f16";
 
 /// Adds the training step of `forward` to its module. Fails after emitting
 /// errors (see buildGradientFunction).

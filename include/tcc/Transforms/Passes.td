@@ -130,7 +130,16 @@ def TccTrainStep : Pass<"tcc-train-step", "::mlir::ModuleOp"> {
     Option<"clipGradNorm", "clip-grad-norm", "double", "0.0",
            "Clip gradients to this global L2 norm (0: off)">,
     Option<"precision", "precision", "std::string", "\"f32\"",
-           "f32, or bf16 for matmuls and convolutions (f32 master weights)">,
+           "f32, or bf16 / f16 for matmuls and convolutions (f32 master "
+           "weights; f16 with dynamic loss scaling)">,
+    Option<"lossScaleInit", "loss-scale-init", "double", "65536.0",
+           "f16: the initial loss scale">,
+    Option<"lossScaleGrowthInterval", "loss-scale-growth-interval", "int64_t",
+           "2000", "f16: steps without overflow before the scale grows">,
+    Option<"lossScaleGrowthFactor", "loss-scale-growth-factor", "double",
+           "2.0", "f16: the scale's growth factor">,
+    Option<"lossScaleBackoffFactor", "loss-scale-backoff-factor", "double",
+           "0.5", "f16: the scale's factor after an overflow">,
     Option<"accumulate", "accumulate", "int64_t", "1",
            "Microbatches per step (gradient accumulation)">,
   ];

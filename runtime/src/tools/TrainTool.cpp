@@ -391,8 +391,20 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
     return written ? 0 : fail(tool, written.message());
   };
 
+  // The iteration to continue from: a checkpoint's own count (with f16
+  // loss scaling, `step` counts only the updates not skipped), else the
+  // optimizer's step.
   int64_t start = 0;
   std::memcpy(&start, values[*stepIndex].bytes.data(), sizeof(int64_t));
+  if (!o.resume.empty() && checkpointMetadata.count("step"))
+    start = std::strtoll(checkpointMetadata["step"].c_str(), nullptr, 10);
+  // A loss-scaled step (tcc compile --precision=f16) skips its update when
+  // the gradients overflow; the step count then stays.
+  std::optional<size_t> stepOutput;
+  for (auto [out, in] : feedback)
+    if (in == *stepIndex)
+      stepOutput = out;
+  bool lossScaled = inputIndex.count("loss_scale") > 0;
   int64_t total = o.totalSteps ? o.totalSteps : start + o.steps;
   bool terminal = isatty(fileno(stderr)) && !o.quiet;
   std::vector<const HostArray *> inputs;
@@ -403,6 +415,7 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
   auto lastDraw = began;
   int64_t samples = dataInputs.empty() ? 0 : plan.inputs[dataInputs[0].index].shape[0];
   double firstLoss = 0, lastLoss = 0;
+  int64_t skippedSteps = 0;
   for (int64_t s = start; s < start + o.steps; ++s) {
     int64_t batch = batchFor(s, batches, o.batchSeed);
     for (const DataInput &d : dataInputs)
@@ -434,6 +447,11 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
     if (s == start)
       firstLoss = loss;
     lastLoss = loss;
+    bool skipped = lossScaled && stepOutput &&
+                   getElement(outputs[*stepOutput], 0) ==
+                       getElement(values[*stepIndex], 0);
+    if (skipped)
+      ++skippedSteps;
     for (auto [out, in] : feedback)
       std::swap(values[in], outputs[out]);
     int64_t done = s + 1;
@@ -451,14 +469,17 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
         lastDraw = now;
       }
     } else if (!o.quiet) {
-      std::fprintf(stderr, "step %lld loss %.9g (%.1f steps/s)\n",
-                   (long long)done, loss, rate);
+      std::fprintf(stderr, "step %lld loss %.9g (%.1f steps/s)%s\n",
+                   (long long)done, loss, rate,
+                   skipped ? " skipped: the gradients overflowed, loss "
+                             "scale lowered"
+                           : "");
     }
     if (o.checkpointEvery && done % o.checkpointEvery == 0 &&
         done != start + o.steps)
       if (int rc = saveState(done))
         return rc;
-    if (!std::isfinite(loss))
+    if (!std::isfinite(loss) && !skipped)
       return fail(tool, "step " + std::to_string(done) + ": the loss is " +
                             std::to_string(loss) + "; stopping");
   }
@@ -470,6 +491,11 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
   std::printf("trained steps %lld..%lld: loss %.6f -> %.6f\n",
               (long long)start + 1, (long long)(start + o.steps), firstLoss,
               lastLoss);
+  if (lossScaled)
+    std::printf("skipped %lld of %lld steps (gradients overflowed in f16); "
+                "loss scale now %g\n",
+                (long long)skippedSteps, (long long)o.steps,
+                getElement(values[inputIndex["loss_scale"]], 0));
   if (!o.quiet)
     std::fprintf(stderr, "%s: note: peak memory %lld bytes (measured by the "
                          "host driver)\n",
