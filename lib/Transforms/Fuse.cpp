@@ -93,6 +93,10 @@ private:
   /// Whether a path leaves `from` and reaches `to` through an op outside
   /// both that is not rematerialized: merging them would make a cycle.
   bool reachesThroughOutside(const Group &from, const Group &to);
+  /// Whether merging `producer` into `consumer` (the group of the op being
+  /// visited, so the later one) would hold back an op outside both that
+  /// reads the producer's results between the two.
+  bool delaysReaders(const Group &producer, const Group &consumer);
   void merge(Group *from, Group *into);
   void materialize(Group &group);
 
@@ -185,6 +189,35 @@ bool BlockFuser::reachesThroughOutside(const Group &from, const Group &to) {
   return false;
 }
 
+bool BlockFuser::delaysReaders(const Group &producer, const Group &consumer) {
+  // The fusion will sit where the consumer's last op is; every reader of
+  // the producer before that point would wait for it, and with it
+  // everything that reader feeds. In a training step that is how a forward
+  // matmul would join a backward op reading its result (GELU's derivative)
+  // as an epilogue and drag the rest of the forward into the backward,
+  // keeping its activations alive across it.
+  SmallVector<Operation *> readers;
+  llvm::SmallPtrSet<Operation *, 16> seen;
+  for (Operation *op : producer.ops)
+    llvm::append_range(readers, op->getUsers());
+  while (!readers.empty()) {
+    Operation *reader = block.findAncestorOpInBlock(*readers.pop_back_val());
+    if (!reader || !seen.insert(reader).second)
+      continue;
+    Group *group = groupOf(reader);
+    if (group == &producer || group == &consumer)
+      continue;
+    // A rematerializable reader goes wherever its own readers are.
+    if (!group && roleOf(reader) == Role::Rematerializable) {
+      llvm::append_range(readers, reader->getUsers());
+      continue;
+    }
+    if (position[reader] < consumer.last)
+      return true;
+  }
+  return false;
+}
+
 void BlockFuser::merge(Group *a, Group *b) {
   // The smaller group moves into the larger, so a long chain costs linear
   // time in all; which group survives does not matter.
@@ -233,7 +266,7 @@ void BlockFuser::run() {
           spansSideEffects(*from, *into))
         continue;
       if (reachesThroughOutside(*from, *into) ||
-          reachesThroughOutside(*into, *from))
+          reachesThroughOutside(*into, *from) || delaysReaders(*from, *into))
         continue;
       // Order within a group is restored from block positions when it is
       // materialized.

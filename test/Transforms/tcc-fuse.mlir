@@ -249,19 +249,23 @@ func.func @dead(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
-// A contraction that takes a later consumer (exp) as epilogue moves down to
-// it, and the matmul reading its first result follows it. Ops that were
-// already after it keep their place: reordering keeps each op as early as
-// its original position allows and no earlier, so an op reading only
-// arguments (neg) is not hoisted above the matmul that had to wait, which
-// would keep its result alive longer (an optimizer's weight decay hoisted to
-// the top of a training step).
-// CHECK-LABEL: func.func @stable_order(
-// CHECK: %[[F:.+]]:2 = tcc.fusion contraction(%arg0, %arg1)
-// CHECK: tcc.matmul %[[F]]#0, %arg1
-// CHECK: tcc.neg %arg2
+// A later consumer (exp) of a contraction's result does not join it as an
+// epilogue when an op in between (the second matmul) reads the group: the
+// fusion would move down to exp and hold that reader back with it. In a
+// training step that is the backward's GELU derivative reading a forward
+// matmul's result, which would drag the forward into the backward and keep
+// its activations alive across it. Everything keeps its place.
+// CHECK-LABEL: func.func @no_late_epilogue(
+// CHECK: %[[F:[0-9]+]]:2 = tcc.fusion contraction(%arg0, %arg1)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: %[[M:.+]] = tcc.matmul
+// CHECK-NEXT: %[[R:.+]] = tcc.relu %[[M]]
+// CHECK-NEXT: tcc.yield %[[M]], %[[R]]
+// CHECK: tcc.matmul %[[F]]#1, %arg1
+// CHECK-NEXT: tcc.exp %[[F]]#0
+// CHECK-NEXT: tcc.neg %arg2
 // CHECK: return
-func.func @stable_order(%x: tensor<4x4xf32>, %w: tensor<4x4xf32>, %p: tensor<4x4xf32>)
+func.func @no_late_epilogue(%x: tensor<4x4xf32>, %w: tensor<4x4xf32>, %p: tensor<4x4xf32>)
     -> (tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>) {
   %m = tcc.matmul %x, %w : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
   %r = tcc.relu %m : tensor<4x4xf32>
@@ -269,4 +273,23 @@ func.func @stable_order(%x: tensor<4x4xf32>, %w: tensor<4x4xf32>, %p: tensor<4x4
   %e = tcc.exp %m : tensor<4x4xf32>
   %z = tcc.neg %p : tensor<4x4xf32>
   return %n, %e, %z : tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>
+}
+
+// -----
+
+// With nothing in between reading the group, the later consumer joins: the
+// fusion moves down to it, past an unrelated op (neg).
+// CHECK-LABEL: func.func @late_epilogue(
+// CHECK: tcc.neg %arg2
+// CHECK-NEXT: %[[F:.+]] = tcc.fusion contraction(%arg0, %arg1)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: %[[M:.+]] = tcc.matmul
+// CHECK-NEXT: tcc.exp %[[M]]
+// CHECK: return
+func.func @late_epilogue(%x: tensor<4x4xf32>, %w: tensor<4x4xf32>, %p: tensor<4x4xf32>)
+    -> (tensor<4x4xf32>, tensor<4x4xf32>) {
+  %m = tcc.matmul %x, %w : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  %z = tcc.neg %p : tensor<4x4xf32>
+  %e = tcc.exp %m : tensor<4x4xf32>
+  return %e, %z : tensor<4x4xf32>, tensor<4x4xf32>
 }

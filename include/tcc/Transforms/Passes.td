@@ -25,9 +25,13 @@ def TccFuse : Pass<"tcc-fuse"> {
     uses them. A value used outside its
     group becomes a result of the fusion (multi-output fusion), and groups
     are only merged when no path leaves and re-enters them, so the block
-    stays acyclic. A fusion takes the place of its last op, and no group
-    spans an op with side effects (a collective, a send, a stage), so those
-    keep their order. Layout ops (transpose, reshape, slice, concat,
+    stays acyclic. A fusion takes the place of its last op, so a group
+    takes a later consumer only when no op in between reads the group
+    (otherwise that reader, and everything it feeds, would wait: in a
+    training step, a forward matmul joined by the backward op reading its
+    result would carry the forward into the backward and keep its
+    activations alive across it); and no group spans an op with side
+    effects (a collective, a send, a stage), so those keep their order. Layout ops (transpose, reshape, slice, concat,
     gather), pooling, batch_norm, losses and collectives are boundaries.
 
     Example: `gelu(x @ w^T + broadcast(b))` becomes one `contraction` fusion
