@@ -32,7 +32,7 @@ import tcc  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--steps", type=int, default=5)
-parser.add_argument("--settings", default="none,elementwise",
+parser.add_argument("--settings", default="none,elementwise,dots",
                     help="comma-separated --remat values to compare")
 parser.add_argument("--tcc", default=os.path.join(ROOT, "build", "bin", "tcc"))
 args = parser.parse_args()
@@ -73,7 +73,7 @@ def measure(name, model, batch, work):
     for setting in args.settings.split(","):
         artifact = os.path.join(work, f"{name}-{setting}.tccm")
         run([args.tcc, "compile", "--quiet", "--train", "--optimizer=adamw",
-             *([f"--remat={setting}"] if setting != "off" else []), ir, "-o", artifact])
+             f"--remat={setting}", ir, "-o", artifact])
         done = run([args.tcc, "run", artifact, "--weights", weights, "--data",
                     data, "--steps", str(args.steps)])
         peak = int(re.search(r"peak memory (\d+) bytes", done.stderr).group(1))
@@ -83,7 +83,9 @@ def measure(name, model, batch, work):
                      1000.0 / float(losses[-1][1])))
     base_peak, base_losses = rows[0][1], rows[0][2]
     for setting, peak, losses, ms in rows:
-        same = "identical" if losses == base_losses else "DIFFER"
+        worst = max(abs(float(a) - float(b)) / abs(float(b))
+                    for a, b in zip(losses, base_losses))
+        same = "identical" if losses == base_losses else f"{worst:.1e}"
         print(f"| {name} | {setting} | {peak:,} | {peak / base_peak:.2f} | "
               f"{ms:.2f} | {same} |")
 

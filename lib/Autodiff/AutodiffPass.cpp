@@ -74,6 +74,13 @@ struct TrainStepPass : public tcc::impl::TccTrainStepBase<TrainStepPass> {
       return signalPassFailure();
     }
     options.precision = *format;
+    std::optional<RematPolicy> policy = parseRematPolicy(remat);
+    if (!policy) {
+      getOperation().emitError("unknown rematerialization policy '")
+          << remat << "' (" << kRematPolicyNames << ")";
+      return signalPassFailure();
+    }
+    options.remat = *policy;
     options.lossScale.initScale = lossScaleInit;
     options.lossScale.growthInterval = lossScaleGrowthInterval;
     options.lossScale.growthFactor = lossScaleGrowthFactor;

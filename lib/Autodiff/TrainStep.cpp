@@ -23,6 +23,7 @@
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
 
 #include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <numeric>
@@ -258,6 +259,97 @@ std::pair<Value, Value> updateLossScale(GradientBuilder &g,
   return {newScale, newTracker};
 }
 
+/// Moves each parameter's update (the optimizer's ops after `lastBackward`
+/// that `updated` values depend on) right after the op that finishes the
+/// gradient it reads, so that each gradient dies as soon as it exists
+/// instead of every gradient living until the end of the step, as with
+/// PyTorch's optimizer-in-backward hooks. An update that also reads a
+/// value finished later (clipping's global norm, the loss scaler's
+/// overflow check) stays where it is. Ops shared between updates (AdamW's
+/// bias corrections) move with the first update that needs them.
+void updateEarly(Block &body, Operation *lastBackward,
+                 ArrayRef<Value> gradients, ArrayRef<Value> updated) {
+  auto isOptimizerOp = [&](Operation *op) {
+    return op && op->getBlock() == &body && op != body.getTerminator() &&
+           (!lastBackward || lastBackward->isBeforeInBlock(op));
+  };
+  // The gradients in the order they are finished.
+  SmallVector<Value> order(gradients);
+  auto finished = [](Value v) { return v.getDefiningOp(); };
+  llvm::stable_sort(order, [&](Value a, Value b) {
+    Operation *x = finished(a), *y = finished(b);
+    return x && y && x->getBlock() == y->getBlock() && x->isBeforeInBlock(y);
+  });
+  llvm::DenseSet<Operation *> moved;
+  for (Value gradient : order) {
+    Operation *anchor = finished(gradient);
+    if (!anchor || anchor->getBlock() != &body || isOptimizerOp(anchor))
+      continue;
+    // The not-yet-moved optimizer ops of the updates reading this gradient.
+    llvm::SetVector<Operation *> slice;
+    SmallVector<Operation *> worklist;
+    for (Value value : updated)
+      if (Operation *def = value.getDefiningOp())
+        worklist.push_back(def);
+    llvm::DenseSet<Operation *> visited;
+    auto readsGradient = [&](Operation *root) {
+      // Whether `root`'s optimizer-op cone reads `gradient`.
+      SmallVector<Operation *> stack{root};
+      llvm::DenseSet<Operation *> seen;
+      while (!stack.empty()) {
+        Operation *op = stack.pop_back_val();
+        if (!seen.insert(op).second)
+          continue;
+        for (Value operand : op->getOperands()) {
+          if (operand == gradient)
+            return true;
+          if (Operation *def = operand.getDefiningOp(); isOptimizerOp(def))
+            stack.push_back(def);
+        }
+      }
+      return false;
+    };
+    for (Value value : updated) {
+      Operation *root = value.getDefiningOp();
+      if (!isOptimizerOp(root) || moved.contains(root) || !readsGradient(root))
+        continue;
+      SmallVector<Operation *> stack{root};
+      while (!stack.empty()) {
+        Operation *op = stack.pop_back_val();
+        if (moved.contains(op) || !visited.insert(op).second)
+          continue;
+        slice.insert(op);
+        for (Value operand : op->getOperands())
+          if (Operation *def = operand.getDefiningOp(); isOptimizerOp(def))
+            stack.push_back(def);
+      }
+    }
+    if (slice.empty())
+      continue;
+    // Every value the slice reads from outside must exist at the anchor.
+    bool ready = llvm::all_of(slice, [&](Operation *op) {
+      return llvm::all_of(op->getOperands(), [&](Value operand) {
+        Operation *def = operand.getDefiningOp();
+        return !def || def->getBlock() != &body || slice.contains(def) ||
+               moved.contains(def) || def == anchor ||
+               def->isBeforeInBlock(anchor);
+      });
+    });
+    if (!ready)
+      continue;
+    SmallVector<Operation *> ops(slice.begin(), slice.end());
+    llvm::sort(ops, [](Operation *a, Operation *b) {
+      return a->isBeforeInBlock(b);
+    });
+    Operation *after = anchor;
+    for (Operation *op : ops) {
+      op->moveAfter(after);
+      after = op;
+      moved.insert(op);
+    }
+  }
+}
+
 } // namespace
 
 FailureOr<func::FuncOp>
@@ -309,6 +401,8 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   func::FuncOp step = *built;
   Block &body = step.getBody().front();
   auto ret = cast<func::ReturnOp>(body.getTerminator());
+  // The optimizer's ops go after this one (null: at the block's start).
+  Operation *lastBackward = ret->getPrevNode();
   OpBuilder b(ret);
   Location loc = step.getLoc();
   GradientBuilder g(b, loc);
@@ -496,5 +590,9 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
       resultAttrs.push_back(contractAttrs(b, resultName(forward, i), "buffer"));
     }
   setResults(step, ret, results, resultAttrs);
+  SmallVector<Value> updated(newParameters);
+  llvm::append_range(updated, newSlots);
+  updateEarly(body, lastBackward, gradients, updated);
+  rematerialize(step, options.remat);
   return step;
 }

@@ -248,6 +248,12 @@ int mlir::tcc::compileMain(int argc, char **argv) {
       cl::desc("Microbatches per step (gradient accumulation); each step "
                "takes this many of the model's batches"),
       cl::init(1), cl::cat(category));
+  cl::opt<std::string> remat(
+      "remat",
+      cl::desc("Recompute activations in the backward instead of keeping "
+               "them: none, elementwise (elementwise and layout ops) or dots "
+               "(all but matmuls and convolutions)"),
+      cl::init("none"), cl::cat(category));
   cl::opt<bool> checkNumerics(
       "check-numerics",
       cl::desc("Have tcc run stop at the first op of a step that produces a "
@@ -326,6 +332,13 @@ int mlir::tcc::compileMain(int argc, char **argv) {
       return 1;
     }
     trainOptions.precision = *format;
+    std::optional<RematPolicy> policy = parseRematPolicy(remat);
+    if (!policy) {
+      error() << "--remat=" << remat << ": expected " << kRematPolicyNames
+              << "\n";
+      return 1;
+    }
+    trainOptions.remat = *policy;
     trainOptions.lossScale.initScale = lossScaleInit;
     trainOptions.lossScale.growthInterval = lossScaleGrowthInterval;
     trainOptions.lossScale.growthFactor = lossScaleGrowthFactor;
@@ -353,6 +366,7 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     settings.append("forward", rt::JsonValue::string(forward->getName().str()));
     settings.append("precision", rt::JsonValue::string(precision));
     settings.append("accumulate", rt::JsonValue::integer(accumulate));
+    settings.append("remat", rt::JsonValue::string(remat));
     if (*format == TrainStepOptions::Precision::F16) {
       rt::JsonValue scaling = rt::JsonValue::object();
       std::snprintf(lrText, sizeof lrText, "%.17g", lossScaleInit.getValue());

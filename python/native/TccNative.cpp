@@ -230,6 +230,14 @@ std::string buildTrainStepText(const std::string &text,
         throw py::value_error("unknown precision '" + precision + "' (" +
                               mlir::tcc::kPrecisionNames + ")");
       options.precision = *parsed;
+    } else if (name == "remat") {
+      std::string remat = py::str(value);
+      std::optional<mlir::tcc::RematPolicy> policy =
+          mlir::tcc::parseRematPolicy(remat);
+      if (!policy)
+        throw py::value_error("unknown rematerialization policy '" + remat +
+                              "' (" + mlir::tcc::kRematPolicyNames + ")");
+      options.remat = *policy;
     } else if (name == "init_scale") {
       options.lossScale.initScale = value.cast<double>();
     } else if (name == "growth_interval") {

@@ -33,8 +33,9 @@ from .errors import TraceError
 from .tracer import _bind_inputs, trace
 
 _SETTINGS = ("momentum", "dampening", "nesterov", "weight_decay", "betas",
-             "eps", "clip_grad_norm", "precision", "accumulate", "init_scale",
-             "growth_interval", "growth_factor", "backoff_factor")
+             "eps", "clip_grad_norm", "precision", "accumulate", "remat",
+             "init_scale", "growth_interval", "growth_factor",
+             "backoff_factor")
 
 
 class TrainStep:

@@ -68,8 +68,38 @@ struct LossScaleOptions {
   int64_t growthInterval = 2000;
 };
 
+/// Which forward values the backward recomputes instead of keeping
+/// (lib/Autodiff/Rematerialize.cpp), after JAX's checkpoint policies:
+/// Elementwise recomputes elementwise and layout ops (an activation's
+/// output, a reshape); Dots recomputes everything but matmuls and
+/// convolutions (also softmax, layer_norm, reductions, gathers), so only
+/// contraction outputs are kept (jax.checkpoint_policies.dots_saveable).
+enum class RematPolicy { None, Elementwise, Dots };
+
+/// The policy named "none", "elementwise" or "dots", or nullopt.
+inline std::optional<RematPolicy> parseRematPolicy(StringRef name) {
+  if (name == "none")
+    return RematPolicy::None;
+  if (name == "elementwise")
+    return RematPolicy::Elementwise;
+  if (name == "dots")
+    return RematPolicy::Dots;
+  return std::nullopt;
+}
+
+/// The policies parseRematPolicy knows, for messages.
+inline constexpr const char *kRematPolicyNames = "none, elementwise or dots";
+
+/// Recomputes, right before its first backward reader, each forward value
+/// of `step` (a function returning a loss) whose producer `policy` allows
+/// and whose recomputation reads only values alive there anyway, so the
+/// kept original dies with its last forward reader. Same values, lower
+/// peak memory.
+void rematerialize(func::FuncOp step, RematPolicy policy);
+
 struct TrainStepOptions {
   OptimizerOptions optimizer;
+  RematPolicy remat = RematPolicy::None;
   /// Mixed precision: with BF16 or F16, matmuls and convolutions compute in
   /// that type (their f32 operands cast down, their results cast back to
   /// f32, as torch.autocast does for these ops); parameters, gradients and

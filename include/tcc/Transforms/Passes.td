@@ -146,6 +146,10 @@ def TccTrainStep : Pass<"tcc-train-step", "::mlir::ModuleOp"> {
            "0.5", "f16: the scale's factor after an overflow">,
     Option<"accumulate", "accumulate", "int64_t", "1",
            "Microbatches per step (gradient accumulation)">,
+    Option<"remat", "remat", "std::string", "\"none\"",
+           "Recompute activations in the backward: none, elementwise "
+           "(elementwise and layout ops) or dots (all but matmuls and "
+           "convolutions)">,
   ];
   let dependentDialects = ["::mlir::tcc::TccDialect"];
 }

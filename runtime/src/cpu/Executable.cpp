@@ -11,6 +11,7 @@
 #include "tcc/runtime/ThreadPool.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 
 using namespace tcc::rt;
@@ -52,6 +53,9 @@ public:
     return static_cast<int64_t>(driver->stats().peakBytes);
   }
   unsigned threads() const override { return pool->size(); }
+  std::string gemmChoice() const override {
+    return gemmLibrary_ == cpu::GemmLibrary::OneDnn ? "onednn" : "openblas";
+  }
   std::string gemmLibrary() const override {
     return cpu::gemmLibraryDescription(gemmLibrary_);
   }
@@ -114,7 +118,15 @@ cpu::loadExecutable(const Artifact &artifact, Plan plan,
   for (const Command &command : impl->plan_.commands)
     if (command.kind == Command::Kind::Matmul)
       gemms.push_back(&command.matmul);
-  impl->gemmLibrary_ = cpu::chooseGemmLibrary(gemms);
+  if (options.gemm == "openblas")
+    impl->gemmLibrary_ = cpu::GemmLibrary::OpenBlas;
+  else if (options.gemm == "onednn")
+    impl->gemmLibrary_ = cpu::GemmLibrary::OneDnn;
+  else if (!options.gemm.empty())
+    return Status::error(origin + ": unknown GEMM library '" + options.gemm +
+                         "' (openblas or onednn)");
+  if (options.gemm.empty() || std::getenv("TCC_GEMM"))
+    impl->gemmLibrary_ = cpu::chooseGemmLibrary(gemms);
   return std::unique_ptr<ExecutableBackend>(std::move(impl));
 }
 

@@ -56,6 +56,7 @@ public:
              std::vector<HostArray> &outputs) override;
   int64_t peakBytes() const override { return static_cast<int64_t>(peak_); }
   unsigned threads() const override { return 1; }
+  std::string gemmChoice() const override { return ""; }
   std::string gemmLibrary() const override {
     return blas_ ? blas_->version() : "none (no matmul commands)";
   }

@@ -57,6 +57,7 @@ Status Executable::run(const std::vector<const HostArray *> &inputs,
 int64_t Executable::peakBytes() const { return backend_->peakBytes(); }
 unsigned Executable::threads() const { return backend_->threads(); }
 std::string Executable::gemmLibrary() const { return backend_->gemmLibrary(); }
+std::string Executable::gemmChoice() const { return backend_->gemmChoice(); }
 std::string Executable::device() const { return backend_->device(); }
 double Executable::lastComputeMicros() const {
   return backend_->lastComputeMicros();

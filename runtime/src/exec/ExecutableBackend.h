@@ -25,6 +25,7 @@ public:
   virtual int64_t peakBytes() const = 0;
   virtual unsigned threads() const = 0;
   virtual std::string gemmLibrary() const = 0;
+  virtual std::string gemmChoice() const = 0;
   virtual std::string device() const = 0;
   virtual double lastComputeMicros() const = 0;
   virtual const std::vector<TraceEvent> &trace() const = 0;

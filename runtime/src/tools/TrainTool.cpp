@@ -220,8 +220,20 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
   if (o.lr)
     baseLr = *o.lr;
 
+  // State: a checkpoint (everything), or initial weights (parameters and
+  // buffers) with the optimizer's slots at zero.
+  std::string stateSource = o.resume.empty() ? o.weights : o.resume;
+  StatusOr<SafetensorsFile> stateFile = readSafetensors(stateSource);
+  if (!stateFile)
+    return fail(tool, stateFile.status().message());
+  std::map<std::string, std::string> checkpointMetadata = stateFile->metadata;
+
   ExecutableOptions executableOptions;
   executableOptions.threads = o.threads;
+  // A resumed run multiplies with the library the checkpointed run used:
+  // the two round differently.
+  if (!o.resume.empty() && checkpointMetadata.count("gemm"))
+    executableOptions.gemm = checkpointMetadata["gemm"];
   auto loaded = Executable::load(*artifact, executableOptions);
   if (!loaded)
     return fail(tool, loaded.status().message());
@@ -249,15 +261,8 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
     return 0;
   };
 
-  // State: a checkpoint (everything), or initial weights (parameters and
-  // buffers) with the optimizer's slots at zero.
-  std::map<std::string, std::string> checkpointMetadata;
-  std::string stateSource = o.resume.empty() ? o.weights : o.resume;
   {
-    StatusOr<SafetensorsFile> file = readSafetensors(stateSource);
-    if (!file)
-      return fail(tool, file.status().message());
-    checkpointMetadata = file->metadata;
+    StatusOr<SafetensorsFile> &file = stateFile;
     std::map<std::string, TensorType> expected;
     for (const TensorSpec &spec : plan.inputs)
       if (spec.role == "parameter" || spec.role == "buffer" ||
@@ -387,7 +392,8 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
         {{"format", "pt"},
          {"tcc", "training checkpoint"},
          {"step", std::to_string(stepsDone)},
-         {"batch_seed", std::to_string(o.batchSeed)}});
+         {"batch_seed", std::to_string(o.batchSeed)},
+         {"gemm", executable->gemmChoice()}});
     return written ? 0 : fail(tool, written.message());
   };
 

@@ -37,6 +37,11 @@ struct ExecutableOptions {
   bool trace = false;
   /// CUDA: replay runs after the first as one CUDA graph.
   bool cudaGraphs = true;
+  /// CPU: the library for f32 GEMMs, "openblas" or "onednn"; empty to
+  /// measure both on the plan's shapes at load (TCC_GEMM overrides). The
+  /// two round differently, so a run that must repeat another bit for bit
+  /// (a resumed training run) names the one the other used.
+  std::string gemm;
 };
 
 class Executable {
@@ -60,6 +65,9 @@ public:
   unsigned threads() const;
   /// The library the plan's f32 GEMMs run on, with its version.
   std::string gemmLibrary() const;
+  /// Its name as ExecutableOptions::gemm takes it ("" where the choice
+  /// does not apply: CUDA).
+  std::string gemmChoice() const;
   /// What runs the program: "cpu" or the GPU's name and architecture.
   std::string device() const;
   /// Microseconds the last run() spent computing: on a GPU, the device time
