@@ -293,34 +293,41 @@ LogicalResult vjp(ConcatOp op, GradientBuilder &g, ValueRange dy, Grads &dx) {
 }
 
 LogicalResult vjp(GatherOp op, GradientBuilder &g, ValueRange dy, Grads &dx) {
-  // Scatter-add of the gradient rows into the table, as a one-hot matmul:
-  // onehot[i, v] = (indices[i] == v), dtable = onehot^T @ dy (rows of the
-  // gathered axis moved to the front and back).
+  // Scatter-add of the gradient rows into the table: dy [outer...,
+  // indices..., inner...] as [indexCount, outer * inner] rows, added at
+  // their indices into [rows, outer * inner], moved back to the table's
+  // layout. (Only a gather along a middle axis needs the transposes.)
   Value table = op.getTable(), indices = op.getIndices();
   ArrayRef<int64_t> tableShape = g.shapeOf(table);
   int64_t axis = op.getAxis();
   int64_t rank = tableShape.size();
   int64_t indexCount = g.typeOf(indices).getNumElements();
   int64_t rows = tableShape[axis];
-  Type element = g.typeOf(table).getElementType();
-  // dy: [outer..., indices..., inner...] -> [indexCount, outer * inner].
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < axis; ++d)
     outer *= tableShape[d];
   for (int64_t d = axis + 1; d < rank; ++d)
     inner *= tableShape[d];
   Value grad = g.reshape(dy[0], {outer, indexCount, inner});
-  grad = g.reshape(g.transpose(grad, {1, 0, 2}), {indexCount, outer * inner});
-  Value flatIndices = g.reshape(indices, {indexCount, 1});
-  Value wide = g.broadcastTo(flatIndices, {indexCount, rows});
-  Value iota = IotaOp::create(
-      g.b, g.loc, RankedTensorType::get({indexCount, rows}, g.typeOf(indices).getElementType()),
-      g.b.getI64IntegerAttr(1));
-  Value oneHot = g.convert(g.compare(CompareDirection::eq, wide, iota), element);
-  Value scattered = g.matmul(oneHot, grad, /*transposeX=*/true, false);
-  // [rows, outer * inner] -> table layout.
-  scattered = g.transpose(g.reshape(scattered, {rows, outer, inner}), {1, 0, 2});
+  if (outer != 1)
+    grad = g.transpose(grad, {1, 0, 2});
+  grad = g.reshape(grad, {indexCount, outer * inner});
+  Value flatIndices = g.reshape(indices, {indexCount});
+  Value scattered = ScatterAddOp::create(g.b, g.loc, grad, flatIndices,
+                                         g.b.getI64IntegerAttr(rows));
+  scattered = g.reshape(scattered, {rows, outer, inner});
+  if (outer != 1)
+    scattered = g.transpose(scattered, {1, 0, 2});
   dx.push_back(g.reshape(scattered, tableShape));
+  dx.push_back(Value());
+  return success();
+}
+
+LogicalResult vjp(ScatterAddOp op, GradientBuilder &g, ValueRange dy,
+                  Grads &dx) {
+  // Each update row went to one table row: its gradient is that row of dy.
+  dx.push_back(GatherOp::create(g.b, g.loc, dy[0], op.getIndices(),
+                                g.b.getI64IntegerAttr(0)));
   dx.push_back(Value());
   return success();
 }
@@ -773,7 +780,7 @@ void mlir::tcc::registerDifferentiableOpModels(DialectRegistry &registry) {
            ExpOp, LogOp, SqrtOp, RsqrtOp, TanhOp, SigmoidOp, ReluOp, SiluOp,
            ErfOp, GeluOp, CastOp, SelectOp, DropoutOp, AnnotateOp,
            BroadcastOp, BroadcastInDimOp, ReshapeOp, TransposeOp, SliceOp,
-           ConcatOp, GatherOp, ReduceOp, SoftmaxOp, LogSoftmaxOp, LayerNormOp,
+           ConcatOp, GatherOp, ScatterAddOp, ReduceOp, SoftmaxOp, LogSoftmaxOp, LayerNormOp,
            BatchNormOp, MatmulOp, CrossEntropyOp, MseLossOp, Conv2dOp,
            MaxPool2dOp, AvgPool2dOp>(context);
   });

@@ -210,4 +210,33 @@ void interp::registerDataMovementKernels(KernelTable &table) {
       return linear;
     });
   });
+
+  addKernel<ScatterAddOp>(table, [](ScatterAddOp op,
+                                    ArrayRef<const Tensor *> operands,
+                                    SmallVectorImpl<Tensor> &results,
+                                    KernelContext &context) -> LogicalResult {
+    const Tensor &updates = *operands[0], &indices = *operands[1];
+    int64_t rows = op.getRows(), columns = updates.shape()[1];
+    FailureOr<Tensor> result = context.allocate(op, op.getResult());
+    if (failed(result))
+      return failure();
+    // In index order, each sum rounded to the element type: what a
+    // sequential loop over the indices computes.
+    for (int64_t i = 0, e = indices.numElements(); i < e; ++i) {
+      int64_t row = indices.getInt(i);
+      if (row < 0 || row >= rows)
+        return op.emitOpError("index ")
+               << row << " at position " << i
+               << " of the indices is out of range [0, " << rows << ")";
+      for (int64_t c = 0; c < columns; ++c) {
+        int64_t at = row * columns + c;
+        result->setDouble(at, roundExactly(static_cast<long double>(
+                                               result->getDouble(at)) +
+                                               updates.getDouble(i * columns + c),
+                                           result->dtype()));
+      }
+    }
+    results.push_back(std::move(*result));
+    return success();
+  });
 }

@@ -1,8 +1,9 @@
 # RUN: %python %s
 # RUN: env TCC_E2E_BACKEND=cpu %python %s
-# Data movement and generators of `tcc eval` against NumPy, compared exactly:
+# Data movement and generators of `tcc eval` against NumPy, compared exactly
+# (scatter_add, which adds, within a stated tolerance):
 # constant, iota, broadcast, broadcast_in_dim, reshape, transpose, slice,
-# concat, gather.
+# concat, gather, scatter_add.
 
 import numpy as np
 
@@ -137,5 +138,37 @@ for table_shape, idx_shape, axis, dt, idt in [
                  [("y", "%y", ty(want.shape, dt))])
     s.check("gather", f"{dt} table={table_shape} indices={idx_shape}:{idt} "
             f"axis={axis}", model, {"t": table, "i": idx}, {"y": want}, "exact")
+
+# scatter_add: the reference adds the rows in index order in f64 (NumPy's
+# np.add.at), then rounds once; tcc rounds each sum to f32 (1e-5 relative
+# covers a few dozen roundings). For f16 the reference is the same
+# sequential sum, each step computed in f32 and rounded to f16, which is
+# what the kernels do; the evaluator rounds from f64 once per step, so it
+# may differ by an ulp where the f32 sum itself rounded.
+for rows, count, cols, dt, idt in [(50, 64, 16, "f32", "i64"),
+                                   (7, 5, 3, "f64", "i32"),
+                                   (1, 9, 33, "f32", "i64"),
+                                   (9, 1, 1, "f32", "i64"),
+                                   (12, 40, 8, "f16", "i64")]:
+    updates = np.asarray(rng.standard_normal((count, cols)), NPDT[dt])
+    idx = np.asarray(rng.integers(0, rows, count), NPDT[idt])
+    if dt == "f16":
+        want = np.zeros((rows, cols), np.float16)
+        for i, row in enumerate(idx):
+            want[row] = (want[row].astype(np.float32) +
+                         updates[i].astype(np.float32)).astype(np.float16)
+        tol = "ulp:f16"
+    else:
+        table = np.zeros((rows, cols), np.float64)
+        np.add.at(table, idx, updates.astype(np.float64))
+        want, tol = table.astype(NPDT[dt]), dt
+    body = (f"%y = tcc.scatter_add %u, %i rows = {rows} : "
+            f"({ty((count, cols), dt)}, {ty((count,), idt)}) -> "
+            f"{ty((rows, cols), dt)}")
+    model = func([("u", ty((count, cols), dt)), ("i", ty((count,), idt))],
+                 body, [("y", "%y", ty((rows, cols), dt))])
+    s.check("scatter_add", f"{dt} rows={rows} indices={count}:{idt} "
+            f"columns={cols}", model, {"u": updates, "i": idx}, {"y": want},
+            tol)
 
 s.finish()

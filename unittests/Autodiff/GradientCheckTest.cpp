@@ -93,6 +93,7 @@ const std::vector<Case> &cases() {
     {"tcc.concat", {{"a", "tensor<2x3xf64>"}, {"b", "tensor<2x2xf64>"}}, "%y = tcc.concat %a, %b dim = 1 : (tensor<2x3xf64>, tensor<2x2xf64>) -> tensor<2x5xf64>", "tensor<2x5xf64>"},
     {"tcc.gather", {{"a", "tensor<5x3xf64>"}, {"i", "tensor<2x4xi64>", "index:5"}}, "%y = tcc.gather %a, %i axis = 0 : (tensor<5x3xf64>, tensor<2x4xi64>) -> tensor<2x4x3xf64>", "tensor<2x4x3xf64>"},
     {"tcc.gather", {{"a", "tensor<2x5x3xf64>"}, {"i", "tensor<6xi64>", "index:5"}}, "%y = tcc.gather %a, %i axis = 1 : (tensor<2x5x3xf64>, tensor<6xi64>) -> tensor<2x6x3xf64>", "tensor<2x6x3xf64>"},
+    {"tcc.scatter_add", {{"u", "tensor<7x3xf64>"}, {"i", "tensor<7xi64>", "index:4"}}, "%y = tcc.scatter_add %u, %i rows = 4 : (tensor<7x3xf64>, tensor<7xi64>) -> tensor<4x3xf64>", "tensor<4x3xf64>"},
     {"tcc.reduce", {{"a", "tensor<2x3x4xf64>"}}, "%y = tcc.reduce sum %a dims = [0, 2] : tensor<2x3x4xf64> -> tensor<3xf64>", "tensor<3xf64>"},
     {"tcc.reduce", {{"a", "tensor<2x3x4xf64>"}}, "%y = tcc.reduce mean %a dims = [1] keepdims : tensor<2x3x4xf64> -> tensor<2x1x4xf64>", "tensor<2x1x4xf64>"},
     {"tcc.reduce", {{"a", "tensor<2x3x4xf64>"}}, "%y = tcc.reduce max %a dims = [2] : tensor<2x3x4xf64> -> tensor<2x3xf64>", "tensor<2x3xf64>"},

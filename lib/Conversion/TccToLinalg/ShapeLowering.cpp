@@ -14,6 +14,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -193,6 +194,75 @@ void lowering::registerShapeLowerings(LoweringTable &table) {
             at.push_back(linalg::IndexOp::create(b, loc, d - 1 + q));
           return (Value)tensor::ExtractOp::create(b, loc, tableValue, at);
         }));
+    return success();
+  });
+
+  // linalg has no indirect write: a loop over the indices adds each row of
+  // updates into the table row it names, in place once bufferized
+  // (indices x columns work).
+  addLowering<ScatterAddOp>(table, [](LinalgBuilder &lb, ScatterAddOp op,
+                                      ValueRange operands,
+                                      SmallVectorImpl<Value> &results)
+                                       -> LogicalResult {
+    auto result = cast<RankedTensorType>(op.getType());
+    Type element = result.getElementType();
+    int64_t rows = op.getRows(), columns = result.getDimSize(1);
+    int64_t count = tensorType(operands[1]).getDimSize(0);
+    Value updates = operands[0], indices = operands[1];
+    Value zeros = lb.filled(result.getShape(), lb.b.getFloatAttr(element, 0.0));
+    auto rowType = RankedTensorType::get({1, columns}, element);
+    auto loop = scf::ForOp::create(
+        lb.b, lb.loc, indexConstant(lb.b, lb.loc, 0),
+        indexConstant(lb.b, lb.loc, count), indexConstant(lb.b, lb.loc, 1),
+        ValueRange{zeros},
+        [&](OpBuilder &b, Location loc, Value i, ValueRange carried) {
+          Value index = tensor::ExtractOp::create(b, loc, indices, i);
+          Type it = index.getType();
+          Value outside = arith::OrIOp::create(
+              b, loc,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index,
+                                    intConstant(b, loc, it, 0)),
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, index,
+                                    intConstant(b, loc, it, rows)));
+          lb.reportIf(b, loc, outside, KernelError::IndexOutOfRange);
+          Value row = arith::IndexCastOp::create(
+              b, loc, b.getIndexType(),
+              arith::SelectOp::create(b, loc, outside,
+                                      intConstant(b, loc, it, 0), index));
+          SmallVector<OpFoldResult> sizes{b.getIndexAttr(1),
+                                          b.getIndexAttr(columns)};
+          SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+          SmallVector<OpFoldResult> at{row, b.getIndexAttr(0)};
+          SmallVector<OpFoldResult> from{i, b.getIndexAttr(0)};
+          Value target = tensor::ExtractSliceOp::create(
+              b, loc, rowType, carried[0], at, sizes, strides);
+          Value source = tensor::ExtractSliceOp::create(
+              b, loc, rowType, updates, from, sizes, strides);
+          // The sum is written into the table's row itself (its outs), so
+          // no row-sized temporary exists; an index out of range adds
+          // nothing.
+          AffineMap identity = b.getMultiDimIdentityMap(2);
+          auto add = linalg::GenericOp::create(
+              b, loc, TypeRange{rowType}, ValueRange{source},
+              ValueRange{target}, ArrayRef<AffineMap>{identity, identity},
+              SmallVector<utils::IteratorType>(2,
+                                               utils::IteratorType::parallel),
+              [&](OpBuilder &nb, Location nl, ValueRange args) {
+                Value sum = narrow(nb, nl,
+                                   arith::AddFOp::create(
+                                       nb, nl, widen(nb, nl, args[1]),
+                                       widen(nb, nl, args[0])),
+                                   element);
+                linalg::YieldOp::create(
+                    nb, nl,
+                    Value(arith::SelectOp::create(nb, nl, outside, args[1],
+                                                  sum)));
+              });
+          Value updated = tensor::InsertSliceOp::create(
+              b, loc, add.getResult(0), carried[0], at, sizes, strides);
+          scf::YieldOp::create(b, loc, updated);
+        });
+    results.push_back(loop.getResult(0));
     return success();
   });
 }

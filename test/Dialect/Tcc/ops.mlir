@@ -226,6 +226,15 @@ func.func @concat_gather(%a: tensor<2x3xf32>, %b: tensor<2x5xf32>,
       tensor<50x3xf32>
 }
 
+// CHECK-LABEL: func.func @scatter_add
+// CHECK: tcc.scatter_add %arg0, %arg1 rows = 50 : (tensor<16x8xf32>, tensor<16xi64>) -> tensor<50x8xf32>
+func.func @scatter_add(%dy: tensor<16x8xf32>, %tokens: tensor<16xi64>)
+    -> tensor<50x8xf32> {
+  %0 = tcc.scatter_add %dy, %tokens rows = 50
+      : (tensor<16x8xf32>, tensor<16xi64>) -> tensor<50x8xf32>
+  return %0 : tensor<50x8xf32>
+}
+
 // CHECK-LABEL: func.func @reduce
 // CHECK-SAME: (%[[X:.+]]: tensor<4x8xf32>, %[[I:.+]]: tensor<4x8xi32>)
 func.func @reduce(%x: tensor<4x8xf32>, %i: tensor<4x8xi32>)

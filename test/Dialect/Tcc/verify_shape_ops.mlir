@@ -267,6 +267,33 @@ func.func @gather_indices_type(%t: tensor<50x16xf32>, %i: tensor<4xf32>) -> tens
 
 // -----
 
+func.func @scatter_add_rank(%u: tensor<4x2x3xf32>, %i: tensor<4xi64>) -> tensor<5x3xf32> {
+  // expected-error@+2 {{takes updates of rank 2 and indices of rank 1, got [4, 2, 3] and [4]}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = tcc.scatter_add %u, %i rows = 5 : (tensor<4x2x3xf32>, tensor<4xi64>) -> tensor<5x3xf32>
+  return %0 : tensor<5x3xf32>
+}
+
+// -----
+
+func.func @scatter_add_count(%u: tensor<4x3xf32>, %i: tensor<6xi64>) -> tensor<5x3xf32> {
+  // expected-error@+2 {{has 6 indices for 4 rows of updates}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = tcc.scatter_add %u, %i rows = 5 : (tensor<4x3xf32>, tensor<6xi64>) -> tensor<5x3xf32>
+  return %0 : tensor<5x3xf32>
+}
+
+// -----
+
+func.func @scatter_add_rows(%u: tensor<4x3xf32>, %i: tensor<4xi64>) -> tensor<5x3xf32> {
+  // expected-error@+2 {{needs a non-negative row count, got -1}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = tcc.scatter_add %u, %i rows = -1 : (tensor<4x3xf32>, tensor<4xi64>) -> tensor<5x3xf32>
+  return %0 : tensor<5x3xf32>
+}
+
+// -----
+
 func.func @reduce_mean_int(%x: tensor<4x8xi32>) -> tensor<4xi32> {
   // expected-error@+2 {{mean needs a float operand}}
   // expected-error@+1 {{failed to infer returned types}}

@@ -253,6 +253,26 @@ FailureOr<Shape> shape::gatherShape(ArrayRef<int64_t> table,
   return result;
 }
 
+FailureOr<Shape> shape::scatterAddShape(ArrayRef<int64_t> updates,
+                                        ArrayRef<int64_t> indices,
+                                        int64_t rows, ErrorFn error) {
+  if (updates.size() != 2 || indices.size() != 1) {
+    error("takes updates of rank 2 and indices of rank 1, got " +
+          str(updates) + " and " + str(indices));
+    return failure();
+  }
+  if (updates[0] != indices[0]) {
+    error("has " + Twine(indices[0]) + " indices for " + Twine(updates[0]) +
+          " rows of updates");
+    return failure();
+  }
+  if (rows < 0) {
+    error("needs a non-negative row count, got " + Twine(rows));
+    return failure();
+  }
+  return Shape{rows, updates[1]};
+}
+
 FailureOr<Shape> shape::reduceShape(ArrayRef<int64_t> operand,
                                     ArrayRef<int64_t> dims, bool keepdims,
                                     ErrorFn error) {

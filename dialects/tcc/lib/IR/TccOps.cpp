@@ -200,6 +200,20 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
                   adaptor.getTable(), results);
 }
 
+LogicalResult ScatterAddOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &results) {
+  auto updates = tensorTypeOf(adaptor.getUpdates());
+  auto indices = tensorTypeOf(adaptor.getIndices());
+  if (!updates || !indices)
+    return failure();
+  return inferred(shape::scatterAddShape(updates.getShape(),
+                                         indices.getShape(), adaptor.getRows(),
+                                         LocatedError{loc, getOperationName()}),
+                  adaptor.getUpdates(), results);
+}
+
 LogicalResult ReduceOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,

@@ -31,7 +31,7 @@ inline const char *kernelStatusMessage(int32_t code) {
   case KernelStatus::IntegerDivisionByZero:
     return "integer division by zero";
   case KernelStatus::IndexOutOfRange:
-    return "an index is outside the gathered dimension";
+    return "an index is outside the indexed dimension";
   case KernelStatus::LabelOutOfRange:
     return "a label is outside [0, classes) and is not ignore_index";
   case KernelStatus::CastOutOfRange:

@@ -57,6 +57,11 @@ FailureOr<Shape> concatShape(ArrayRef<ArrayRef<int64_t>> inputs, int64_t dim,
                              ErrorFn error);
 FailureOr<Shape> gatherShape(ArrayRef<int64_t> table, ArrayRef<int64_t> indices,
                              int64_t axis, ErrorFn error);
+/// The table `tcc.scatter_add` builds: [rows, updates[1]], from updates
+/// [N, C] and indices [N].
+FailureOr<Shape> scatterAddShape(ArrayRef<int64_t> updates,
+                                 ArrayRef<int64_t> indices, int64_t rows,
+                                 ErrorFn error);
 FailureOr<Shape> reduceShape(ArrayRef<int64_t> operand, ArrayRef<int64_t> dims,
                              bool keepdims, ErrorFn error);
 FailureOr<Shape> matmulShape(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs,

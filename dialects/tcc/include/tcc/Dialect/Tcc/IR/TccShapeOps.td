@@ -136,6 +136,31 @@ def Tcc_GatherOp : Tcc_Op<"gather", [Pure, InferTypeOpAdaptor]> {
   }];
 }
 
+def Tcc_ScatterAddOp : Tcc_Op<"scatter_add", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Adds rows of updates into a zero table at integer indices";
+  let description = [{
+    `result[indices[i], :] += updates[i, :]` for every `i`, into a table of
+    `rows` rows that starts at zero (`torch.zeros(rows, C).index_add_(0,
+    indices, updates)`). Rows no index names stay zero; an index may repeat.
+    It is the adjoint of `tcc.gather` (the gradient of an embedding lookup),
+    which costs indices x columns work where a one-hot matmul would cost
+    indices x rows x columns. An index outside `[0, rows)` is an error in
+    the evaluator; compiled kernels skip its row and report it.
+
+    ```mlir
+    %dw = tcc.scatter_add %dy, %tokens rows = 50
+        : (tensor<16x8xf32>, tensor<16xi64>) -> tensor<50x8xf32>
+    ```
+  }];
+  let arguments = (ins Tcc_FloatTensor:$updates, Tcc_IntTensor:$indices,
+                       I64Attr:$rows);
+  let results = (outs Tcc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $updates `,` $indices `rows` `=` $rows attr-dict `:`
+    functional-type(operands, $result)
+  }];
+}
+
 def Tcc_ReduceOp : Tcc_Op<"reduce", [Pure, InferTypeOpAdaptor]> {
   let summary = "Reduces over a set of dimensions";
   let description = [{
