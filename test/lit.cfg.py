@@ -70,3 +70,16 @@ if config.tcc_sanitized:
 # The sanitizer build runs the tools' tests; it builds no GoogleTest suites.
 if config.tcc_sanitized:
     config.excludes.append("Unit")
+
+# Multi-rank tests (test/Distributed) run under OpenMPI, one test at a time
+# (their parallelism group), one thread per rank, as root where the machine
+# runs tests as root. Each run gets the communicator's own short timeout
+# from its RUN line, and lit's timeout, if set, bounds a hang regardless.
+import shutil
+if shutil.which("mpirun"):
+    config.available_features.add("mpi")
+    config.substitutions.append(
+        ("%mpirun", "env OMPI_ALLOW_RUN_AS_ROOT=1 "
+         "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 "
+         "mpirun --oversubscribe --bind-to none"))
+lit_config.parallelism_groups["mpi"] = 1

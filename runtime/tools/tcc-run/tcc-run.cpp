@@ -6,7 +6,8 @@
 // and `--drivers` lists the drivers. `tcc-run batch LIST` runs one artifact
 // per line of LIST (each line: the arguments of a run) in one process, so
 // that a conformance suite of a thousand small artifacts pays for a GPU
-// context once.
+// context once. `mpirun -np N tcc-run comm-check` checks the MPI
+// communicator's collectives on every rank.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +32,8 @@ void printUsage(FILE *out) {
       "(--help for options)\n"
       "       tcc-run bench MODEL.tccm [options]   measure its latency\n"
       "       tcc-run batch LIST   one run per line of LIST (its arguments)\n"
+      "       mpirun -np N tcc-run comm-check [--timeout-ms T] [--skip R:K]\n"
+      "                                   check the job's collectives\n"
       "       tcc-run --info MODEL.tccm   describe a compiled artifact\n"
       "       tcc-run --drivers           list the runtime's drivers\n",
       out);
@@ -104,6 +107,15 @@ int main(int argc, char **argv) {
     return batch(argv[2]);
   if (argc >= 2 && std::strcmp(argv[1], "bench") == 0)
     return benchMain(argc - 2, argv + 2, "tcc-run bench");
+  if (argc >= 2 && std::strcmp(argv[1], "comm-check") == 0) {
+#ifdef TCC_RUNTIME_HAS_MPI
+    return commCheckMain(argc - 2, argv + 2, "tcc-run comm-check");
+#else
+    return fail(Status::error("comm-check: this tcc-run was built without "
+                              "MPI (install an MPI library, e.g. "
+                              "libopenmpi-dev, and rebuild)"));
+#endif
+  }
   if (argc >= 2 && argv[1][0] != '-')
     return runMain(argc - 1, argv + 1, "tcc-run");
   printUsage(stderr);

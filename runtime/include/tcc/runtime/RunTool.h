@@ -28,6 +28,11 @@ int benchMain(int argc, char **argv, const char *tool);
 /// (docs/training.md). runMain hands over when it sees --steps.
 int trainMain(int argc, char **argv, const char *tool);
 
+/// `comm-check [--timeout-ms T] [--elements E] [--skip RANK:CALL]`, under
+/// mpirun or srun: runs every collective of the MPI communicator on data
+/// each rank can check alone and reports per rank (CommCheckTool.cpp).
+int commCheckMain(int argc, char **argv, const char *tool);
+
 } // namespace tcc::rt
 
 #endif // TCC_RUNTIME_RUNTOOL_H
