@@ -92,4 +92,87 @@ TEST(Plan, RejectsWhatTheExecutorCouldNotRunSafely) {
   EXPECT_FALSE(parsePlan("{").isOk());
 }
 
+/// A per-device plan: x (sharded over dp) all-reduced over dp into y.
+Plan meshPlan() {
+  Plan plan;
+  plan.mesh.axes = {"dp", "tp"};
+  plan.mesh.sizes = {2, 2};
+  TensorSpec x{"x", "input", DType::F32, {2, 4}, {}};
+  x.sharding = {{"dp"}, {}};
+  plan.inputs = {x};
+  plan.outputs = {TensorSpec{"y", "output", DType::F32, {2, 4}, {}}};
+  Command reduce;
+  reduce.kind = Command::Kind::Collective;
+  reduce.label = "tcc.all_reduce at m.mlir:4:8";
+  reduce.collective.kind = CollectiveCommand::Kind::ReduceScatter;
+  reduce.collective.op = ReduceOp::Max;
+  reduce.collective.in = {BufferRef::Kind::Input, 0};
+  reduce.collective.out = {BufferRef::Kind::Output, 0};
+  reduce.collective.shape = {2, 4};
+  reduce.collective.axes = {"tp"};
+  reduce.collective.dim = 1;
+  plan.commands = {reduce};
+  return plan;
+}
+
+std::string meshErrorAfter(const std::string &from, const std::string &to) {
+  std::string json = serializePlan(meshPlan());
+  size_t at = json.find(from);
+  EXPECT_NE(at, std::string::npos) << from << " not in " << json;
+  if (at == std::string::npos)
+    return "";
+  json.replace(at, from.size(), to);
+  StatusOr<Plan> plan = parsePlan(json);
+  return plan.isOk() ? "" : plan.status().message();
+}
+
+TEST(Plan, MeshCollectivesAndShardingsRoundTrip) {
+  std::string json = serializePlan(meshPlan());
+  StatusOr<Plan> plan = parsePlan(json);
+  ASSERT_TRUE(plan.isOk()) << plan.status().message();
+  EXPECT_EQ(serializePlan(*plan), json);
+  EXPECT_EQ(plan->mesh.numDevices(), 4);
+  EXPECT_EQ(plan->mesh.describe(), "dp=2, tp=2");
+  EXPECT_EQ(plan->mesh.coordinates(2), (std::vector<int64_t>{1, 0}));
+  EXPECT_EQ(plan->inputs[0].sharding,
+            (std::vector<std::vector<std::string>>{{"dp"}, {}}));
+  const CollectiveCommand &cc = plan->commands[0].collective;
+  EXPECT_EQ(cc.kind, CollectiveCommand::Kind::ReduceScatter);
+  EXPECT_EQ(cc.op, ReduceOp::Max);
+  EXPECT_EQ(cc.axes, std::vector<std::string>{"tp"});
+  EXPECT_EQ(cc.dim, 1);
+}
+
+TEST(Plan, RejectsBadCollectives) {
+  EXPECT_NE(meshErrorAfter("\"axes\":[\"tp\"]", "\"axes\":[\"pp\"]")
+                .find("axis 'pp' is not an axis of the mesh (dp=2, tp=2)"),
+            std::string::npos);
+  EXPECT_NE(meshErrorAfter("\"dim\":1", "\"dim\":2")
+                .find("dim 2 is not a dimension of the operand"),
+            std::string::npos);
+  EXPECT_NE(meshErrorAfter("\"shape\":[2,4],\"axes\"",
+                           "\"shape\":[2,3],\"axes\"")
+                .find("cannot split dimension 1 of size 3"),
+            std::string::npos);
+  EXPECT_NE(meshErrorAfter("\"reduce\":\"max\"", "\"reduce\":\"prod\"")
+                .find("unknown reduce op 'prod'"),
+            std::string::npos);
+  EXPECT_NE(meshErrorAfter("\"sizes\":[2,2]", "\"sizes\":[2]")
+                .find("needs one size per axis"),
+            std::string::npos);
+  EXPECT_NE(meshErrorAfter("\"sharding\":[[\"dp\"],[]]",
+                           "\"sharding\":[[\"dp\"]]")
+                .find("must list the axes of each of the 2 dimensions"),
+            std::string::npos);
+  // Without the mesh, a collective has no devices.
+  std::string json = serializePlan(meshPlan());
+  size_t at = json.find("\"mesh\":");
+  size_t end = json.find("},", at);
+  json.erase(at, end + 2 - at);
+  StatusOr<Plan> plan = parsePlan(json);
+  ASSERT_FALSE(plan.isOk());
+  EXPECT_NE(plan.status().message().find("a collective needs the plan's mesh"),
+            std::string::npos);
+}
+
 } // namespace

@@ -47,11 +47,13 @@ FailureOr<func::FuncOp> cpu::findCompilableEntry(ModuleOp program,
   FailureOr<func::FuncOp> entry = findEntryFunction(program, name);
   if (failed(entry))
     return failure();
-  if (functionMesh(*entry))
+  // The CPU backend runs per-device programs on the MPI communicator; the
+  // CUDA backend waits for NCCL.
+  if (functionMesh(*entry) && backend != "CPU")
     return entry->emitOpError("is a per-device program (tcc.mesh); the ")
            << backend
-           << " backend compiles single-device programs until the "
-              "communicators exist";
+           << " backend compiles single-device programs until its NCCL "
+              "communicator exists (--target=cpu runs it on MPI)";
   for (auto [i, type] : llvm::enumerate(entry->getArgumentTypes()))
     if (!isa<RankedTensorType>(type))
       return entry->emitOpError("argument ")

@@ -119,6 +119,22 @@ void Outliner::use(const rt::BufferRef &ref) {
   request.end = std::max<unsigned>(request.end, plan.commands.size());
 }
 
+/// The split axes of each dimension under `sharding` (empty: replicated).
+/// A single-device program's tensors have none.
+static std::vector<std::vector<std::string>> shardingOf(ShardingAttr sharding,
+                                                        int64_t rank) {
+  std::vector<std::vector<std::string>> dims;
+  if (!sharding || sharding.isFullyReplicated())
+    return dims;
+  for (int64_t d = 0; d < rank; ++d) {
+    std::vector<std::string> axes;
+    for (StringRef axis : sharding.getDimAxes(d))
+      axes.push_back(axis.str());
+    dims.push_back(std::move(axes));
+  }
+  return dims;
+}
+
 LogicalResult Outliner::signature() {
   for (auto [i, arg] : llvm::enumerate(entry.getArguments())) {
     auto type = cast<RankedTensorType>(arg.getType());
@@ -130,6 +146,8 @@ LogicalResult Outliner::signature() {
     spec.dtype = *dtypeOf(type.getElementType());
     spec.shape.assign(type.getShape().begin(), type.getShape().end());
     spec.random = randomInitFor(entry, i, type);
+    spec.sharding = shardingOf(entry.getArgAttrOfType<ShardingAttr>(i, attrs::kSharding),
+                               type.getRank());
     plan.inputs.push_back(std::move(spec));
     refs[arg] = {rt::BufferRef::Kind::Input, static_cast<int64_t>(i)};
   }
@@ -140,7 +158,16 @@ LogicalResult Outliner::signature() {
     spec.role = roleOfResult(entry, i);
     spec.dtype = *dtypeOf(tensor.getElementType());
     spec.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+    spec.sharding = shardingOf(
+        entry.getResultAttrOfType<ShardingAttr>(i, attrs::kSharding),
+        tensor.getRank());
     plan.outputs.push_back(std::move(spec));
+  }
+  if (MeshOp mesh = functionMesh(entry)) {
+    for (Attribute axis : mesh.getAxisNames())
+      plan.mesh.axes.push_back(cast<StringAttr>(axis).str());
+    plan.mesh.sizes.assign(mesh.getAxisSizes().begin(),
+                           mesh.getAxisSizes().end());
   }
   return success();
 }
@@ -309,14 +336,79 @@ LogicalResult Outliner::contraction(Operation *anchor, MatmulOp matmul,
                 epilogueInputRefs, epilogueRefs);
 }
 
+/// The plan's collective command for `op`, or nullopt when `op` is none
+/// the runtime runs (all_to_all, send/recv and stages are not yet).
+static std::optional<rt::CollectiveCommand> collectiveOf(Operation *op) {
+  rt::CollectiveCommand cc;
+  auto reduceOf = [](CollectiveKind kind) {
+    switch (kind) {
+    case CollectiveKind::sum:
+      return rt::ReduceOp::Sum;
+    case CollectiveKind::avg:
+      return rt::ReduceOp::Avg;
+    case CollectiveKind::max:
+      return rt::ReduceOp::Max;
+    case CollectiveKind::min:
+      return rt::ReduceOp::Min;
+    }
+    return rt::ReduceOp::Sum;
+  };
+  ArrayAttr axes;
+  if (auto allReduce = dyn_cast<AllReduceOp>(op)) {
+    cc.kind = rt::CollectiveCommand::Kind::AllReduce;
+    cc.op = reduceOf(allReduce.getKind());
+    axes = allReduce.getAxes();
+  } else if (auto gather = dyn_cast<AllGatherOp>(op)) {
+    cc.kind = rt::CollectiveCommand::Kind::AllGather;
+    cc.dim = gather.getDim();
+    axes = gather.getAxes();
+  } else if (auto scatter = dyn_cast<ReduceScatterOp>(op)) {
+    cc.kind = rt::CollectiveCommand::Kind::ReduceScatter;
+    cc.op = reduceOf(scatter.getKind());
+    cc.dim = scatter.getDim();
+    axes = scatter.getAxes();
+  } else if (auto broadcast = dyn_cast<CollectiveBroadcastOp>(op)) {
+    cc.kind = rt::CollectiveCommand::Kind::Broadcast;
+    cc.root = broadcast.getRoot();
+    axes = broadcast.getAxes();
+  } else {
+    return std::nullopt;
+  }
+  for (Attribute axis : axes)
+    cc.axes.push_back(cast<StringAttr>(axis).str());
+  auto type = cast<RankedTensorType>(op->getOperand(0).getType());
+  cc.dtype = *dtypeOf(type.getElementType());
+  cc.shape.assign(type.getShape().begin(), type.getShape().end());
+  return cc;
+}
+
 LogicalResult Outliner::unit(Operation *op) {
   if (!isa_and_present<TccDialect>(op->getDialect()))
     return op->emitOpError("is not supported by the CPU backend: the entry "
                            "function may hold only tcc ops");
+  // A collective is a command of its own, run by the runtime's
+  // communicator on the operand's and the result's buffers.
+  if (std::optional<rt::CollectiveCommand> cc = collectiveOf(op)) {
+    if (plan.mesh.empty())
+      return op->emitOpError("is a collective in a single-device program: "
+                             "its function needs tcc.mesh = @<mesh> to run "
+                             "on one process per device");
+    cc->in = refOf(op->getOperand(0));
+    cc->out = bufferFor(op->getResult(0));
+    rt::Command command;
+    command.kind = rt::Command::Kind::Collective;
+    command.label = commandLabel(op);
+    command.collective = std::move(*cc);
+    use(command.collective.in);
+    use(command.collective.out);
+    refs[op->getResult(0)] = command.collective.out;
+    plan.commands.push_back(std::move(command));
+    return success();
+  }
   if (!isa<FusionOp>(op) && !hasLinalgLowering(op->getName()))
     return op->emitOpError(
-        "cannot run on the CPU backend yet: collectives, send/recv and "
-        "pipeline stages need the MPI communicator of the distribution work");
+        "cannot run on the CPU backend yet: all_to_all, send/recv and "
+        "pipeline stages are not implemented by the runtime");
 
   // A reshape keeps the bytes where they are (row-major order does not
   // change): its result is its operand's buffer, read under another shape,

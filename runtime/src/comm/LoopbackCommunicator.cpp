@@ -79,6 +79,10 @@ public:
     return group_->recv(rank_, peer, tag, data, bytes);
   }
 
+  StatusOr<std::unique_ptr<Communicator>> split(int, int) override {
+    return Status::error("split: a loopback group has no subgroups");
+  }
+
 private:
   /// Fills a request; `outCount` is count * outFactor elements, which is
   /// also the size of the input unless the caller adjusts inBytes.

@@ -200,6 +200,18 @@ public:
     return waitPointToPoint(what, code, &request);
   }
 
+  StatusOr<std::unique_ptr<Communicator>> split(int color,
+                                                int key) override {
+    if (!failed_.empty())
+      return Status::error("split: the communicator failed earlier: " +
+                           failed_);
+    MPI_Comm sub;
+    if (int code = MPI_Comm_split(comm_, color, key, &sub))
+      return fail("split: " + mpiError(code));
+    MPI_Comm_set_errhandler(sub, MPI_ERRORS_RETURN);
+    return std::unique_ptr<Communicator>(new MpiCommunicator(sub, timeout_));
+  }
+
 private:
   Header makeHeader(Kind kind, size_t count, DType dtype, ReduceOp op,
                     int root) {

@@ -10,20 +10,6 @@
 
 using namespace tcc::rt;
 
-const char *tcc::rt::reduceOpName(ReduceOp op) {
-  switch (op) {
-  case ReduceOp::Sum:
-    return "sum";
-  case ReduceOp::Avg:
-    return "avg";
-  case ReduceOp::Max:
-    return "max";
-  case ReduceOp::Min:
-    return "min";
-  }
-  return "unknown";
-}
-
 Status tcc::rt::checkReducibleDType(DType dtype) {
   switch (dtype) {
   case DType::F64:

@@ -3,6 +3,7 @@
 #include "../exec/ExecutableBackend.h"
 
 #include "Blas.h"
+#include "Collectives.h"
 #include "HostFeatures.h"
 #include "KernelLibrary.h"
 
@@ -22,6 +23,8 @@ class CpuExecutable final : public ExecutableBackend {
 public:
   Plan plan_;
   std::unique_ptr<cpu::KernelLibrary> library;
+  /// A per-device program's collectives (plans with a mesh).
+  std::unique_ptr<cpu::CollectiveRunner> collectives;
   /// Per command: its kernel, or null.
   std::vector<cpu::KernelFn> kernels;
   /// The library of the plan's f32 GEMMs.
@@ -84,6 +87,14 @@ cpu::loadExecutable(const Artifact &artifact, Plan plan,
       return Status::error(origin + ": " + command.label + ": a " +
                            std::string(dtypeName(command.matmul.dtype)) +
                            " matmul command needs the cuda target");
+  if (!impl->plan_.mesh.empty()) {
+    StatusOr<std::unique_ptr<cpu::CollectiveRunner>> runner =
+        cpu::CollectiveRunner::create(impl->plan_, options.communicator,
+                                      origin);
+    if (!runner)
+      return runner.status();
+    impl->collectives = std::move(*runner);
+  }
   StatusOr<ByteSpan> object =
       artifact.requireSection(SectionKind::HostObject, "kernels");
   if (!object.isOk())
@@ -195,6 +206,14 @@ Status CpuExecutable::run(const std::vector<const HostArray *> &inputs,
       std::memmove(address(command.copy.to), address(command.copy.from),
                    static_cast<size_t>(command.copy.bytes));
       break;
+    case Command::Kind::Collective: {
+      category = "collective";
+      const CollectiveCommand &cc = command.collective;
+      if (Status s = impl.collectives->run(cc, address(cc.in), address(cc.out));
+          !s)
+        return s.withContext(command.label);
+      break;
+    }
     }
     if (impl.tracing) {
       std::string name = command.label;

@@ -305,6 +305,9 @@ Status CudaExecutable::enqueueCommands(bool timeEach) {
                                              stream_),
                         "cuMemcpyDtoDAsync");
       break;
+    case Command::Kind::Collective: // refused at load
+      status = Status::error("collectives need NCCL");
+      break;
     }
     if (!status)
       return status.withContext(command.label);
@@ -414,6 +417,15 @@ Status CudaExecutable::run(const std::vector<const HostArray *> &inputs,
 StatusOr<std::unique_ptr<ExecutableBackend>>
 cuda::loadExecutable(const Artifact &artifact, Plan plan,
                      const ExecutableOptions &options) {
+  // NCCL comes with the distribution work; until then a per-device
+  // program runs on the CPU backend's MPI communicator only.
+  if (!plan.mesh.empty())
+    return Status::error(artifact.sourceName() +
+                         " is a per-device program for a mesh of " +
+                         std::to_string(plan.mesh.numDevices()) + " devices (" +
+                         plan.mesh.describe() +
+                         "); the CUDA executor has no NCCL communicator yet: "
+                         "compile it for --target=cpu");
   auto executable = std::make_unique<CudaExecutable>();
   if (Status s = executable->load(artifact, std::move(plan), options); !s)
     return s;

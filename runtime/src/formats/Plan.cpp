@@ -39,12 +39,25 @@ JsonValue refJson(const BufferRef &ref) {
   return object;
 }
 
+JsonValue stringArray(const std::vector<std::string> &values) {
+  JsonValue array = JsonValue::array();
+  for (const std::string &v : values)
+    array.append(JsonValue::string(v));
+  return array;
+}
+
 JsonValue specJson(const TensorSpec &spec) {
   JsonValue object = JsonValue::object();
   object.append("name", JsonValue::string(spec.name));
   object.append("role", JsonValue::string(spec.role));
   object.append("dtype", JsonValue::string(dtypeName(spec.dtype)));
   object.append("shape", intArray(spec.shape));
+  if (!spec.sharding.empty()) {
+    JsonValue dims = JsonValue::array();
+    for (const std::vector<std::string> &axes : spec.sharding)
+      dims.append(stringArray(axes));
+    object.append("sharding", std::move(dims));
+  }
   return object;
 }
 
@@ -141,6 +154,19 @@ public:
     return result;
   }
 
+  StatusOr<std::vector<std::string>> strings(const JsonValue &array) const {
+    if (array.kind() != JsonValue::Kind::Array)
+      return error("must be an array of strings");
+    std::vector<std::string> result;
+    for (size_t i = 0; i < array.size(); ++i) {
+      if (array[i].kind() != JsonValue::Kind::String)
+        return Reader(path_ + "[" + std::to_string(i) + "]")
+            .error("must be a string");
+      result.push_back(array[i].text());
+    }
+    return result;
+  }
+
   Reader at(const std::string &key) const { return Reader(path_ + "." + key); }
   Reader at(const std::string &key, size_t index) const {
     return Reader(path_ + "." + key + "[" + std::to_string(index) + "]");
@@ -171,6 +197,18 @@ StatusOr<TensorSpec> parseSpec(const Reader &r, const JsonValue &v) {
   TCC_ASSIGN(spec.shape, r.ints(v, "shape"));
   if (spec.byteSize() < 0)
     return r.error("shape has too many elements");
+  if (const JsonValue *sharding = v.find("sharding")) {
+    Reader sr = r.at("sharding");
+    if (sharding->kind() != JsonValue::Kind::Array ||
+        sharding->size() != spec.shape.size())
+      return sr.error("must list the axes of each of the " +
+                      std::to_string(spec.shape.size()) + " dimensions");
+    for (size_t d = 0; d < sharding->size(); ++d) {
+      std::vector<std::string> axes;
+      TCC_ASSIGN(axes, r.at("sharding", d).strings((*sharding)[d]));
+      spec.sharding.push_back(std::move(axes));
+    }
+  }
   return spec;
 }
 
@@ -245,6 +283,50 @@ Status checkBytes(const Reader &r, const Plan &plan, const BufferRef &ref,
 
 } // namespace
 
+const char *tcc::rt::collectiveKindName(CollectiveCommand::Kind kind) {
+  switch (kind) {
+  case CollectiveCommand::Kind::AllReduce:
+    return "all_reduce";
+  case CollectiveCommand::Kind::AllGather:
+    return "all_gather";
+  case CollectiveCommand::Kind::ReduceScatter:
+    return "reduce_scatter";
+  case CollectiveCommand::Kind::Broadcast:
+    return "collective_broadcast";
+  }
+  return "collective";
+}
+
+int64_t MeshSpec::numDevices() const {
+  int64_t n = 1;
+  for (int64_t size : sizes)
+    n *= size;
+  return n;
+}
+
+std::string MeshSpec::describe() const {
+  std::string text;
+  for (size_t i = 0; i < axes.size(); ++i)
+    text += (i ? ", " : "") + axes[i] + "=" + std::to_string(sizes[i]);
+  return text;
+}
+
+std::vector<int64_t> MeshSpec::coordinates(int64_t rank) const {
+  std::vector<int64_t> c(sizes.size());
+  for (size_t i = sizes.size(); i-- > 0;) {
+    c[i] = rank % sizes[i];
+    rank /= sizes[i];
+  }
+  return c;
+}
+
+int MeshSpec::axisIndex(const std::string &axis) const {
+  for (size_t i = 0; i < axes.size(); ++i)
+    if (axes[i] == axis)
+      return static_cast<int>(i);
+  return -1;
+}
+
 int64_t Plan::bytesOf(const BufferRef &ref) const {
   if (ref.kind == BufferRef::Kind::Input)
     return inputs[ref.index].byteSize();
@@ -259,6 +341,12 @@ std::string tcc::rt::serializePlan(const Plan &plan) {
   root.append("target", JsonValue::string(plan.target));
   root.append("cpu", JsonValue::string(plan.cpu));
   root.append("cpu_features", JsonValue::string(plan.cpuFeatures));
+  if (!plan.mesh.empty()) {
+    JsonValue mesh = JsonValue::object();
+    mesh.append("axes", stringArray(plan.mesh.axes));
+    mesh.append("sizes", intArray(plan.mesh.sizes));
+    root.append("mesh", std::move(mesh));
+  }
   JsonValue inputs = JsonValue::array();
   for (const TensorSpec &spec : plan.inputs) {
     JsonValue object = specJson(spec);
@@ -318,6 +406,19 @@ std::string tcc::rt::serializePlan(const Plan &plan) {
       object.append("to", refJson(command.copy.to));
       object.append("bytes", JsonValue::integer(command.copy.bytes));
       break;
+    case Command::Kind::Collective: {
+      const CollectiveCommand &cc = command.collective;
+      object.append("op", JsonValue::string(collectiveKindName(cc.kind)));
+      object.append("reduce", JsonValue::string(reduceOpName(cc.op)));
+      object.append("dtype", JsonValue::string(dtypeName(cc.dtype)));
+      object.append("in", refJson(cc.in));
+      object.append("out", refJson(cc.out));
+      object.append("shape", intArray(cc.shape));
+      object.append("axes", stringArray(cc.axes));
+      object.append("dim", JsonValue::integer(cc.dim));
+      object.append("root", JsonValue::integer(cc.root));
+      break;
+    }
     }
     commands.append(std::move(object));
   }
@@ -341,6 +442,27 @@ StatusOr<Plan> tcc::rt::parsePlan(std::string_view json) {
   TCC_ASSIGN(plan.target, r.string(root, "target"));
   TCC_ASSIGN(plan.cpu, r.string(root, "cpu"));
   TCC_ASSIGN(plan.cpuFeatures, r.string(root, "cpu_features"));
+  if (const JsonValue *mesh = root.find("mesh")) {
+    Reader mr = r.at("mesh");
+    if (mesh->kind() != JsonValue::Kind::Object)
+      return mr.error("must be an object");
+    const JsonValue *axes = mesh->find("axes");
+    if (!axes)
+      return mr.at("axes").error("is missing");
+    TCC_ASSIGN(plan.mesh.axes, mr.at("axes").strings(*axes));
+    TCC_ASSIGN(plan.mesh.sizes, mr.ints(*mesh, "sizes"));
+    if (plan.mesh.axes.empty() ||
+        plan.mesh.axes.size() != plan.mesh.sizes.size())
+      return mr.error("needs one size per axis, and at least one axis");
+    int64_t devices = 1;
+    for (int64_t size : plan.mesh.sizes) {
+      if (size < 1 || size > (int64_t(1) << 20))
+        return mr.error("axis sizes must be in [1, 2^20]");
+      devices *= size;
+      if (devices > (int64_t(1) << 20))
+        return mr.error("has more than 2^20 devices");
+    }
+  }
   const JsonValue *inputs = nullptr;
   TCC_ASSIGN(inputs, r.field(root, "inputs", JsonValue::Kind::Array));
   for (size_t i = 0; i < inputs->size(); ++i) {
@@ -464,6 +586,78 @@ StatusOr<Plan> tcc::rt::parsePlan(std::string_view json) {
         if (!fits)
           return fits;
       }
+    } else if (op == "all_reduce" || op == "all_gather" ||
+               op == "reduce_scatter" || op == "collective_broadcast") {
+      command.kind = Command::Kind::Collective;
+      CollectiveCommand &cc = command.collective;
+      using K = CollectiveCommand::Kind;
+      cc.kind = op == "all_reduce"       ? K::AllReduce
+                : op == "all_gather"     ? K::AllGather
+                : op == "reduce_scatter" ? K::ReduceScatter
+                                         : K::Broadcast;
+      if (plan.mesh.empty())
+        return cr.error("a collective needs the plan's mesh");
+      std::string reduce, dtype;
+      TCC_ASSIGN(reduce, cr.string(c, "reduce"));
+      bool known = false;
+      for (ReduceOp candidate : {ReduceOp::Sum, ReduceOp::Avg, ReduceOp::Max,
+                                 ReduceOp::Min})
+        if (reduce == reduceOpName(candidate)) {
+          cc.op = candidate;
+          known = true;
+        }
+      if (!known)
+        return cr.error("unknown reduce op '" + reduce + "'");
+      TCC_ASSIGN(dtype, cr.string(c, "dtype"));
+      std::optional<DType> parsed = parseDTypeName(dtype);
+      if (!parsed)
+        return cr.error("unknown dtype '" + dtype + "'");
+      cc.dtype = *parsed;
+      TCC_ASSIGN(cc.in, parseRefField(cr, c, "in", plan));
+      TCC_ASSIGN(cc.out, parseRefField(cr, c, "out", plan));
+      TCC_ASSIGN(cc.shape, cr.ints(c, "shape"));
+      const JsonValue *axes = c.find("axes");
+      if (!axes)
+        return cr.at("axes").error("is missing");
+      TCC_ASSIGN(cc.axes, cr.at("axes").strings(*axes));
+      int64_t group = 1;
+      for (const std::string &axis : cc.axes) {
+        int index = plan.mesh.axisIndex(axis);
+        if (index < 0)
+          return cr.error("axis '" + axis + "' is not an axis of the mesh (" +
+                          plan.mesh.describe() + ")");
+        group *= plan.mesh.sizes[size_t(index)];
+      }
+      TCC_ASSIGN(cc.dim, cr.integer(c, "dim", 0, 64));
+      TCC_ASSIGN(cc.root, cr.integer(c, "root", 0, group - 1));
+      if (cc.out.kind == BufferRef::Kind::Input)
+        return cr.error("a collective cannot write a program input");
+      bool gathers = cc.kind == K::AllGather || cc.kind == K::ReduceScatter;
+      if (gathers && cc.dim >= int64_t(cc.shape.size()))
+        return cr.error("dim " + std::to_string(cc.dim) +
+                        " is not a dimension of the operand");
+      int64_t count = 1;
+      for (int64_t size : cc.shape) {
+        count *= size;
+        if (count > (int64_t(1) << 40))
+          return cr.error("the operand has too many elements");
+      }
+      if (cc.kind == K::ReduceScatter && cc.shape[size_t(cc.dim)] % group)
+        return cr.error("reduce_scatter of " + std::to_string(group) +
+                        " devices cannot split dimension " +
+                        std::to_string(cc.dim) + " of size " +
+                        std::to_string(cc.shape[size_t(cc.dim)]));
+      int64_t element = static_cast<int64_t>(dtypeSize(cc.dtype));
+      int64_t outCount = cc.kind == K::AllGather       ? count * group
+                         : cc.kind == K::ReduceScatter ? count / group
+                                                       : count;
+      Status fits = checkBytes(cr, plan, cc.in, count * element,
+                               "the collective's operand");
+      if (fits)
+        fits = checkBytes(cr, plan, cc.out, outCount * element,
+                          "the collective's result");
+      if (!fits)
+        return fits;
     } else {
       return cr.error("unknown command '" + op + "'");
     }

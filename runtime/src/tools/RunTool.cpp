@@ -3,9 +3,11 @@
 #include "tcc/runtime/RunTool.h"
 
 #include "Flags.h"
+#include "Shards.h"
 
 #include "tcc/runtime/Artifact.h"
 #include "tcc/runtime/Executable.h"
+#include "tcc/runtime/MpiCommunicator.h"
 #include "tcc/runtime/Npy.h"
 #include "tcc/runtime/RandomInputs.h"
 #include "tcc/runtime/Safetensors.h"
@@ -35,6 +37,9 @@ struct Options {
   unsigned threads = 0;
   double flops = 0;
   bool quiet = false;
+  /// A per-device program's collectives fail after this long without
+  /// every rank (the communicator's own timeout, not the launcher's).
+  uint64_t collectiveTimeoutMs = 60000;
 };
 
 class Tool {
@@ -74,7 +79,8 @@ int parseOptions(const Tool &tool, int argc, char **argv, bool bench,
               "[--flops F] [--seed S]"
             : "usage: run MODEL.tccm [--input NAME=@FILE.npy]... [--weights "
               "W.safetensors] [--output-dir DIR] [--seed S] [--repeat N] "
-              "[--threads N] [--trace FILE.json] [--quiet]";
+              "[--threads N] [--trace FILE.json] [--quiet] "
+              "[--collective-timeout-ms T]";
   for (int i = 0; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&](const char *flag) {
@@ -103,6 +109,11 @@ int parseOptions(const Tool &tool, int argc, char **argv, bool bench,
         return tool.fail(std::string("--warmup: '") + v +
                          "' is not an integer in [0, 1000000]");
       options.warmup = static_cast<int64_t>(number);
+    } else if (const char *v = value("--collective-timeout-ms")) {
+      if (!parseUnsigned(v, options.collectiveTimeoutMs) ||
+          options.collectiveTimeoutMs < 1)
+        return tool.fail(std::string("--collective-timeout-ms: '") + v +
+                         "' is not a positive integer");
     } else if (const char *v = value("--threads")) {
       if (!parseUnsigned(v, number) || number < 1 || number > 1024)
         return tool.fail(std::string("--threads: '") + v +
@@ -220,21 +231,50 @@ void printArray(const std::string &name, const HostArray &array) {
 }
 
 /// Loads the artifact and binds every input: files, weights, then random.
+/// The job's communicator when an MPI launcher started this process (a
+/// per-device program needs one; others ignore it), else null.
+StatusOr<std::unique_ptr<Communicator>> jobCommunicator(const Options &options) {
+#ifdef TCC_RUNTIME_HAS_MPI
+  if (launchedByMpi())
+    return createMpiCommunicator(
+        std::chrono::milliseconds(options.collectiveTimeoutMs));
+#endif
+  (void)options;
+  return std::unique_ptr<Communicator>();
+}
+
 int prepare(const Tool &tool, const Options &options, bool trace,
+            std::unique_ptr<Communicator> &communicator,
             std::unique_ptr<Executable> &executable,
             std::vector<HostArray> &values,
             std::vector<std::string> &readPaths) {
   StatusOr<Artifact> artifact = readArtifact(options.model);
   if (!artifact.isOk())
     return tool.fail(artifact.status().message());
+  StatusOr<std::unique_ptr<Communicator>> job = jobCommunicator(options);
+  if (!job)
+    return tool.fail(job.status().message());
+  communicator = std::move(*job);
   ExecutableOptions executableOptions;
   executableOptions.threads = options.threads;
   executableOptions.trace = trace;
+  executableOptions.communicator = communicator.get();
   auto loaded = Executable::load(*artifact, executableOptions);
   if (!loaded.isOk())
     return tool.fail(loaded.status().message());
   executable = std::move(*loaded);
   const Plan &plan = executable->plan();
+  // A per-device program takes the global tensors the user sees; each
+  // rank keeps its block.
+  int64_t rank = communicator ? communicator->rank() : 0;
+  auto userShape = [&](const TensorSpec &spec) {
+    return plan.mesh.empty() ? spec.shape : globalShape(spec, plan.mesh);
+  };
+  auto toShard = [&](size_t i, HostArray array) {
+    if (plan.mesh.empty() || plan.inputs[i].sharding.empty())
+      return array;
+    return shardOf(array, plan.inputs[i], plan.mesh, rank);
+  };
 
   std::map<std::string, size_t> index;
   for (size_t i = 0; i < plan.inputs.size(); ++i)
@@ -243,11 +283,12 @@ int prepare(const Tool &tool, const Options &options, bool trace,
   values.assign(plan.inputs.size(), HostArray());
   auto bind = [&](size_t i, HostArray array, const std::string &source) -> int {
     const TensorSpec &spec = plan.inputs[i];
-    if (array.dtype != spec.dtype || array.shape != spec.shape)
+    std::vector<int64_t> shape = userShape(spec);
+    if (array.dtype != spec.dtype || array.shape != shape)
       return tool.fail(source + " holds " + describeTensor(array.dtype, array.shape) +
                        ", but input '" + spec.name + "' is " +
-                       describeTensor(spec.dtype, spec.shape));
-    values[i] = std::move(array);
+                       describeTensor(spec.dtype, shape));
+    values[i] = toShard(i, std::move(array));
     bound[i] = true;
     return 0;
   };
@@ -286,7 +327,7 @@ int prepare(const Tool &tool, const Options &options, bool trace,
     for (size_t i = 0; i < plan.inputs.size(); ++i) {
       const TensorSpec &spec = plan.inputs[i];
       if (!bound[i] && (spec.role == "parameter" || spec.role == "buffer"))
-        expected[spec.name] = {spec.dtype, spec.shape};
+        expected[spec.name] = {spec.dtype, userShape(spec)};
     }
     Status match = checkTensorsMatch(expected, file->tensors, options.weights);
     if (!match)
@@ -299,10 +340,14 @@ int prepare(const Tool &tool, const Options &options, bool trace,
   for (size_t i = 0; i < plan.inputs.size(); ++i) {
     if (bound[i])
       continue;
-    values[i] = randomInput(plan.inputs[i], static_cast<unsigned>(i), options.seed);
-    if (!options.quiet)
+    // Drawn whole, as the evaluator draws the global tensor, then cut.
+    TensorSpec global = plan.inputs[i];
+    global.shape = userShape(global);
+    values[i] = toShard(i, randomInput(global, static_cast<unsigned>(i),
+                                       options.seed));
+    if (!options.quiet && rank == 0)
       tool.note("no --input for '" + plan.inputs[i].name + "' (" +
-                describeTensor(plan.inputs[i].dtype, plan.inputs[i].shape) +
+                describeTensor(plan.inputs[i].dtype, global.shape) +
                 "): using random values (seed " + std::to_string(options.seed) +
                 ")");
   }
@@ -323,6 +368,28 @@ HostArray npyCompatible(const HostArray &array) {
   return wide;
 }
 
+/// Replaces each rank's output blocks by the global outputs (on every
+/// rank): every rank's bytes are gathered, then joined by the sharding.
+Status joinOutputs(Communicator &communicator, const Plan &plan,
+                   std::vector<HostArray> &outputs) {
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const TensorSpec &spec = plan.outputs[i];
+    if (spec.sharding.empty())
+      continue;
+    size_t bytes = outputs[i].bytes.size();
+    std::vector<uint8_t> all(bytes * size_t(communicator.size()));
+    Status gathered = communicator.allGather(outputs[i].bytes.data(),
+                                             all.data(), bytes, DType::U8);
+    if (!gathered)
+      return gathered.withContext("joining output '" + spec.name + "'");
+    std::vector<HostArray> shards(size_t(communicator.size()), outputs[i]);
+    for (size_t r = 0; r < shards.size(); ++r)
+      std::memcpy(shards[r].bytes.data(), all.data() + r * bytes, bytes);
+    outputs[i] = joinShards(shards, spec, plan.mesh);
+  }
+  return Status::ok();
+}
+
 double median(std::vector<double> samples) {
   std::sort(samples.begin(), samples.end());
   size_t n = samples.size();
@@ -340,13 +407,16 @@ int tcc::rt::runMain(int argc, char **argv, const char *toolName) {
   Options options;
   if (int rc = parseOptions(tool, argc, argv, /*bench=*/false, options))
     return rc;
+  std::unique_ptr<Communicator> communicator;
   std::unique_ptr<Executable> executable;
   std::vector<HostArray> values;
   std::vector<std::string> readPaths;
-  if (int rc = prepare(tool, options, !options.trace.empty(), executable,
-                       values, readPaths))
+  if (int rc = prepare(tool, options, !options.trace.empty(), communicator,
+                       executable, values, readPaths))
     return rc;
   const Plan &plan = executable->plan();
+  // Of a per-device program's ranks, rank 0 reports the joined outputs.
+  bool reports = plan.mesh.empty() || !communicator || communicator->rank() == 0;
 
   // Check where outputs go before running anything.
   std::vector<std::string> outputPaths;
@@ -383,7 +453,10 @@ int tcc::rt::runMain(int argc, char **argv, const char *toolName) {
                             std::chrono::steady_clock::now() - start)
                             .count());
   }
-  for (size_t i = 0; i < outputs.size(); ++i) {
+  if (!plan.mesh.empty())
+    if (Status joined = joinOutputs(*communicator, plan, outputs); !joined)
+      return tool.fail(options.model + ": " + joined.message());
+  for (size_t i = 0; i < outputs.size() && reports; ++i) {
     printArray(plan.outputs[i].name, outputs[i]);
     if (!outputPaths.empty()) {
       Status written = writeNpy(outputPaths[i], npyCompatible(outputs[i]));
@@ -391,12 +464,16 @@ int tcc::rt::runMain(int argc, char **argv, const char *toolName) {
         return tool.fail(written.message());
     }
   }
-  if (options.repeat > 1)
+  if (options.repeat > 1 && reports)
     std::printf("median latency %.3f ms over %lld runs (%u threads)\n",
                 median(latencies), static_cast<long long>(options.repeat),
                 executable->threads());
-  if (!options.quiet)
-    tool.note("ran on " + executable->device() + "; peak memory " +
+  if (!options.quiet && reports)
+    tool.note("ran on " + executable->device() +
+              (plan.mesh.empty() ? std::string()
+                                 : " x " + std::to_string(plan.mesh.numDevices()) +
+                                       " ranks (" + plan.mesh.describe() + ")") +
+              "; peak memory " +
               std::to_string(executable->peakBytes()) +
               " bytes (measured by the runtime)");
   if (!options.trace.empty()) {
@@ -417,7 +494,9 @@ int tcc::rt::benchMain(int argc, char **argv, const char *toolName) {
   std::unique_ptr<Executable> executable;
   std::vector<HostArray> values;
   std::vector<std::string> readPaths;
-  if (int rc = prepare(tool, options, false, executable, values, readPaths))
+  std::unique_ptr<Communicator> communicator;
+  if (int rc = prepare(tool, options, false, communicator, executable, values,
+                       readPaths))
     return rc;
   const Plan &plan = executable->plan();
   std::vector<const HostArray *> inputs;

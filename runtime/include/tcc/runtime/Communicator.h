@@ -22,6 +22,7 @@
 #include "tcc/runtime/Status.h"
 
 #include <cstddef>
+#include <memory>
 
 namespace tcc::rt {
 
@@ -35,7 +36,19 @@ namespace tcc::rt {
 enum class ReduceOp { Sum, Avg, Max, Min };
 
 /// "sum", "avg", "max", "min".
-const char *reduceOpName(ReduceOp op);
+inline const char *reduceOpName(ReduceOp op) {
+  switch (op) {
+  case ReduceOp::Sum:
+    return "sum";
+  case ReduceOp::Avg:
+    return "avg";
+  case ReduceOp::Max:
+    return "max";
+  case ReduceOp::Min:
+    return "min";
+  }
+  return "unknown";
+}
 
 /// Ok when allReduce/reduceScatter support `dtype`: F64, F32, I64, I32.
 /// Other dtypes give "reduction over f16 is not supported yet" and the like.
@@ -77,6 +90,11 @@ public:
   /// Receives the next message from `peer` with `tag`, which must be exactly
   /// `bytes` bytes long (otherwise an error; the message is consumed).
   virtual Status recv(void *data, size_t bytes, int peer, int tag) = 0;
+
+  /// The communicator of this rank's subgroup: every rank calls split (a
+  /// collective), ranks with equal `color` form a group, ordered by `key`.
+  /// The loopback group has no subgroups (an error).
+  virtual StatusOr<std::unique_ptr<Communicator>> split(int color, int key) = 0;
 };
 
 } // namespace tcc::rt

@@ -15,6 +15,7 @@
 #define TCC_RUNTIME_EXECUTABLE_H
 
 #include "tcc/runtime/Artifact.h"
+#include "tcc/runtime/Communicator.h"
 #include "tcc/runtime/HostArray.h"
 #include "tcc/runtime/Plan.h"
 #include "tcc/runtime/Status.h"
@@ -42,6 +43,10 @@ struct ExecutableOptions {
   /// two round differently, so a run that must repeat another bit for bit
   /// (a resumed training run) names the one the other used.
   std::string gemm;
+  /// The job's communicator, for a per-device program (a plan with a
+  /// mesh): one rank per device. Not owned; it must outlive the
+  /// Executable. Null is fine for single-device programs.
+  Communicator *communicator = nullptr;
 };
 
 class Executable {

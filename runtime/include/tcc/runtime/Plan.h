@@ -16,6 +16,7 @@
 #ifndef TCC_RUNTIME_PLAN_H
 #define TCC_RUNTIME_PLAN_H
 
+#include "tcc/runtime/Communicator.h"
 #include "tcc/runtime/DType.h"
 #include "tcc/runtime/RandomInputs.h"
 #include "tcc/runtime/Status.h"
@@ -37,6 +38,10 @@ struct TensorSpec {
   std::vector<int64_t> shape;
   /// For inputs: what to draw when the user gives none.
   RandomInit random;
+  /// In a per-device program: the mesh axes each dimension is split over
+  /// (empty: not split), so that `shape` is one device's shard of the
+  /// tensor the user sees. Empty for a single-device program.
+  std::vector<std::vector<std::string>> sharding;
 
   int64_t numElements() const;
   int64_t byteSize() const;
@@ -90,8 +95,45 @@ struct CopyCommand {
   int64_t bytes = 0;
 };
 
+/// A collective over this device's group: the devices that share every
+/// mesh coordinate but those along `axes` (tcc.all_reduce, all_gather,
+/// reduce_scatter, collective_broadcast). `shape` is the operand's; `dim`
+/// the dimension gathered or scattered; `root` the broadcast's group
+/// position. Executed through the runtime's Communicator.
+struct CollectiveCommand {
+  enum class Kind : uint8_t { AllReduce, AllGather, ReduceScatter, Broadcast };
+  Kind kind = Kind::AllReduce;
+  ReduceOp op = ReduceOp::Sum;
+  DType dtype = DType::F32;
+  BufferRef in, out;
+  std::vector<int64_t> shape;
+  std::vector<std::string> axes;
+  int64_t dim = 0;
+  int64_t root = 0;
+};
+
+/// "all_reduce", "all_gather", "reduce_scatter", "collective_broadcast".
+const char *collectiveKindName(CollectiveCommand::Kind kind);
+
+/// The device mesh of a per-device (SPMD) program (tcc.mesh): axis names
+/// and sizes; a device's rank is the row-major linearization of its
+/// coordinates. Empty for a single-device program.
+struct MeshSpec {
+  std::vector<std::string> axes;
+  std::vector<int64_t> sizes;
+
+  bool empty() const { return axes.empty(); }
+  int64_t numDevices() const;
+  /// "dp=2, tp=2".
+  std::string describe() const;
+  /// The coordinates of `rank`.
+  std::vector<int64_t> coordinates(int64_t rank) const;
+  /// The position of `axis`, or -1.
+  int axisIndex(const std::string &axis) const;
+};
+
 struct Command {
-  enum class Kind : uint8_t { Kernel, Matmul, Copy };
+  enum class Kind : uint8_t { Kernel, Matmul, Copy, Collective };
   Kind kind = Kind::Kernel;
   /// What the command computes, for errors and traces: the op's name and
   /// the user's source location.
@@ -99,6 +141,7 @@ struct Command {
   KernelCommand kernel;
   MatmulCommand matmul;
   CopyCommand copy;
+  CollectiveCommand collective;
 };
 
 struct Plan {
@@ -107,6 +150,9 @@ struct Plan {
   /// ("+avx2,+avx512f,-sse4a,..."); the executor refuses to run kernels
   /// that use features the host lacks.
   std::string cpu, cpuFeatures;
+  /// Set for a per-device program: the runtime then needs a communicator
+  /// of mesh.numDevices() ranks.
+  MeshSpec mesh;
   std::vector<TensorSpec> inputs;
   /// Output i is written to {Output, i} by the commands.
   std::vector<TensorSpec> outputs;

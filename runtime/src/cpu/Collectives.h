@@ -1,0 +1,45 @@
+//===- Collectives.h - a plan's collectives on host memory ------*- C++ -*-===//
+//
+// Runs the collective commands of a per-device plan through the job's
+// Communicator: one communicator per device group (the ranks that share
+// every mesh coordinate but those along the collective's axes), split off
+// the job's once at load, in plan order, so every rank splits alike.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TCC_RUNTIME_CPU_COLLECTIVES_H
+#define TCC_RUNTIME_CPU_COLLECTIVES_H
+
+#include "tcc/runtime/Communicator.h"
+#include "tcc/runtime/Plan.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tcc::rt::cpu {
+
+class CollectiveRunner {
+public:
+  /// Checks that `world` is a job of the plan's mesh size and creates the
+  /// group communicators. `world` must outlive the runner; null is an
+  /// error naming how to launch the program.
+  static StatusOr<std::unique_ptr<CollectiveRunner>>
+  create(const Plan &plan, Communicator *world, const std::string &origin);
+
+  /// Runs `command` from `in` to `out` (distinct buffers of the plan).
+  Status run(const CollectiveCommand &command, const void *in, void *out);
+
+private:
+  Communicator *groupOf(const std::vector<std::string> &axes);
+
+  Communicator *world_ = nullptr;
+  MeshSpec mesh_;
+  std::map<std::vector<std::string>, std::unique_ptr<Communicator>> groups_;
+  std::vector<char> scratch_;
+};
+
+} // namespace tcc::rt::cpu
+
+#endif // TCC_RUNTIME_CPU_COLLECTIVES_H
