@@ -81,6 +81,7 @@ struct TrainStepPass : public tcc::impl::TccTrainStepBase<TrainStepPass> {
       return signalPassFailure();
     }
     options.remat = *policy;
+    options.dataParallel = dataParallel;
     options.lossScale.initScale = lossScaleInit;
     options.lossScale.growthInterval = lossScaleGrowthInterval;
     options.lossScale.growthFactor = lossScaleGrowthFactor;

@@ -177,6 +177,53 @@ FailureOr<func::FuncOp> accumulate(func::FuncOp forward, func::FuncOp grad,
   return step;
 }
 
+/// The mesh data parallelism runs on, and its axis.
+constexpr llvm::StringLiteral kDataParallelMesh = "tcc_dp";
+constexpr llvm::StringLiteral kDataParallelAxis = "dp";
+
+/// all_reduce avg of `value` over the dp axis, right after it exists.
+Value averageOverDp(OpBuilder &b, Value value) {
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointAfterValue(value);
+  MLIRContext *context = b.getContext();
+  return AllReduceOp::create(
+      b, value.getLoc(), value.getType(), value,
+      CollectiveKindAttr::get(context, CollectiveKind::avg),
+      FlatSymbolRefAttr::get(context, kDataParallelMesh),
+      b.getStrArrayAttr({kDataParallelAxis}));
+}
+
+/// Makes `step` a per-device program on a mesh of `devices` along dp: the
+/// mesh is declared, data inputs (role input with a batch dimension) are
+/// sharded over dp on their first dimension, and every gradient is
+/// replaced by its average over dp.
+void averageOverDataParallel(func::FuncOp step, int64_t devices,
+                             MutableArrayRef<Value> gradients) {
+  MLIRContext *context = step.getContext();
+  auto module = step->getParentOfType<ModuleOp>();
+  OpBuilder b(context);
+  if (!SymbolTable::lookupSymbolIn(module, kDataParallelMesh)) {
+    b.setInsertionPointToStart(module.getBody());
+    MeshOp::create(b, step.getLoc(), b.getStringAttr(kDataParallelMesh),
+                   b.getStrArrayAttr({kDataParallelAxis}),
+                   b.getDenseI64ArrayAttr({devices}));
+  }
+  auto meshRef = FlatSymbolRefAttr::get(context, kDataParallelMesh);
+  step->setAttr(attrs::kMesh, meshRef);
+  for (unsigned i = 0, e = step.getNumArguments(); i < e; ++i) {
+    if (!isBatched(step, i))
+      continue;
+    auto type = cast<RankedTensorType>(step.getArgumentTypes()[i]);
+    SmallVector<Attribute> dims(type.getRank(), b.getArrayAttr({}));
+    dims[0] = b.getStrArrayAttr({kDataParallelAxis});
+    step.setArgAttr(i, attrs::kSharding,
+                    ShardingAttr::get(context, meshRef, b.getArrayAttr(dims),
+                                      b.getArrayAttr({}), CollectiveKind::sum));
+  }
+  for (Value &gradient : gradients)
+    gradient = averageOverDp(b, gradient);
+}
+
 /// The type of `forward`'s result of role `loss`, or null.
 RankedTensorType findLossType(func::FuncOp forward) {
   for (unsigned i = 0, e = forward.getNumResults(); i < e; ++i)
@@ -359,6 +406,14 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
     return forward.emitError("gradient accumulation needs at least one "
                              "microbatch, got ")
            << options.accumulate;
+  if (options.dataParallel < 1)
+    return forward.emitError("data parallelism needs at least one device, "
+                             "got ")
+           << options.dataParallel;
+  if (options.dataParallel > 1 && functionMesh(forward))
+    return forward.emitError("is already a per-device program (tcc.mesh); "
+                             "data parallelism partitions single-device "
+                             "models");
   GradientOptions gradientOptions;
   gradientOptions.name = options.name;
   func::FuncOp source = forward;
@@ -443,6 +498,12 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   // lr has the loss's type (buildGradientFunction checked there is one).
   RankedTensorType lossType = findLossType(forward);
   Value lr = append(lossType, "lr", "input");
+
+  // Data parallelism: each device's gradients of its own batch, averaged
+  // (and below, the loss, as a single device's mean over the whole batch
+  // would be: every device's batch has the same size).
+  if (options.dataParallel > 1)
+    averageOverDataParallel(step, options.dataParallel, gradients);
 
   // Loss scaling: the gradients are those of loss * scale; unscale them and
   // note whether any overflowed.
@@ -589,6 +650,8 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
       results.push_back(ret.getOperand(i));
       resultAttrs.push_back(contractAttrs(b, resultName(forward, i), "buffer"));
     }
+  if (options.dataParallel > 1)
+    results[0] = averageOverDp(b, results[0]);
   setResults(step, ret, results, resultAttrs);
   SmallVector<Value> updated(newParameters);
   llvm::append_range(updated, newSlots);

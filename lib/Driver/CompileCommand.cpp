@@ -254,6 +254,12 @@ int mlir::tcc::compileMain(int argc, char **argv) {
                "them: none, elementwise (elementwise and layout ops) or dots "
                "(all but matmuls and convolutions)"),
       cl::init("none"), cl::cat(category));
+  cl::opt<std::string> mesh(
+      "mesh",
+      cl::desc("With --train: the device mesh, e.g. dp=4 (data parallelism: "
+               "each device trains on its own batch of the model's size and "
+               "gradients are averaged; run with mpirun -np 4)"),
+      cl::cat(category));
   cl::opt<bool> checkNumerics(
       "check-numerics",
       cl::desc("Have tcc run stop at the first op of a step that produces a "
@@ -276,6 +282,11 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     return 1;
   }
   bool cuda = target == "cuda";
+  if (!mesh.empty() && !train) {
+    error() << "--mesh partitions a training step: give --train too "
+               "(forward-only programs are not partitioned yet)\n";
+    return 1;
+  }
   if (cuda ? emit == Emit::Llvm || compileTo == Phase::LlvmDialect
            : emit == Emit::Ptx || compileTo == Phase::Gpu) {
     error() << "--emit/--compile-to: that phase does not exist for --target="
@@ -339,6 +350,20 @@ int mlir::tcc::compileMain(int argc, char **argv) {
       return 1;
     }
     trainOptions.remat = *policy;
+    if (!mesh.empty()) {
+      StringRef text = mesh;
+      auto [axis, size] = text.split('=');
+      int64_t devices = 0;
+      if (axis.trim() != "dp" || size.trim().getAsInteger(10, devices) ||
+          devices < 1 || devices > (1 << 20)) {
+        error() << "--mesh=" << mesh
+                << ": expected dp=N (data parallelism over N devices, N >= 1); "
+                   "tensor and pipeline parallelism (tp, pp) are not "
+                   "implemented yet\n";
+        return 1;
+      }
+      trainOptions.dataParallel = devices;
+    }
     trainOptions.lossScale.initScale = lossScaleInit;
     trainOptions.lossScale.growthInterval = lossScaleGrowthInterval;
     trainOptions.lossScale.growthFactor = lossScaleGrowthFactor;
@@ -367,6 +392,8 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     settings.append("precision", rt::JsonValue::string(precision));
     settings.append("accumulate", rt::JsonValue::integer(accumulate));
     settings.append("remat", rt::JsonValue::string(remat));
+    settings.append("data_parallel",
+                    rt::JsonValue::integer(trainOptions.dataParallel));
     if (*format == TrainStepOptions::Precision::F16) {
       rt::JsonValue scaling = rt::JsonValue::object();
       std::snprintf(lrText, sizeof lrText, "%.17g", lossScaleInit.getValue());

@@ -6,6 +6,24 @@
 // RUN: not tcc-opt %S/Inputs/train-step-accumulate.mlir -tcc-train-step="precision=f16 loss-scale-growth-interval=0" 2>&1 | FileCheck %s --check-prefix=INTERVAL
 // INTERVAL: error: loss scaling needs an initial scale > 0, a growth factor > 1, a backoff factor in (0, 1) and a growth interval >= 1
 // RUN: tcc-opt %S/Inputs/train-step-accumulate.mlir -tcc-train-step="optimizer=sgd precision=f16 loss-scale-init=1024 loss-scale-growth-interval=7" | FileCheck %s --check-prefix=F16
+// RUN: not tcc-opt %S/Inputs/train-step-accumulate.mlir -tcc-train-step="data-parallel=0" 2>&1 | FileCheck %s --check-prefix=DPZERO
+// DPZERO: error: data parallelism needs at least one device, got 0
+// RUN: tcc-opt %s -tcc-train-step="optimizer=sgd data-parallel=4" | FileCheck %s --check-prefix=DP
+// RUN: tcc-opt %s -tcc-train-step="optimizer=sgd data-parallel=4" | not tcc-opt -tcc-train-step="function=train_step data-parallel=2" 2>&1 | FileCheck %s --check-prefix=TWICE
+// TWICE: error: is already a per-device program (tcc.mesh); data parallelism partitions single-device models
+
+// Data parallelism over 4 devices: a mesh, the batch input sharded over dp,
+// the per-device function, and each gradient and the loss averaged over dp
+// right after they exist.
+// DP: tcc.mesh @tcc_dp (dp = 4)
+// DP-LABEL: func.func @train_step(%{{.*}}: tensor<2x4xf32> {tcc.name = "x", tcc.role = "input", tcc.sharding = #tcc.sharding<@tcc_dp, {{\[}}["dp"], []]>}
+// DP-SAME: tcc.mesh = @tcc_dp
+// DP: %[[LOSS:.*]] = tcc.reduce sum %{{.*}} dims = [0, 1]
+// DP-NEXT: %[[MEAN:.*]] = tcc.all_reduce avg %[[LOSS]] over @tcc_dp ["dp"]
+// DP: %[[GRAD:.*]] = tcc.reduce sum %{{.*}} dims = [0]
+// DP-NEXT: %[[AVG:.*]] = tcc.all_reduce avg %[[GRAD]] over @tcc_dp ["dp"]
+// DP: tcc.mul %{{.*}}, %[[AVG]]
+// DP: return %[[MEAN]],
 
 // f16 loss scaling: the stored scale (0 = not yet set: the initial 1024)
 // seeds the backward; gradients are unscaled; a non-finite element (not

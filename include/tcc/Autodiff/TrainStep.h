@@ -123,6 +123,14 @@ struct TrainStepOptions {
   /// Scale gradients so that their global L2 norm is at most this
   /// (torch.nn.utils.clip_grad_norm_); 0 disables clipping.
   double clipGradNorm = 0.0;
+  /// Data parallelism over this many devices (a mesh `dp`), as PyTorch's
+  /// DistributedDataParallel does it: every device runs the step on its
+  /// own batch of the model's size (the global batch is `dataParallel`
+  /// times it; data inputs are sharded over dp), gradients and the loss
+  /// are averaged over dp (tcc.all_reduce avg) as soon as each exists, and
+  /// every device applies the same update to its replica. BatchNorm
+  /// statistics stay per device (no SyncBatchNorm).
+  int64_t dataParallel = 1;
   std::string name = "train_step";
 };
 

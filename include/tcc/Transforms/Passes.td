@@ -146,6 +146,9 @@ def TccTrainStep : Pass<"tcc-train-step", "::mlir::ModuleOp"> {
            "0.5", "f16: the scale's factor after an overflow">,
     Option<"accumulate", "accumulate", "int64_t", "1",
            "Microbatches per step (gradient accumulation)">,
+    Option<"dataParallel", "data-parallel", "int64_t", "1",
+           "Data parallelism over this many devices (a mesh dp): each "
+           "trains on its own batch, gradients and loss averaged">,
     Option<"remat", "remat", "std::string", "\"none\"",
            "Recompute activations in the backward: none, elementwise "
            "(elementwise and layout ops) or dots (all but matmuls and "

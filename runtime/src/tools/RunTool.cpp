@@ -3,11 +3,11 @@
 #include "tcc/runtime/RunTool.h"
 
 #include "Flags.h"
+#include "JobCommunicator.h"
 #include "Shards.h"
 
 #include "tcc/runtime/Artifact.h"
 #include "tcc/runtime/Executable.h"
-#include "tcc/runtime/MpiCommunicator.h"
 #include "tcc/runtime/Npy.h"
 #include "tcc/runtime/RandomInputs.h"
 #include "tcc/runtime/Safetensors.h"
@@ -231,18 +231,6 @@ void printArray(const std::string &name, const HostArray &array) {
 }
 
 /// Loads the artifact and binds every input: files, weights, then random.
-/// The job's communicator when an MPI launcher started this process (a
-/// per-device program needs one; others ignore it), else null.
-StatusOr<std::unique_ptr<Communicator>> jobCommunicator(const Options &options) {
-#ifdef TCC_RUNTIME_HAS_MPI
-  if (launchedByMpi())
-    return createMpiCommunicator(
-        std::chrono::milliseconds(options.collectiveTimeoutMs));
-#endif
-  (void)options;
-  return std::unique_ptr<Communicator>();
-}
-
 int prepare(const Tool &tool, const Options &options, bool trace,
             std::unique_ptr<Communicator> &communicator,
             std::unique_ptr<Executable> &executable,
@@ -251,7 +239,8 @@ int prepare(const Tool &tool, const Options &options, bool trace,
   StatusOr<Artifact> artifact = readArtifact(options.model);
   if (!artifact.isOk())
     return tool.fail(artifact.status().message());
-  StatusOr<std::unique_ptr<Communicator>> job = jobCommunicator(options);
+  StatusOr<std::unique_ptr<Communicator>> job =
+      jobCommunicator(options.collectiveTimeoutMs);
   if (!job)
     return tool.fail(job.status().message());
   communicator = std::move(*job);

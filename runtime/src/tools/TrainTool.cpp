@@ -17,8 +17,10 @@
 #include "tcc/runtime/RunTool.h"
 
 #include "Flags.h"
+#include "JobCommunicator.h"
 
 #include "tcc/runtime/Artifact.h"
+#include "tcc/runtime/Crc32c.h"
 #include "tcc/runtime/Executable.h"
 #include "tcc/runtime/Json.h"
 #include "tcc/runtime/Npz.h"
@@ -50,6 +52,7 @@ struct TrainOptions {
   bool batchSeedGiven = false;
   unsigned threads = 0;
   bool quiet = false;
+  uint64_t collectiveTimeoutMs = 60000;
 };
 
 int fail(const char *tool, const std::string &message) {
@@ -114,6 +117,11 @@ int parseTrainOptions(const char *tool, int argc, char **argv,
         return rc;
       o.batchSeed = static_cast<uint64_t>(seed);
       o.batchSeedGiven = true;
+    } else if (const char *v = value("--collective-timeout-ms")) {
+      int64_t ms = 0;
+      if (int rc = integer("--collective-timeout-ms", v, 1, INT64_MAX, ms))
+        return rc;
+      o.collectiveTimeoutMs = static_cast<uint64_t>(ms);
     } else if (const char *v = value("--threads")) {
       int64_t threads = 0;
       if (int rc = integer("--threads", v, 1, 1024, threads))
@@ -188,6 +196,41 @@ double learningRate(const TrainOptions &o, double base, int64_t step,
   return base * 0.5 * (1.0 + std::cos(M_PI * progress));
 }
 
+/// Compares a checksum of every parameter and optimizer state tensor
+/// across the ranks of a data-parallel run: replicas that applied the same
+/// averaged gradients hold the same bits. (Buffers, BatchNorm's running
+/// statistics, are per device by design.)
+int checkReplicasAgree(const char *tool, Communicator &communicator,
+                       const Plan &plan, const std::vector<HostArray> &values) {
+  std::vector<uint32_t> mine;
+  std::vector<std::string> names;
+  for (size_t i = 0; i < plan.inputs.size(); ++i) {
+    const std::string &role = plan.inputs[i].role;
+    if (role != "parameter" && role != "optimizer_state")
+      continue;
+    mine.push_back(crc32c(values[i].bytes.data(), values[i].bytes.size()));
+    names.push_back(plan.inputs[i].name);
+  }
+  size_t size = size_t(communicator.size());
+  std::vector<uint32_t> all(mine.size() * size);
+  Status gathered = communicator.allGather(mine.data(), all.data(),
+                                           mine.size() * 4, DType::U8);
+  if (!gathered)
+    return fail(tool, "comparing the replicas: " + gathered.message());
+  for (size_t t = 0; t < mine.size(); ++t)
+    for (size_t r = 1; r < size; ++r)
+      if (all[r * mine.size() + t] != all[t])
+        return fail(tool, "the replicas differ: '" + names[t] +
+                              "' on rank " + std::to_string(r) +
+                              " is not rank 0's");
+  if (communicator.rank() == 0)
+    std::fprintf(stderr,
+                 "%s: note: parameters and optimizer state identical on all "
+                 "%zu ranks\n",
+                 tool, size);
+  return 0;
+}
+
 HostArray scalar(DType dtype, double value) {
   HostArray a;
   a.dtype = dtype;
@@ -228,8 +271,16 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
     return fail(tool, stateFile.status().message());
   std::map<std::string, std::string> checkpointMetadata = stateFile->metadata;
 
+  // A data-parallel step runs one process per device (mpirun).
+  StatusOr<std::unique_ptr<Communicator>> job =
+      jobCommunicator(o.collectiveTimeoutMs);
+  if (!job)
+    return fail(tool, job.status().message());
+  std::unique_ptr<Communicator> communicator = std::move(*job);
+
   ExecutableOptions executableOptions;
   executableOptions.threads = o.threads;
+  executableOptions.communicator = communicator.get();
   // A resumed run multiplies with the library the checkpointed run used:
   // the two round differently.
   if (!o.resume.empty() && checkpointMetadata.count("gemm"))
@@ -288,6 +339,20 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
     o.batchSeed = std::strtoull(checkpointMetadata["batch_seed"].c_str(),
                                 nullptr, 10);
 
+  // A data-parallel step (a plan on a dp mesh) takes, per step, a global
+  // batch of `devices` times the compiled batch; this rank's rows are
+  // block `rank` of it (its inputs are sharded over dp on dimension 0).
+  int64_t rank = communicator ? communicator->rank() : 0;
+  int64_t devices = plan.mesh.empty() ? 1 : plan.mesh.numDevices();
+  bool reports = rank == 0;
+  for (const TensorSpec &spec : plan.inputs)
+    for (size_t d = 0; d < spec.sharding.size(); ++d)
+      if (!spec.sharding[d].empty() &&
+          (d != 0 || spec.sharding[d] != std::vector<std::string>{"dp"}))
+        return fail(tool, o.model + ": input '" + spec.name +
+                              "' is sharded in a way training runs do not "
+                              "take yet (only the batch, over dp)");
+
   // Data: every remaining `input` but lr (and a dropout seed) comes from
   // the archive, its leading dimension cut into batches.
   StatusOr<NamedArrays> data = readNpz(o.data);
@@ -299,7 +364,8 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
   struct DataInput {
     size_t index;
     const HostArray *array;
-    int64_t batchBytes;
+    int64_t batchBytes; // of a global batch
+    int64_t offset;     // of this rank's rows in it
   };
   std::vector<DataInput> dataInputs;
   std::optional<size_t> lrIndex, seedIndex, stepIndex;
@@ -329,27 +395,40 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
                             "; it holds:" + names);
     }
     const HostArray &array = *it->second;
+    // The rows of one step: the compiled batch, on every device.
+    int64_t rows = spec.shape.empty() ? 0
+                   : spec.sharding.empty() ? spec.shape[0]
+                                           : spec.shape[0] * devices;
     bool fits = array.dtype == spec.dtype && !spec.shape.empty() &&
                 array.shape.size() == spec.shape.size() &&
                 std::equal(array.shape.begin() + 1, array.shape.end(),
                            spec.shape.begin() + 1) &&
-                spec.shape[0] > 0 && array.shape[0] % spec.shape[0] == 0 &&
+                rows > 0 && array.shape[0] % rows == 0 &&
                 array.shape[0] > 0;
+    std::vector<int64_t> batchShape = spec.shape;
+    if (!batchShape.empty())
+      batchShape[0] = rows;
     if (!fits)
       return fail(tool, o.data + ": '" + spec.name + "' holds " +
                             describeTensor(array.dtype, array.shape) +
                             "; the program takes batches of " +
-                            describeTensor(spec.dtype, spec.shape) +
+                            describeTensor(spec.dtype, batchShape) +
+                            (devices > 1 ? " (" + std::to_string(devices) +
+                                               " devices' batches)"
+                                         : std::string()) +
                             ", so it needs a whole number of them stacked "
                             "along the first dimension");
-    int64_t count = array.shape[0] / spec.shape[0];
+    int64_t count = array.shape[0] / rows;
     if (batches >= 0 && count != batches)
       return fail(tool, o.data + ": the arrays hold different numbers of "
                                  "batches (" + std::to_string(batches) +
                             " and " + std::to_string(count) + " for '" +
                             spec.name + "')");
     batches = count;
-    dataInputs.push_back({i, &array, spec.byteSize()});
+    // This rank's block of each global batch, rows [rank * b, (rank + 1) b).
+    int64_t blocks = spec.sharding.empty() ? 1 : devices;
+    dataInputs.push_back({i, &array, spec.byteSize() * blocks,
+                          spec.sharding.empty() ? 0 : spec.byteSize() * rank});
     values[i].dtype = spec.dtype;
     values[i].shape = spec.shape;
     values[i].bytes.resize(spec.byteSize());
@@ -412,21 +491,27 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
       stepOutput = out;
   bool lossScaled = inputIndex.count("loss_scale") > 0;
   int64_t total = o.totalSteps ? o.totalSteps : start + o.steps;
-  bool terminal = isatty(fileno(stderr)) && !o.quiet;
+  bool terminal = isatty(fileno(stderr)) && !o.quiet && reports;
   std::vector<const HostArray *> inputs;
   for (const HostArray &value : values)
     inputs.push_back(&value);
   std::vector<HostArray> outputs;
   auto began = std::chrono::steady_clock::now();
   auto lastDraw = began;
-  int64_t samples = dataInputs.empty() ? 0 : plan.inputs[dataInputs[0].index].shape[0];
+  int64_t samples =
+      dataInputs.empty()
+          ? 0
+          : plan.inputs[dataInputs[0].index].shape[0] *
+                (plan.inputs[dataInputs[0].index].sharding.empty() ? 1
+                                                                   : devices);
   double firstLoss = 0, lastLoss = 0;
   int64_t skippedSteps = 0;
   for (int64_t s = start; s < start + o.steps; ++s) {
     int64_t batch = batchFor(s, batches, o.batchSeed);
     for (const DataInput &d : dataInputs)
       std::memcpy(values[d.index].bytes.data(),
-                  d.array->bytes.data() + batch * d.batchBytes, d.batchBytes);
+                  d.array->bytes.data() + batch * d.batchBytes + d.offset,
+                  values[d.index].bytes.size());
     setElement(values[*lrIndex], 0, learningRate(o, baseLr, s, total));
     if (seedIndex)
       setElement(values[*seedIndex], 0,
@@ -474,7 +559,7 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
                      rate * double(samples));
         lastDraw = now;
       }
-    } else if (!o.quiet) {
+    } else if (!o.quiet && reports) {
       std::fprintf(stderr, "step %lld loss %.9g (%.1f steps/s)%s\n",
                    (long long)done, loss, rate,
                    skipped ? " skipped: the gradients overflowed, loss "
@@ -482,7 +567,7 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
                            : "");
     }
     if (o.checkpointEvery && done % o.checkpointEvery == 0 &&
-        done != start + o.steps)
+        done != start + o.steps && reports)
       if (int rc = saveState(done))
         return rc;
     if (!std::isfinite(loss) && !skipped)
@@ -491,9 +576,15 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
   }
   if (terminal)
     std::fprintf(stderr, "\n");
-  if (!o.save.empty())
+  // Replicas must not drift apart: every rank's state, bit for bit.
+  if (communicator && devices > 1)
+    if (int rc = checkReplicasAgree(tool, *communicator, plan, values))
+      return rc;
+  if (!o.save.empty() && reports)
     if (int rc = saveState(start + o.steps))
       return rc;
+  if (!reports)
+    return 0;
   std::printf("trained steps %lld..%lld: loss %.6f -> %.6f\n",
               (long long)start + 1, (long long)(start + o.steps), firstLoss,
               lastLoss);
