@@ -9,6 +9,8 @@
 
 #include "Collectives.h"
 
+#include "tcc/runtime/Crc32c.h"
+
 #include <cstring>
 
 using namespace tcc::rt;
@@ -16,7 +18,7 @@ using namespace tcc::rt::cpu;
 
 StatusOr<std::unique_ptr<CollectiveRunner>>
 CollectiveRunner::create(const Plan &plan, Communicator *world,
-                         const std::string &origin) {
+                         const std::string &origin, int64_t skip) {
   int64_t devices = plan.mesh.numDevices();
   if (!world)
     return Status::error(
@@ -29,9 +31,37 @@ CollectiveRunner::create(const Plan &plan, Communicator *world,
                          std::to_string(devices) + " devices (" +
                          plan.mesh.describe() + "), but this job has " +
                          std::to_string(world->size()) + " ranks");
+  // The same program on every rank: compare fingerprints of the plan's
+  // collective sequence (kind, reduce op, dtype, shape, axes, dim, root).
+  uint32_t fingerprint = 0;
+  for (const Command &command : plan.commands) {
+    if (command.kind != Command::Kind::Collective)
+      continue;
+    const CollectiveCommand &cc = command.collective;
+    std::string text = std::string(collectiveKindName(cc.kind)) + " " +
+                       reduceOpName(cc.op) + " " + dtypeName(cc.dtype);
+    for (int64_t size : cc.shape)
+      text += " " + std::to_string(size);
+    for (const std::string &axis : cc.axes)
+      text += " " + axis;
+    text += " " + std::to_string(cc.dim) + " " + std::to_string(cc.root) + ";";
+    fingerprint = crc32c(text.data(), text.size(), fingerprint);
+  }
+  std::vector<uint32_t> fingerprints(size_t(world->size()));
+  if (Status s = world->allGather(&fingerprint, fingerprints.data(), 4,
+                                  DType::U8);
+      !s)
+    return s.withContext(origin + ": comparing the ranks' programs");
+  for (size_t r = 1; r < fingerprints.size(); ++r)
+    if (fingerprints[r] != fingerprints[0])
+      return Status::error(
+          origin + ": the ranks run different programs: rank " +
+          std::to_string(r) + "'s sequence of collectives differs from rank "
+          "0's (every rank must run the same per-device program)");
   auto runner = std::unique_ptr<CollectiveRunner>(new CollectiveRunner());
   runner->world_ = world;
   runner->mesh_ = plan.mesh;
+  runner->skip_ = skip;
   std::vector<int64_t> coordinates = plan.mesh.coordinates(world->rank());
   for (const Command &command : plan.commands) {
     if (command.kind != Command::Kind::Collective)
@@ -75,6 +105,8 @@ Communicator *CollectiveRunner::groupOf(const std::vector<std::string> &axes) {
 
 Status CollectiveRunner::run(const CollectiveCommand &cc, const void *in,
                              void *out) {
+  if (issued_++ == skip_)
+    return Status::ok(); // the fault a test asked for
   Communicator &comm = *groupOf(cc.axes);
   size_t n = size_t(comm.size());
   size_t count = 1, outer = 1;

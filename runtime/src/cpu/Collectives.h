@@ -25,8 +25,14 @@ public:
   /// Checks that `world` is a job of the plan's mesh size and creates the
   /// group communicators. `world` must outlive the runner; null is an
   /// error naming how to launch the program.
+  /// At load every rank checks that all run the same sequence of
+  /// collectives (a fingerprint of the plan's), so that mismatched
+  /// programs fail at once instead of at their first differing collective.
+  /// `skip` (fault injection, tests): this rank leaves out its collective
+  /// number `skip` (counted from 0 over the run's commands), or -1.
   static StatusOr<std::unique_ptr<CollectiveRunner>>
-  create(const Plan &plan, Communicator *world, const std::string &origin);
+  create(const Plan &plan, Communicator *world, const std::string &origin,
+         int64_t skip = -1);
 
   /// Runs `command` from `in` to `out` (distinct buffers of the plan).
   Status run(const CollectiveCommand &command, const void *in, void *out);
@@ -35,6 +41,7 @@ private:
   Communicator *groupOf(const std::vector<std::string> &axes);
 
   Communicator *world_ = nullptr;
+  int64_t skip_ = -1, issued_ = 0;
   MeshSpec mesh_;
   std::map<std::vector<std::string>, std::unique_ptr<Communicator>> groups_;
   std::vector<char> scratch_;

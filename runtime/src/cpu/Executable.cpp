@@ -90,7 +90,7 @@ cpu::loadExecutable(const Artifact &artifact, Plan plan,
   if (!impl->plan_.mesh.empty()) {
     StatusOr<std::unique_ptr<cpu::CollectiveRunner>> runner =
         cpu::CollectiveRunner::create(impl->plan_, options.communicator,
-                                      origin);
+                                      origin, options.skipCollective);
     if (!runner)
       return runner.status();
     impl->collectives = std::move(*runner);

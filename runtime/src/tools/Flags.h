@@ -9,6 +9,8 @@
 #ifndef TCC_RUNTIME_TOOLS_FLAGS_H
 #define TCC_RUNTIME_TOOLS_FLAGS_H
 
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -25,6 +27,28 @@ inline const char *flagValue(int argc, char **argv, int &i, const char *flag) {
     return argv[++i];
   return nullptr;
 }
+
+/// A fault to inject for tests: rank `rank` leaves out collective `call`.
+struct SkippedCollective {
+  int64_t rank = -1, call = -1;
+
+  /// Parses "RANK:CALL"; false when malformed.
+  bool parse(const char *text) {
+    char *end = nullptr;
+    long long r = std::strtoll(text, &end, 10);
+    if (end == text || *end != ':' || r < 0)
+      return false;
+    const char *rest = end + 1;
+    long long c = std::strtoll(rest, &end, 10);
+    if (end == rest || *end || c < 0)
+      return false;
+    rank = r;
+    call = c;
+    return true;
+  }
+  /// The call this rank skips, or -1.
+  int64_t forRank(int64_t me) const { return me == rank ? call : -1; }
+};
 
 } // namespace tcc::rt
 

@@ -40,6 +40,7 @@ struct Options {
   /// A per-device program's collectives fail after this long without
   /// every rank (the communicator's own timeout, not the launcher's).
   uint64_t collectiveTimeoutMs = 60000;
+  SkippedCollective skip;
 };
 
 class Tool {
@@ -109,6 +110,10 @@ int parseOptions(const Tool &tool, int argc, char **argv, bool bench,
         return tool.fail(std::string("--warmup: '") + v +
                          "' is not an integer in [0, 1000000]");
       options.warmup = static_cast<int64_t>(number);
+    } else if (const char *v = value("--fault-skip-collective")) {
+      if (!options.skip.parse(v))
+        return tool.fail(std::string("--fault-skip-collective: '") + v +
+                         "' is not RANK:CALL");
     } else if (const char *v = value("--collective-timeout-ms")) {
       if (!parseUnsigned(v, options.collectiveTimeoutMs) ||
           options.collectiveTimeoutMs < 1)
@@ -248,6 +253,8 @@ int prepare(const Tool &tool, const Options &options, bool trace,
   executableOptions.threads = options.threads;
   executableOptions.trace = trace;
   executableOptions.communicator = communicator.get();
+  executableOptions.skipCollective =
+      options.skip.forRank(communicator ? communicator->rank() : 0);
   auto loaded = Executable::load(*artifact, executableOptions);
   if (!loaded.isOk())
     return tool.fail(loaded.status().message());

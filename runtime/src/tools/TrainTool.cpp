@@ -53,6 +53,7 @@ struct TrainOptions {
   unsigned threads = 0;
   bool quiet = false;
   uint64_t collectiveTimeoutMs = 60000;
+  SkippedCollective skip;
 };
 
 int fail(const char *tool, const std::string &message) {
@@ -117,6 +118,10 @@ int parseTrainOptions(const char *tool, int argc, char **argv,
         return rc;
       o.batchSeed = static_cast<uint64_t>(seed);
       o.batchSeedGiven = true;
+    } else if (const char *v = value("--fault-skip-collective")) {
+      if (!o.skip.parse(v))
+        return fail(tool, std::string("--fault-skip-collective: '") + v +
+                              "' is not RANK:CALL");
     } else if (const char *v = value("--collective-timeout-ms")) {
       int64_t ms = 0;
       if (int rc = integer("--collective-timeout-ms", v, 1, INT64_MAX, ms))
@@ -281,6 +286,8 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
   ExecutableOptions executableOptions;
   executableOptions.threads = o.threads;
   executableOptions.communicator = communicator.get();
+  executableOptions.skipCollective =
+      o.skip.forRank(communicator ? communicator->rank() : 0);
   // A resumed run multiplies with the library the checkpointed run used:
   // the two round differently.
   if (!o.resume.empty() && checkpointMetadata.count("gemm"))

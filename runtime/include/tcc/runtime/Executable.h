@@ -47,6 +47,10 @@ struct ExecutableOptions {
   /// mesh): one rank per device. Not owned; it must outlive the
   /// Executable. Null is fine for single-device programs.
   Communicator *communicator = nullptr;
+  /// Fault injection for tests of the communicator's error paths: this
+  /// process leaves out its collective number `skipCollective` (counted
+  /// from 0 over all runs), or none when negative.
+  int64_t skipCollective = -1;
 };
 
 class Executable {
