@@ -193,11 +193,42 @@ Value averageOverDp(OpBuilder &b, Value value) {
       b.getStrArrayAttr({kDataParallelAxis}));
 }
 
+/// Averages `bucket` (gradients of one element type, in the order they are
+/// finished) over dp with one all_reduce: flattened and concatenated right
+/// after the last of them, then cut back into the gradients' shapes.
+void averageBucket(OpBuilder &b, ArrayRef<Value *> bucket) {
+  if (bucket.size() == 1) {
+    *bucket[0] = averageOverDp(b, *bucket[0]);
+    return;
+  }
+  Value last = *bucket.back();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointAfterValue(last);
+  GradientBuilder g(b, last.getLoc());
+  SmallVector<Value> flat;
+  for (Value *gradient : bucket) {
+    int64_t n = g.typeOf(*gradient).getNumElements();
+    flat.push_back(g.reshape(*gradient, {n}));
+  }
+  Value joined = ConcatOp::create(b, last.getLoc(), flat, b.getI64IntegerAttr(0));
+  Value averaged = averageOverDp(b, joined);
+  b.setInsertionPointAfterValue(averaged);
+  int64_t offset = 0;
+  for (Value *gradient : bucket) {
+    RankedTensorType type = g.typeOf(*gradient);
+    int64_t n = type.getNumElements();
+    Value part = g.slice(averaged, {offset}, {offset + n}, {1});
+    *gradient = g.reshape(part, type.getShape());
+    offset += n;
+  }
+}
+
 /// Makes `step` a per-device program on a mesh of `devices` along dp: the
 /// mesh is declared, data inputs (role input with a batch dimension) are
 /// sharded over dp on their first dimension, and every gradient is
-/// replaced by its average over dp.
+/// replaced by its average over dp, in buckets of about `bucketBytes`.
 void averageOverDataParallel(func::FuncOp step, int64_t devices,
+                             int64_t bucketBytes,
                              MutableArrayRef<Value> gradients) {
   MLIRContext *context = step.getContext();
   auto module = step->getParentOfType<ModuleOp>();
@@ -220,8 +251,40 @@ void averageOverDataParallel(func::FuncOp step, int64_t devices,
                     ShardingAttr::get(context, meshRef, b.getArrayAttr(dims),
                                       b.getArrayAttr({}), CollectiveKind::sum));
   }
+  // Buckets in the order the backward finishes the gradients (a gradient
+  // that is an argument or a constant counts as finished first).
+  SmallVector<Value *> order;
   for (Value &gradient : gradients)
-    gradient = averageOverDp(b, gradient);
+    order.push_back(&gradient);
+  auto finishedBefore = [](Value *x, Value *y) {
+    Operation *a = x->getDefiningOp(), *c = y->getDefiningOp();
+    if (!a || !c)
+      return a == nullptr && c != nullptr;
+    return a->getBlock() == c->getBlock() && a->isBeforeInBlock(c);
+  };
+  llvm::stable_sort(order, finishedBefore);
+  SmallVector<Value *> bucket;
+  int64_t bytes = 0;
+  auto sizeOf = [](Value v) {
+    auto type = cast<RankedTensorType>(v.getType());
+    return type.getNumElements() *
+           int64_t(type.getElementTypeBitWidth() / 8);
+  };
+  for (Value *gradient : order) {
+    bool sameType = bucket.empty() ||
+                    getElementTypeOrSelf(bucket.front()->getType()) ==
+                        getElementTypeOrSelf(gradient->getType());
+    if (!bucket.empty() &&
+        (!sameType || bytes + sizeOf(*gradient) > bucketBytes)) {
+      averageBucket(b, bucket);
+      bucket.clear();
+      bytes = 0;
+    }
+    bucket.push_back(gradient);
+    bytes += sizeOf(*gradient);
+  }
+  if (!bucket.empty())
+    averageBucket(b, bucket);
 }
 
 /// The type of `forward`'s result of role `loss`, or null.
@@ -503,7 +566,8 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   // (and below, the loss, as a single device's mean over the whole batch
   // would be: every device's batch has the same size).
   if (options.dataParallel > 1)
-    averageOverDataParallel(step, options.dataParallel, gradients);
+    averageOverDataParallel(step, options.dataParallel, options.bucketBytes,
+                            gradients);
 
   // Loss scaling: the gradients are those of loss * scale; unscale them and
   // note whether any overflowed.

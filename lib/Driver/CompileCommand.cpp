@@ -260,6 +260,11 @@ int mlir::tcc::compileMain(int argc, char **argv) {
                "each device trains on its own batch of the model's size and "
                "gradients are averaged; run with mpirun -np 4)"),
       cl::cat(category));
+  cl::opt<double> bucketMb(
+      "bucket-mb",
+      cl::desc("With --mesh=dp=N: megabytes of gradients per all_reduce "
+               "bucket, as DDP's bucket_cap_mb (0: one per gradient)"),
+      cl::init(25.0), cl::cat(category));
   cl::opt<bool> checkNumerics(
       "check-numerics",
       cl::desc("Have tcc run stop at the first op of a step that produces a "
@@ -364,6 +369,11 @@ int mlir::tcc::compileMain(int argc, char **argv) {
       }
       trainOptions.dataParallel = devices;
     }
+    if (!(bucketMb >= 0) || bucketMb > 1e6) {
+      error() << "--bucket-mb must be in [0, 1e6]\n";
+      return 1;
+    }
+    trainOptions.bucketBytes = static_cast<int64_t>(bucketMb * (1 << 20));
     trainOptions.lossScale.initScale = lossScaleInit;
     trainOptions.lossScale.growthInterval = lossScaleGrowthInterval;
     trainOptions.lossScale.growthFactor = lossScaleGrowthFactor;

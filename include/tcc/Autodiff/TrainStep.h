@@ -131,6 +131,12 @@ struct TrainStepOptions {
   /// every device applies the same update to its replica. BatchNorm
   /// statistics stay per device (no SyncBatchNorm).
   int64_t dataParallel = 1;
+  /// Gradients are averaged in buckets of about this many bytes, as DDP's
+  /// bucket_cap_mb: in the order the backward finishes them, each bucket
+  /// flattened into one all_reduce placed right after its last gradient
+  /// (fewer, larger messages; the first buckets go out while the backward
+  /// still runs). 0: one all_reduce per gradient.
+  int64_t bucketBytes = 25 << 20;
   std::string name = "train_step";
 };
 

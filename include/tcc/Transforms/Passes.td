@@ -149,6 +149,9 @@ def TccTrainStep : Pass<"tcc-train-step", "::mlir::ModuleOp"> {
     Option<"dataParallel", "data-parallel", "int64_t", "1",
            "Data parallelism over this many devices (a mesh dp): each "
            "trains on its own batch, gradients and loss averaged">,
+    Option<"bucketBytes", "bucket-bytes", "int64_t", "26214400",
+           "Data parallelism: bytes of gradients per all_reduce bucket "
+           "(0: one per gradient)">,
     Option<"remat", "remat", "std::string", "\"none\"",
            "Recompute activations in the backward: none, elementwise "
            "(elementwise and layout ops) or dots (all but matmuls and "
