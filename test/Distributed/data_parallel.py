@@ -17,7 +17,9 @@ are the exception both frameworks share (test/Training/lib/trainref.py):
 their exact gradient is zero, AdamW turns rounding noise into lr-sized
 steps, so they are checked against that bound instead. The runtime also checks
 that every rank's parameters and optimizer state are the same bits (the
-replicas apply identical averaged gradients) and says so."""
+replicas apply identical averaged gradients) and says so. Last, a
+checkpoint saved on dp=2 continues on dp=4 with the losses of an
+uninterrupted dp=2 run."""
 
 import os
 import re
@@ -114,8 +116,56 @@ def compare(name, model, make_batch, global_batch, device_counts):
         check(identical, f"{name} dp={devices}: replicas bitwise identical")
 
 
+def resume_on_another_mesh():
+    """A checkpoint saved by a dp=2 run continues on dp=4: parameters and
+    optimizer state are replicated, so the checkpoint is one ordinary file
+    (rank 0's) and the global batch (16 rows here) is the same on both
+    meshes; 5 + 5 steps give the losses and state of 10 steps on dp=2
+    within 1e-5 (the sums run in another order on 4 devices)."""
+    name = "mlp"
+    ir = {d: os.path.join(out, f"{name}-{d}.mlir") for d in (2, 4)}
+    weights = os.path.join(out, f"{name}-init.safetensors")
+    data = os.path.join(out, f"{name}-data.npz")
+    arts = {}
+    for d in (2, 4):
+        arts[d] = os.path.join(out, f"{name}-resume-dp{d}.tccm")
+        subprocess.run([TCC, "compile", "--quiet", "--train",
+                        "--optimizer=adamw", "--lr=0.003", f"--mesh=dp={d}",
+                        ir[d], "-o", arts[d]], check=True)
+
+    def run(devices, steps, state, save):
+        flag = "--resume" if state.endswith("ckpt.safetensors") else "--weights"
+        command = mpirun + ["-np", str(devices), TCC, "run", arts[devices],
+                            flag, state, "--data", data, "--steps",
+                            str(steps), "--save", save]
+        done = subprocess.run(command, capture_output=True, text=True,
+                              env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+        if done.returncode:
+            sys.exit(f"{' '.join(command)} failed:\n{done.stderr}")
+        return [float(v) for v in
+                re.findall(r"^step \d+ loss (\S+)", done.stderr, re.M)]
+
+    whole = run(2, STEPS, weights, os.path.join(out, "whole.safetensors"))
+    first = run(2, STEPS // 2, weights, os.path.join(out, "ckpt.safetensors"))
+    second = run(4, STEPS - STEPS // 2, os.path.join(out, "ckpt.safetensors"),
+                 os.path.join(out, "resumed.safetensors"))
+    both = first + second
+    worst = max((abs(a - b) / abs(b) for a, b in zip(both, whole)),
+                default=1.0) if len(both) == STEPS else 1.0
+    check(worst <= TOLERANCE, f"dp=2 checkpoint resumed on dp=4: {len(both)} "
+          f"losses (worst step) {worst:.1e} <= {TOLERANCE}")
+    got = safetensors.load(os.path.join(out, "resumed.safetensors"))[0]
+    want = safetensors.load(os.path.join(out, "whole.safetensors"))[0]
+    error = max(float((got[n].double() - t.double()).norm() /
+                      max(float(t.double().norm()), 1e-6))
+                for n, t in want.items())
+    check(error <= TOLERANCE, f"dp=2 checkpoint resumed on dp=4: final state "
+          f"(worst) {error:.1e} <= {TOLERANCE}")
+
+
 compare("mlp", mlp.MLP(),
         lambda b: (torch.randn(b, 64), torch.randint(0, 10, (b,))), 16, (2, 4))
+resume_on_another_mesh()
 config = gpt.GPTConfig(dropout=0.0)
 compare("gpt", gpt.GPT(config),
         lambda b: (torch.randint(0, config.vocab_size, (b, 16)),
