@@ -39,17 +39,18 @@ Plan samplePlan() {
   return plan;
 }
 
-/// The error parsePlan gives for samplePlan's JSON with `from` replaced by
+/// The error parsePlan gives for `plan`'s JSON with `from` replaced by
 /// `to`.
-std::string errorAfter(const std::string &from, const std::string &to) {
-  std::string json = serializePlan(samplePlan());
+std::string errorAfter(const std::string &from, const std::string &to,
+                       const Plan &plan = samplePlan()) {
+  std::string json = serializePlan(plan);
   size_t at = json.find(from);
   EXPECT_NE(at, std::string::npos) << from << " not in " << json;
   if (at == std::string::npos)
     return "";
   json.replace(at, from.size(), to);
-  StatusOr<Plan> plan = parsePlan(json);
-  return plan.isOk() ? "" : plan.status().message();
+  StatusOr<Plan> parsed = parsePlan(json);
+  return parsed.isOk() ? "" : parsed.status().message();
 }
 
 TEST(Plan, RoundTrips) {
@@ -116,14 +117,7 @@ Plan meshPlan() {
 }
 
 std::string meshErrorAfter(const std::string &from, const std::string &to) {
-  std::string json = serializePlan(meshPlan());
-  size_t at = json.find(from);
-  EXPECT_NE(at, std::string::npos) << from << " not in " << json;
-  if (at == std::string::npos)
-    return "";
-  json.replace(at, from.size(), to);
-  StatusOr<Plan> plan = parsePlan(json);
-  return plan.isOk() ? "" : plan.status().message();
+  return errorAfter(from, to, meshPlan());
 }
 
 TEST(Plan, MeshCollectivesAndShardingsRoundTrip) {

@@ -23,6 +23,19 @@ using namespace mlir::tcc::lowering;
 
 namespace {
 
+/// Whether the integer `index` lies outside [0, bound): what gather and
+/// scatter_add report (and skip) for an index out of range.
+Value outsideRange(OpBuilder &b, Location loc, Value index, int64_t bound) {
+  Type type = index.getType();
+  return arith::OrIOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index,
+                            intConstant(b, loc, type, 0)),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, index,
+                            intConstant(b, loc, type, bound)));
+}
+
+
 /// Reads operand dimension i at result dimension resultDims[i], or at 0
 /// where the operand's dimension is 1 and the result's is not.
 AffineMap broadcastMap(MLIRContext *context, RankedTensorType operand,
@@ -176,12 +189,7 @@ void lowering::registerShapeLowerings(LoweringTable &table) {
         [&](OpBuilder &b, Location loc, ValueRange args) {
           Type it = args[0].getType();
           Value index = args[0];
-          Value outside = arith::OrIOp::create(
-              b, loc,
-              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index,
-                                    intConstant(b, loc, it, 0)),
-              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, index,
-                                    intConstant(b, loc, it, axisSize)));
+          Value outside = outsideRange(b, loc, index, axisSize);
           lb.reportIf(b, loc, outside, KernelError::IndexOutOfRange);
           Value safe = arith::SelectOp::create(b, loc, outside,
                                                intConstant(b, loc, it, 0), index);
@@ -218,12 +226,7 @@ void lowering::registerShapeLowerings(LoweringTable &table) {
         [&](OpBuilder &b, Location loc, Value i, ValueRange carried) {
           Value index = tensor::ExtractOp::create(b, loc, indices, i);
           Type it = index.getType();
-          Value outside = arith::OrIOp::create(
-              b, loc,
-              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index,
-                                    intConstant(b, loc, it, 0)),
-              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, index,
-                                    intConstant(b, loc, it, rows)));
+          Value outside = outsideRange(b, loc, index, rows);
           lb.reportIf(b, loc, outside, KernelError::IndexOutOfRange);
           Value row = arith::IndexCastOp::create(
               b, loc, b.getIndexType(),

@@ -17,32 +17,7 @@
 using namespace tcc::rt;
 using namespace tcc::rt::comm;
 
-namespace {
-
-std::string rankList(const std::vector<int> &ranks) {
-  std::string s = ranks.size() == 1 ? "rank " : "ranks ";
-  for (size_t i = 0; i < ranks.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(ranks[i]);
-  return s;
-}
-
-} // namespace
-
 namespace tcc::rt::comm {
-
-const char *kindName(Kind kind) {
-  switch (kind) {
-  case Kind::AllReduce:
-    return "allReduce";
-  case Kind::AllGather:
-    return "allGather";
-  case Kind::ReduceScatter:
-    return "reduceScatter";
-  case Kind::Broadcast:
-    return "broadcast";
-  }
-  return "collective";
-}
 
 void LoopbackGroup::compute(Round &round) {
   const std::vector<Request> &reqs = round.requests;

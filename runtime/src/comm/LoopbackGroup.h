@@ -3,6 +3,8 @@
 #ifndef TCC_RUNTIME_COMM_LOOPBACKGROUP_H
 #define TCC_RUNTIME_COMM_LOOPBACKGROUP_H
 
+#include "CollectiveKind.h"
+
 #include "tcc/runtime/Communicator.h"
 
 #include <chrono>
@@ -17,10 +19,6 @@
 #include <vector>
 
 namespace tcc::rt::comm {
-
-enum class Kind { AllReduce, AllGather, ReduceScatter, Broadcast };
-
-const char *kindName(Kind kind);
 
 /// What one rank brings to a collective. `error` is a local argument error;
 /// it still takes part in the rendezvous so that every rank fails alike.

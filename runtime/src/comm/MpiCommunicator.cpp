@@ -8,6 +8,7 @@
 
 #include "tcc/runtime/MpiCommunicator.h"
 
+#include "CollectiveKind.h"
 #include "Reduce.h"
 
 #include <mpi.h>
@@ -22,6 +23,9 @@
 #include <vector>
 
 using namespace tcc::rt;
+using tcc::rt::comm::Kind;
+using tcc::rt::comm::kindName;
+using tcc::rt::comm::rankList;
 
 bool tcc::rt::launchedByMpi() {
   for (const char *variable :
@@ -32,22 +36,6 @@ bool tcc::rt::launchedByMpi() {
 }
 
 namespace {
-
-enum class Kind : uint32_t { AllReduce, AllGather, ReduceScatter, Broadcast };
-
-const char *kindName(Kind kind) {
-  switch (kind) {
-  case Kind::AllReduce:
-    return "allReduce";
-  case Kind::AllGather:
-    return "allGather";
-  case Kind::ReduceScatter:
-    return "reduceScatter";
-  case Kind::Broadcast:
-    return "broadcast";
-  }
-  return "collective";
-}
 
 /// What every rank tells every other before a collective's data moves.
 struct Header {
@@ -62,13 +50,6 @@ struct Header {
 // Headers and data of collectives use their own tags, apart from the
 // user's send/recv tags (which must be below kHeaderTag).
 constexpr int kHeaderTag = 30000;
-
-std::string rankList(const std::vector<int> &ranks) {
-  std::string s = ranks.size() == 1 ? "rank " : "ranks ";
-  for (size_t i = 0; i < ranks.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(ranks[i]);
-  return s;
-}
 
 std::string mpiError(int code) {
   char text[MPI_MAX_ERROR_STRING];
