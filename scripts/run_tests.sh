@@ -55,14 +55,20 @@ run_lit() {
 run_gtests() {
   local start=$SECONDS passed=0 failed=0
   for binary in "$build"/unittests/*Tests; do
-    local log
+    local log rc=0
     log=$(mktemp)
-    if ! OPENBLAS_NUM_THREADS=1 "$binary" --gtest_brief=1 >"$log" 2>&1; then
+    OPENBLAS_NUM_THREADS=1 "$binary" --gtest_brief=1 >"$log" 2>&1 || rc=$?
+    if [ "$rc" -ne 0 ]; then
       cat "$log"
     fi
     local p f
     p=$(grep -Eo '^\[  PASSED  \] [0-9]+' "$log" | grep -Eo '[0-9]+$' || echo 0)
-    f=$(grep -Eo '^\[  FAILED  \] [0-9]+ test' "$log" | grep -Eo '[0-9]+' || echo 0)
+    # --gtest_brief prints each failed test as "[  FAILED  ] Suite.Name";
+    # a binary that exits nonzero without one still counts as a failure.
+    f=$(grep -Ec '^\[  FAILED  \] [A-Za-z_][A-Za-z0-9_]*\.[A-Za-z0-9_/]+' "$log" || true)
+    if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+      f=1
+    fi
     if ! grep -q '^\[==========\]' "$log"; then
       echo "$binary crashed"
       tail -20 "$log"
