@@ -80,6 +80,6 @@ if shutil.which("mpirun"):
     config.available_features.add("mpi")
     config.substitutions.append(
         ("%mpirun", "env OMPI_ALLOW_RUN_AS_ROOT=1 "
-         "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 "
-         "mpirun --oversubscribe --bind-to none"))
+         "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe "
+         "--bind-to none"))
 lit_config.parallelism_groups["mpi"] = 1

@@ -38,21 +38,6 @@ parser.add_argument("--tcc", default=os.path.join(ROOT, "build", "bin", "tcc"))
 args = parser.parse_args()
 
 
-class DeepMLP(torch.nn.Module):
-    """An MLP of `depth` GELU layers with a cross-entropy loss."""
-
-    def __init__(self, width=512, depth=6, classes=10):
-        super().__init__()
-        self.layers = torch.nn.ModuleList(
-            torch.nn.Linear(width, width) for _ in range(depth))
-        self.head = torch.nn.Linear(width, classes)
-
-    def forward(self, x, labels):
-        for layer in self.layers:
-            x = torch.nn.functional.gelu(layer(x))
-        return torch.nn.functional.cross_entropy(self.head(x), labels)
-
-
 def run(command):
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode:
@@ -94,7 +79,7 @@ print("| model | --remat | measured peak bytes | vs first | ms/step (mean) "
       "| losses |")
 print("|---|---|---|---|---|---|")
 with tempfile.TemporaryDirectory() as work:
-    measure("mlp-6x512", DeepMLP(), (torch.randn(256, 512),
+    measure("mlp-6x512", mlp.DeepMLP(), (torch.randn(256, 512),
                                      torch.randint(0, 10, (256,))), work)
     config = gpt.GPTConfig(dropout=0.0, n_layer=4, n_embd=128, block_size=64,
                            vocab_size=512)

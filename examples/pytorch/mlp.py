@@ -21,3 +21,20 @@ class MLP(nn.Module):
         if labels is None:
             return {"logits": logits}
         return {"logits": logits, "loss": F.cross_entropy(logits, labels)}
+
+
+class DeepMLP(nn.Module):
+    """`depth` GELU layers of `width` and a classifier head, with its
+    cross-entropy loss: enough saved activations for rematerialization to
+    matter (benchmarks/cpu/remat_memory.py, test/Training)."""
+
+    def __init__(self, width=512, depth=6, classes=10):
+        super().__init__()
+        self.layers = nn.ModuleList(nn.Linear(width, width)
+                                    for _ in range(depth))
+        self.head = nn.Linear(width, classes)
+
+    def forward(self, x, labels):
+        for layer in self.layers:
+            x = F.gelu(layer(x))
+        return F.cross_entropy(self.head(x), labels)

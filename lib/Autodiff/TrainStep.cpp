@@ -397,11 +397,6 @@ void updateEarly(Block &body, Operation *lastBackward,
       continue;
     // The not-yet-moved optimizer ops of the updates reading this gradient.
     llvm::SetVector<Operation *> slice;
-    SmallVector<Operation *> worklist;
-    for (Value value : updated)
-      if (Operation *def = value.getDefiningOp())
-        worklist.push_back(def);
-    llvm::DenseSet<Operation *> visited;
     auto readsGradient = [&](Operation *root) {
       // Whether `root`'s optimizer-op cone reads `gradient`.
       SmallVector<Operation *> stack{root};
@@ -426,9 +421,8 @@ void updateEarly(Block &body, Operation *lastBackward,
       SmallVector<Operation *> stack{root};
       while (!stack.empty()) {
         Operation *op = stack.pop_back_val();
-        if (moved.contains(op) || !visited.insert(op).second)
+        if (moved.contains(op) || !slice.insert(op))
           continue;
-        slice.insert(op);
         for (Value operand : op->getOperands())
           if (Operation *def = operand.getDefiningOp(); isOptimizerOp(def))
             stack.push_back(def);

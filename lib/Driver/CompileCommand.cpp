@@ -395,9 +395,12 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     }
     rt::JsonValue settings = rt::JsonValue::object();
     settings.append("optimizer", rt::JsonValue::string(optimizer));
-    char lrText[32];
-    std::snprintf(lrText, sizeof lrText, "%.17g", lr.getValue());
-    settings.append("lr", rt::JsonValue::numberLiteral(lrText));
+    auto exact = [](double value) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%.17g", value);
+      return rt::JsonValue::numberLiteral(text);
+    };
+    settings.append("lr", exact(lr));
     settings.append("forward", rt::JsonValue::string(forward->getName().str()));
     settings.append("precision", rt::JsonValue::string(precision));
     settings.append("accumulate", rt::JsonValue::integer(accumulate));
@@ -406,8 +409,7 @@ int mlir::tcc::compileMain(int argc, char **argv) {
                     rt::JsonValue::integer(trainOptions.dataParallel));
     if (*format == TrainStepOptions::Precision::F16) {
       rt::JsonValue scaling = rt::JsonValue::object();
-      std::snprintf(lrText, sizeof lrText, "%.17g", lossScaleInit.getValue());
-      scaling.append("init_scale", rt::JsonValue::numberLiteral(lrText));
+      scaling.append("init_scale", exact(lossScaleInit));
       scaling.append("growth_interval",
                      rt::JsonValue::integer(lossScaleGrowthInterval));
       settings.append("loss_scale", std::move(scaling));

@@ -33,6 +33,7 @@ from tcc import safetensors
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..",
                                 "examples", "pytorch"))
 import gpt  # noqa: E402
+import mlp  # noqa: E402
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
@@ -44,19 +45,6 @@ def check(ok, message):
     global failures
     failures += not ok
     print(f"{'ok  ' if ok else 'FAIL'} {message}")
-
-
-class DeepMLP(torch.nn.Module):
-    def __init__(self, width=256, depth=4, classes=10):
-        super().__init__()
-        self.layers = torch.nn.ModuleList(
-            torch.nn.Linear(width, width) for _ in range(depth))
-        self.head = torch.nn.Linear(width, classes)
-
-    def forward(self, x, labels):
-        for layer in self.layers:
-            x = torch.nn.functional.gelu(layer(x))
-        return torch.nn.functional.cross_entropy(self.head(x), labels)
 
 
 def train(name, policy, ir, weights, data):
@@ -119,7 +107,7 @@ def compare(name, model, batches, lower):
 torch.manual_seed(0)
 # An MLP has nothing but matmuls and elementwise ops in its layers: dots
 # recomputes what elementwise does.
-compare("mlp-4x256", DeepMLP(),
+compare("mlp-4x256", mlp.DeepMLP(width=256, depth=4),
         [(torch.randn(64, 256), torch.randint(0, 10, (64,)))
          for _ in range(2)], lower={"elementwise": 0.95, "dots": 1.0})
 config = gpt.GPTConfig(dropout=0.0)

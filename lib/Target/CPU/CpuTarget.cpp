@@ -43,13 +43,12 @@ void cpu::prepareContext(MLIRContext *context) {
 
 FailureOr<func::FuncOp> cpu::findCompilableEntry(ModuleOp program,
                                                  StringRef name,
-                                                 StringRef backend) {
+                                                 StringRef backend,
+                                                 bool runsPerDevicePrograms) {
   FailureOr<func::FuncOp> entry = findEntryFunction(program, name);
   if (failed(entry))
     return failure();
-  // The CPU backend runs per-device programs on the MPI communicator; the
-  // CUDA backend waits for NCCL.
-  if (functionMesh(*entry) && backend != "CPU")
+  if (functionMesh(*entry) && !runsPerDevicePrograms)
     return entry->emitOpError("is a per-device program (tcc.mesh); the ")
            << backend
            << " backend compiles single-device programs until its NCCL "
@@ -72,7 +71,8 @@ FailureOr<CpuCompilation> mlir::tcc::compileForCpu(
   cpu::prepareContext(module.getContext());
   OwningOpRef<ModuleOp> program(cast<ModuleOp>(module->clone()));
   FailureOr<func::FuncOp> entry =
-      cpu::findCompilableEntry(*program, options.entry, "CPU");
+      cpu::findCompilableEntry(*program, options.entry, "CPU",
+                               /*runsPerDevicePrograms=*/true);
   if (failed(entry))
     return failure();
 

@@ -45,7 +45,9 @@ mlir::tcc::compileForCuda(ModuleOp module, const CudaTargetOptions &options,
 
   OwningOpRef<ModuleOp> program(cast<ModuleOp>(module->clone()));
   FailureOr<func::FuncOp> entry =
-      cpu::findCompilableEntry(*program, options.common.entry, "CUDA");
+      cpu::findCompilableEntry(*program, options.common.entry, "CUDA",
+                               // until the NCCL communicator exists
+                               /*runsPerDevicePrograms=*/false);
   if (failed(entry))
     return failure();
 

@@ -373,6 +373,7 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
     const HostArray *array;
     int64_t batchBytes; // of a global batch
     int64_t offset;     // of this rank's rows in it
+    int64_t rows;       // of a global batch
   };
   std::vector<DataInput> dataInputs;
   std::optional<size_t> lrIndex, seedIndex, stepIndex;
@@ -435,7 +436,8 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
     // This rank's block of each global batch, rows [rank * b, (rank + 1) b).
     int64_t blocks = spec.sharding.empty() ? 1 : devices;
     dataInputs.push_back({i, &array, spec.byteSize() * blocks,
-                          spec.sharding.empty() ? 0 : spec.byteSize() * rank});
+                          spec.sharding.empty() ? 0 : spec.byteSize() * rank,
+                          rows});
     values[i].dtype = spec.dtype;
     values[i].shape = spec.shape;
     values[i].bytes.resize(spec.byteSize());
@@ -505,12 +507,7 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
   std::vector<HostArray> outputs;
   auto began = std::chrono::steady_clock::now();
   auto lastDraw = began;
-  int64_t samples =
-      dataInputs.empty()
-          ? 0
-          : plan.inputs[dataInputs[0].index].shape[0] *
-                (plan.inputs[dataInputs[0].index].sharding.empty() ? 1
-                                                                   : devices);
+  int64_t samples = dataInputs.empty() ? 0 : dataInputs[0].rows;
   double firstLoss = 0, lastLoss = 0;
   int64_t skippedSteps = 0;
   for (int64_t s = start; s < start + o.steps; ++s) {

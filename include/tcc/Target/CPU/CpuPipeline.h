@@ -28,9 +28,11 @@ inline constexpr char kTilesAttr[] = "tcc_tiles";
 void prepareContext(MLIRContext *context);
 
 /// The function `name` of `program` (or its only public one) if `backend`
-/// ("CPU", "CUDA") can compile it: single-device, tensors in and out.
+/// ("CPU", "CUDA", for messages) can compile it: tensors in and out, and
+/// single-device unless the backend runs per-device programs.
 FailureOr<func::FuncOp> findCompilableEntry(ModuleOp program, StringRef name,
-                                            StringRef backend);
+                                            StringRef backend,
+                                            bool runsPerDevicePrograms);
 
 /// Splits the fused entry function into kernels (functions on memrefs with
 /// a linalg-on-tensors body: inputs, outputs, a status memref<1xi32>, and
