@@ -83,6 +83,7 @@ struct TrainStepPass : public tcc::impl::TccTrainStepBase<TrainStepPass> {
     options.remat = *policy;
     options.dataParallel = dataParallel;
     options.bucketBytes = bucketBytes;
+    options.zeroStage = zeroStage;
     options.lossScale.initScale = lossScaleInit;
     options.lossScale.growthInterval = lossScaleGrowthInterval;
     options.lossScale.growthFactor = lossScaleGrowthFactor;

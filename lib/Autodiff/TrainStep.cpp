@@ -16,6 +16,7 @@
 
 #include "tcc/Autodiff/Autodiff.h"
 
+#include "DataParallel.h"
 #include "FunctionResults.h"
 #include "GradientBuilder.h"
 
@@ -177,116 +178,6 @@ FailureOr<func::FuncOp> accumulate(func::FuncOp forward, func::FuncOp grad,
   return step;
 }
 
-/// The mesh data parallelism runs on, and its axis.
-constexpr llvm::StringLiteral kDataParallelMesh = "tcc_dp";
-constexpr llvm::StringLiteral kDataParallelAxis = "dp";
-
-/// all_reduce avg of `value` over the dp axis, right after it exists.
-Value averageOverDp(OpBuilder &b, Value value) {
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointAfterValue(value);
-  MLIRContext *context = b.getContext();
-  return AllReduceOp::create(
-      b, value.getLoc(), value.getType(), value,
-      CollectiveKindAttr::get(context, CollectiveKind::avg),
-      FlatSymbolRefAttr::get(context, kDataParallelMesh),
-      b.getStrArrayAttr({kDataParallelAxis}));
-}
-
-/// Averages `bucket` (gradients of one element type, in the order they are
-/// finished) over dp with one all_reduce: flattened and concatenated right
-/// after the last of them, then cut back into the gradients' shapes.
-void averageBucket(OpBuilder &b, ArrayRef<Value *> bucket) {
-  if (bucket.size() == 1) {
-    *bucket[0] = averageOverDp(b, *bucket[0]);
-    return;
-  }
-  Value last = *bucket.back();
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointAfterValue(last);
-  GradientBuilder g(b, last.getLoc());
-  SmallVector<Value> flat;
-  for (Value *gradient : bucket) {
-    int64_t n = g.typeOf(*gradient).getNumElements();
-    flat.push_back(g.reshape(*gradient, {n}));
-  }
-  Value joined = ConcatOp::create(b, last.getLoc(), flat, b.getI64IntegerAttr(0));
-  Value averaged = averageOverDp(b, joined);
-  b.setInsertionPointAfterValue(averaged);
-  int64_t offset = 0;
-  for (Value *gradient : bucket) {
-    RankedTensorType type = g.typeOf(*gradient);
-    int64_t n = type.getNumElements();
-    Value part = g.slice(averaged, {offset}, {offset + n}, {1});
-    *gradient = g.reshape(part, type.getShape());
-    offset += n;
-  }
-}
-
-/// Makes `step` a per-device program on a mesh of `devices` along dp: the
-/// mesh is declared, data inputs (role input with a batch dimension) are
-/// sharded over dp on their first dimension, and every gradient is
-/// replaced by its average over dp, in buckets of about `bucketBytes`.
-void averageOverDataParallel(func::FuncOp step, int64_t devices,
-                             int64_t bucketBytes,
-                             MutableArrayRef<Value> gradients) {
-  MLIRContext *context = step.getContext();
-  auto module = step->getParentOfType<ModuleOp>();
-  OpBuilder b(context);
-  if (!SymbolTable::lookupSymbolIn(module, kDataParallelMesh)) {
-    b.setInsertionPointToStart(module.getBody());
-    MeshOp::create(b, step.getLoc(), b.getStringAttr(kDataParallelMesh),
-                   b.getStrArrayAttr({kDataParallelAxis}),
-                   b.getDenseI64ArrayAttr({devices}));
-  }
-  auto meshRef = FlatSymbolRefAttr::get(context, kDataParallelMesh);
-  step->setAttr(attrs::kMesh, meshRef);
-  for (unsigned i = 0, e = step.getNumArguments(); i < e; ++i) {
-    if (!isBatched(step, i))
-      continue;
-    auto type = cast<RankedTensorType>(step.getArgumentTypes()[i]);
-    SmallVector<Attribute> dims(type.getRank(), b.getArrayAttr({}));
-    dims[0] = b.getStrArrayAttr({kDataParallelAxis});
-    step.setArgAttr(i, attrs::kSharding,
-                    ShardingAttr::get(context, meshRef, b.getArrayAttr(dims),
-                                      b.getArrayAttr({}), CollectiveKind::sum));
-  }
-  // Buckets in the order the backward finishes the gradients (a gradient
-  // that is an argument or a constant counts as finished first).
-  SmallVector<Value *> order;
-  for (Value &gradient : gradients)
-    order.push_back(&gradient);
-  auto finishedBefore = [](Value *x, Value *y) {
-    Operation *a = x->getDefiningOp(), *c = y->getDefiningOp();
-    if (!a || !c)
-      return a == nullptr && c != nullptr;
-    return a->getBlock() == c->getBlock() && a->isBeforeInBlock(c);
-  };
-  llvm::stable_sort(order, finishedBefore);
-  SmallVector<Value *> bucket;
-  int64_t bytes = 0;
-  auto sizeOf = [](Value v) {
-    auto type = cast<RankedTensorType>(v.getType());
-    return type.getNumElements() *
-           int64_t(type.getElementTypeBitWidth() / 8);
-  };
-  for (Value *gradient : order) {
-    bool sameType = bucket.empty() ||
-                    getElementTypeOrSelf(bucket.front()->getType()) ==
-                        getElementTypeOrSelf(gradient->getType());
-    if (!bucket.empty() &&
-        (!sameType || bytes + sizeOf(*gradient) > bucketBytes)) {
-      averageBucket(b, bucket);
-      bucket.clear();
-      bytes = 0;
-    }
-    bucket.push_back(gradient);
-    bytes += sizeOf(*gradient);
-  }
-  if (!bucket.empty())
-    averageBucket(b, bucket);
-}
-
 /// The type of `forward`'s result of role `loss`, or null.
 RankedTensorType findLossType(func::FuncOp forward) {
   for (unsigned i = 0, e = forward.getNumResults(); i < e; ++i)
@@ -294,6 +185,27 @@ RankedTensorType findLossType(func::FuncOp forward) {
         role && role.getValue() == "loss")
       return dyn_cast<RankedTensorType>(forward.getResultTypes()[i]);
   return {};
+}
+
+/// The sum over `gradients` of `term(gradient)` (0-d values): the terms of
+/// gradient shards (`sharded`, ZeRO-2/3) are summed over dp as well, so
+/// every device gets the total over the whole gradients.
+Value totalOverGradients(GradientBuilder &g, ArrayRef<Value> gradients,
+                         ArrayRef<bool> sharded,
+                         llvm::function_ref<Value(Value)> term) {
+  Value whole, parts;
+  for (auto [gradient, isShard] : llvm::zip_equal(gradients, sharded)) {
+    Value &total = isShard ? parts : whole;
+    Value t = term(gradient);
+    total = total ? g.add(total, t) : t;
+  }
+  if (parts) {
+    parts = reduceOverDp(g.b, parts, CollectiveKind::sum);
+    g.b.setInsertionPointAfterValue(parts);
+  }
+  if (!whole)
+    return parts;
+  return parts ? g.add(whole, parts) : whole;
 }
 
 /// The loss-scaling state of a step (TrainStepOptions::Precision::F16).
@@ -309,6 +221,7 @@ struct LossScaling {
 /// whether any gradient overflowed.
 LossScaling unscaleGradients(GradientBuilder &g, Value stored,
                              MutableArrayRef<Value> gradients,
+                             ArrayRef<bool> sharded,
                              const LossScaleOptions &options) {
   LossScaling scaling;
   {
@@ -324,8 +237,7 @@ LossScaling unscaleGradients(GradientBuilder &g, Value stored,
   // Counting the elements that are not <= the largest finite value counts
   // infinities and NaNs without relying on NaN propagating through
   // arithmetic.
-  Value nonFinite;
-  for (Value &grad : gradients) {
+  Value nonFinite = totalOverGradients(g, gradients, sharded, [&](Value grad) {
     auto element = cast<FloatType>(g.typeOf(grad).getElementType());
     double largest =
         APFloat::getLargest(element.getFloatSemantics()).convertToDouble();
@@ -335,9 +247,8 @@ LossScaling unscaleGradients(GradientBuilder &g, Value stored,
     std::iota(dims.begin(), dims.end(), 0);
     Value count = g.sum(g.select(finite, g.zerosLike(grad), g.splatLike(grad, 1.0)),
                         dims, /*keepdims=*/false);
-    count = g.convert(count, g.typeOf(scaling.scale).getElementType());
-    nonFinite = nonFinite ? g.add(nonFinite, count) : count;
-  }
+    return g.convert(count, g.typeOf(scaling.scale).getElementType());
+  });
   scaling.overflowed = g.compare(CompareDirection::ne, nonFinite,
                                  g.zerosLike(nonFinite));
   Value inverse = g.div(g.splatLike(scaling.scale, 1.0), scaling.scale);
@@ -467,6 +378,13 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
     return forward.emitError("data parallelism needs at least one device, "
                              "got ")
            << options.dataParallel;
+  if (options.zeroStage < 0 || options.zeroStage > 3)
+    return forward.emitError("ZeRO has stages 0 to 3, got ")
+           << options.zeroStage;
+  if (options.zeroStage > 0 && options.dataParallel < 2)
+    return forward.emitError("ZeRO-")
+           << options.zeroStage
+           << " shards over data-parallel devices: it needs at least two";
   if (options.dataParallel > 1 && functionMesh(forward))
     return forward.emitError("is already a per-device program (tcc.mesh); "
                              "data parallelism partitions single-device "
@@ -535,6 +453,23 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   for (unsigned k = 0; k < parameters.size(); ++k)
     gradients.push_back(ret.getOperand(forwardResults + k));
 
+  // ZeRO: the dimension each parameter's optimizer state (stage 1),
+  // gradient (2) and the parameter itself (3) are split along over dp.
+  int64_t devices = options.dataParallel;
+  int zero = options.zeroStage;
+  SmallVector<std::optional<int64_t>> shardDims(parameters.size());
+  if (zero > 0)
+    for (unsigned k = 0; k < parameters.size(); ++k)
+      shardDims[k] = zeroShardDim(
+          cast<RankedTensorType>(step.getArgumentTypes()[parameters[k]]),
+          devices);
+  if (devices > 1)
+    declareDataParallel(step, devices);
+  if (zero >= 3)
+    for (unsigned k = 0; k < parameters.size(); ++k)
+      if (shardDims[k])
+        shardParameter(step, parameters[k], *shardDims[k], devices);
+
   // New arguments: the optimizer's slots per parameter, step, lr.
   const OptimizerOptions &opt = options.optimizer;
   SmallVector<StringRef, 2> slots = opt.slots();
@@ -544,12 +479,20 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
     (void)step.insertArgument(index, type, contractAttrs(b, name, role), loc);
     return body.getArgument(index);
   };
-  for (unsigned k = 0; k < parameters.size(); ++k)
-    for (StringRef slot : slots)
-      slotValues[k].push_back(append(
-          step.getArgumentTypes()[parameters[k]],
-          (argumentName(step, parameters[k]) + "." + slot).str(),
-          "optimizer_state"));
+  for (unsigned k = 0; k < parameters.size(); ++k) {
+    auto type = cast<RankedTensorType>(forward.getArgumentTypes()[parameters[k]]);
+    for (StringRef slot : slots) {
+      Value state =
+          append(shardDims[k] ? shardType(type, *shardDims[k], devices) : type,
+                 (argumentName(step, parameters[k]) + "." + slot).str(),
+                 "optimizer_state");
+      if (shardDims[k])
+        step.setArgAttr(step.getNumArguments() - 1, attrs::kSharding,
+                        dataParallelSharding(context, type.getRank(),
+                                             *shardDims[k]));
+      slotValues[k].push_back(state);
+    }
+  }
   auto i64Scalar = RankedTensorType::get({}, b.getI64Type());
   Value stepCount = append(i64Scalar, "step", "optimizer_state");
   // lr has the loss's type (buildGradientFunction checked there is one).
@@ -558,10 +501,16 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
 
   // Data parallelism: each device's gradients of its own batch, averaged
   // (and below, the loss, as a single device's mean over the whole batch
-  // would be: every device's batch has the same size).
-  if (options.dataParallel > 1)
-    averageOverDataParallel(step, options.dataParallel, options.bucketBytes,
-                            gradients);
+  // would be: every device's batch has the same size). ZeRO-2/3 keep only
+  // this device's shard of each averaged gradient.
+  SmallVector<std::optional<int64_t>> scatterDims(parameters.size());
+  if (zero >= 2)
+    scatterDims = shardDims;
+  if (devices > 1)
+    averageGradients(devices, options.bucketBytes, gradients, scatterDims);
+  SmallVector<bool> gradientIsShard;
+  for (const std::optional<int64_t> &dim : scatterDims)
+    gradientIsShard.push_back(dim.has_value());
 
   // Loss scaling: the gradients are those of loss * scale; unscale them and
   // note whether any overflowed.
@@ -569,7 +518,7 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   if (lossScaling) {
     scaling = unscaleGradients(
         g, body.getArgument(forward.getNumArguments()), gradients,
-        options.lossScale);
+        gradientIsShard, options.lossScale);
     scaling.tracker =
         append(i64Scalar, (Twine(kLossScale) + ".growth_tracker").str(),
                "optimizer_state");
@@ -577,14 +526,13 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
 
   // Clipping by global norm: g *= min(1, max_norm / (norm + 1e-6)).
   if (options.clipGradNorm > 0) {
-    Value total;
-    for (Value grad : gradients) {
-      SmallVector<int64_t> dims(g.typeOf(grad).getRank());
-      std::iota(dims.begin(), dims.end(), 0);
-      Value squares = g.convert(g.sum(g.mul(grad, grad), dims, false),
-                                lossType.getElementType());
-      total = total ? g.add(total, squares) : squares;
-    }
+    Value total =
+        totalOverGradients(g, gradients, gradientIsShard, [&](Value grad) {
+          SmallVector<int64_t> dims(g.typeOf(grad).getRank());
+          std::iota(dims.begin(), dims.end(), 0);
+          return g.convert(g.sum(g.mul(grad, grad), dims, false),
+                           lossType.getElementType());
+        });
     Value norm = SqrtOp::create(b, loc, total);
     Value factor = g.div(g.splatLike(norm, options.clipGradNorm),
                          g.shift(norm, 1e-6));
@@ -600,9 +548,21 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   double wd = opt.effectiveWeightDecay();
 
   SmallVector<Value> newParameters, newSlots;
+  // The update of a ZeRO-sharded parameter reads and writes this device's
+  // shard: the argument itself (ZeRO-3), or a slice of the replicated
+  // parameter (and, ZeRO-1, of its whole averaged gradient) that is gathered
+  // back after the update.
+  auto ownShard = [&](unsigned k, Value full) {
+    return shardDims[k] ? sliceOverDp(b, full, *shardDims[k], devices) : full;
+  };
+  SmallVector<Value> oldParameters;
+  for (unsigned k = 0; k < parameters.size(); ++k)
+    oldParameters.push_back(zero == 1 || zero == 2
+                                ? ownShard(k, body.getArgument(parameters[k]))
+                                : body.getArgument(parameters[k]));
   for (unsigned k = 0; k < parameters.size(); ++k) {
-    Value p = body.getArgument(parameters[k]);
-    Value grad = gradients[k];
+    Value p = oldParameters[k];
+    Value grad = zero == 1 ? ownShard(k, gradients[k]) : gradients[k];
     Type element = g.typeOf(p).getElementType();
     Value lrHere = spread(g, g.convert(lr, element), p);
     if (opt.kind == OptimizerOptions::Kind::SGD) {
@@ -655,8 +615,7 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
       return g.select(spread(g, scaling.overflowed, old), old, updated);
     };
     for (unsigned k = 0; k < parameters.size(); ++k)
-      newParameters[k] =
-          keep(newParameters[k], body.getArgument(parameters[k]));
+      newParameters[k] = keep(newParameters[k], oldParameters[k]);
     unsigned slotIndex = 0;
     for (unsigned k = 0; k < parameters.size(); ++k)
       for (Value old : slotValues[k]) {
@@ -679,18 +638,35 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
                          contractAttrs(b, resultName(forward, i), "loss"));
     }
   }
+  // A shard's result carries its sharding, as its argument does.
+  auto withSharding = [&](DictionaryAttr attrs, unsigned k) -> Attribute {
+    if (!shardDims[k])
+      return attrs;
+    NamedAttrList list(attrs);
+    list.set(attrs::kSharding,
+             dataParallelSharding(context, g.typeOf(gradients[k]).getRank(),
+                                  *shardDims[k]));
+    return list.getDictionary(context);
+  };
   for (unsigned k = 0; k < parameters.size(); ++k) {
-    results.push_back(newParameters[k]);
-    resultAttrs.push_back(
-        contractAttrs(b, argumentName(step, parameters[k]), "parameter"));
+    Value updated = newParameters[k];
+    if ((zero == 1 || zero == 2) && shardDims[k])
+      updated = gatherOverDp(b, updated, *shardDims[k], devices);
+    newParameters[k] = updated;
+    results.push_back(updated);
+    DictionaryAttr attrs =
+        contractAttrs(b, argumentName(step, parameters[k]), "parameter");
+    resultAttrs.push_back(zero >= 3 ? withSharding(attrs, k) : attrs);
   }
   unsigned slotIndex = 0;
   for (unsigned k = 0; k < parameters.size(); ++k)
     for (StringRef slot : slots) {
       results.push_back(newSlots[slotIndex++]);
-      resultAttrs.push_back(contractAttrs(
-          b, (argumentName(step, parameters[k]) + "." + slot).str(),
-          "optimizer_state"));
+      resultAttrs.push_back(withSharding(
+          contractAttrs(
+              b, (argumentName(step, parameters[k]) + "." + slot).str(),
+              "optimizer_state"),
+          k));
     }
   results.push_back(nextStep);
   resultAttrs.push_back(contractAttrs(b, "step", "optimizer_state"));
@@ -708,12 +684,14 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
       results.push_back(ret.getOperand(i));
       resultAttrs.push_back(contractAttrs(b, resultName(forward, i), "buffer"));
     }
-  if (options.dataParallel > 1)
-    results[0] = averageOverDp(b, results[0]);
+  if (devices > 1)
+    results[0] = reduceOverDp(b, results[0], CollectiveKind::avg);
   setResults(step, ret, results, resultAttrs);
   SmallVector<Value> updated(newParameters);
   llvm::append_range(updated, newSlots);
   updateEarly(body, lastBackward, gradients, updated);
   rematerialize(step, options.remat);
+  if (zero >= 3)
+    placeParameterGathers(step, results[0]);
   return step;
 }

@@ -260,6 +260,12 @@ int mlir::tcc::compileMain(int argc, char **argv) {
                "each device trains on its own batch of the model's size and "
                "gradients are averaged; run with mpirun -np 4)"),
       cl::cat(category));
+  cl::opt<int> zero(
+      "zero",
+      cl::desc("With --mesh=dp=N: ZeRO's stage: 0 replicates everything "
+               "(DDP), 1 shards the optimizer state over dp, 2 also the "
+               "gradients, 3 also the parameters"),
+      cl::init(0), cl::cat(category));
   cl::opt<double> bucketMb(
       "bucket-mb",
       cl::desc("With --mesh=dp=N: megabytes of gradients per all_reduce "
@@ -374,6 +380,17 @@ int mlir::tcc::compileMain(int argc, char **argv) {
       return 1;
     }
     trainOptions.bucketBytes = static_cast<int64_t>(bucketMb * (1 << 20));
+    if (zero < 0 || zero > 3) {
+      error() << "--zero=" << zero << ": ZeRO has stages 0, 1, 2 and 3\n";
+      return 1;
+    }
+    if (zero > 0 && trainOptions.dataParallel < 2) {
+      error() << "--zero=" << zero
+              << " shards over data-parallel devices: give --mesh=dp=N with "
+                 "N >= 2\n";
+      return 1;
+    }
+    trainOptions.zeroStage = zero;
     trainOptions.lossScale.initScale = lossScaleInit;
     trainOptions.lossScale.growthInterval = lossScaleGrowthInterval;
     trainOptions.lossScale.growthFactor = lossScaleGrowthFactor;
@@ -407,6 +424,7 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     settings.append("remat", rt::JsonValue::string(remat));
     settings.append("data_parallel",
                     rt::JsonValue::integer(trainOptions.dataParallel));
+    settings.append("zero", rt::JsonValue::integer(zero));
     if (*format == TrainStepOptions::Precision::F16) {
       rt::JsonValue scaling = rt::JsonValue::object();
       scaling.append("init_scale", exact(lossScaleInit));

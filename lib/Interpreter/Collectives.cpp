@@ -128,6 +128,13 @@ void interp::registerCollectiveKernels(KernelTable &table) {
         out.push_back(chunk(reduced, dim, n, k));
     };
   });
+  addCollective<AllSliceOp>(table, [](AllSliceOp op) -> CombineFn {
+    return [dim = static_cast<int64_t>(op.getDim())](Inputs in, Outputs &out) {
+      int64_t n = static_cast<int64_t>(in.size());
+      for (int64_t k = 0; k < n; ++k)
+        out.push_back(chunk(*in[k], dim, n, k));
+    };
+  });
   addCollective<AllToAllOp>(table, [](AllToAllOp op) -> CombineFn {
     return [split = static_cast<int64_t>(op.getSplitDim()),
             concat = static_cast<int64_t>(op.getConcatDim())](Inputs in,

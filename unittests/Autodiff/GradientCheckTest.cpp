@@ -147,6 +147,7 @@ const llvm::StringMap<std::string> &noGradient() {
       {"tcc.all_reduce", "collectives: inserted after autodiff"},
       {"tcc.all_gather", "collectives: inserted after autodiff"},
       {"tcc.reduce_scatter", "collectives: inserted after autodiff"},
+      {"tcc.all_slice", "collectives: inserted after autodiff"},
       {"tcc.all_to_all", "collectives: inserted after autodiff"},
       {"tcc.collective_broadcast", "collectives: inserted after autodiff"},
   };

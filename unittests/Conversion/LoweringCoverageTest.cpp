@@ -28,7 +28,7 @@ namespace {
 /// describe the program (mesh, annotate, fusion regions).
 const std::set<std::string> kNotKernels = {
     "tcc.mesh",      "tcc.annotate",        "tcc.all_reduce",
-    "tcc.all_gather", "tcc.reduce_scatter", "tcc.all_to_all",
+    "tcc.all_gather", "tcc.reduce_scatter", "tcc.all_slice", "tcc.all_to_all",
     "tcc.collective_broadcast", "tcc.send", "tcc.recv",
     "tcc.stage",     "tcc.yield",           "tcc.fusion",
 };

@@ -137,6 +137,17 @@ struct TrainStepOptions {
   /// (fewer, larger messages; the first buckets go out while the backward
   /// still runs). 0: one all_reduce per gradient.
   int64_t bucketBytes = 25 << 20;
+  /// ZeRO's stage with data parallelism (DeepSpeed's zero_optimization
+  /// stage; lib/Autodiff/DataParallel.h): what is split over dp instead of
+  /// replicated on every device. 1: the optimizer state (each device
+  /// updates its shard of every parameter from the whole averaged gradient
+  /// and all-gathers the new parameter); 2: also the gradients (buckets
+  /// reduce-scattered instead of all-reduced); 3: also the parameters
+  /// (all-gathered right before the forward reads them, and again before
+  /// the backward does). A tensor is split along its first dimension that
+  /// dp divides; one with none stays replicated. Sharded state is an
+  /// argument and result of the device's shard, with its tcc.sharding.
+  int zeroStage = 0;
   std::string name = "train_step";
 };
 

@@ -152,6 +152,9 @@ def TccTrainStep : Pass<"tcc-train-step", "::mlir::ModuleOp"> {
     Option<"bucketBytes", "bucket-bytes", "int64_t", "26214400",
            "Data parallelism: bytes of gradients per all_reduce bucket "
            "(0: one per gradient)">,
+    Option<"zeroStage", "zero", "int", "0",
+           "Data parallelism: ZeRO's stage, 0-3 (shard the optimizer "
+           "state; also the gradients; also the parameters over dp)">,
     Option<"remat", "remat", "std::string", "\"none\"",
            "Recompute activations in the backward: none, elementwise "
            "(elementwise and layout ops) or dots (all but matmuls and "

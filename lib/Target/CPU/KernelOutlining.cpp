@@ -367,6 +367,10 @@ static std::optional<rt::CollectiveCommand> collectiveOf(Operation *op) {
     cc.op = reduceOf(scatter.getKind());
     cc.dim = scatter.getDim();
     axes = scatter.getAxes();
+  } else if (auto slice = dyn_cast<AllSliceOp>(op)) {
+    cc.kind = rt::CollectiveCommand::Kind::AllSlice;
+    cc.dim = slice.getDim();
+    axes = slice.getAxes();
   } else if (auto broadcast = dyn_cast<CollectiveBroadcastOp>(op)) {
     cc.kind = rt::CollectiveCommand::Kind::Broadcast;
     cc.root = broadcast.getRoot();

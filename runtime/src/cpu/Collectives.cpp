@@ -138,6 +138,16 @@ Status CollectiveRunner::run(const CollectiveCommand &cc, const void *in,
                     scratch_.data() + (r * outer + o) * row, row);
     return Status::ok();
   }
+  case K::AllSlice: {
+    // in [outer][rank][row] -> out [outer][row], this rank's rows.
+    size_t position = size_t(comm.rank());
+    size_t row = count / n / outer * element;
+    for (size_t o = 0; o < outer; ++o)
+      std::memcpy(static_cast<char *>(out) + o * row,
+                  static_cast<const char *>(in) + (o * n + position) * row,
+                  row);
+    return Status::ok();
+  }
   case K::ReduceScatter: {
     size_t chunk = count / n;
     if (outer == 1)

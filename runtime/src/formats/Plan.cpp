@@ -291,6 +291,8 @@ const char *tcc::rt::collectiveKindName(CollectiveCommand::Kind kind) {
     return "all_gather";
   case CollectiveCommand::Kind::ReduceScatter:
     return "reduce_scatter";
+  case CollectiveCommand::Kind::AllSlice:
+    return "all_slice";
   case CollectiveCommand::Kind::Broadcast:
     return "collective_broadcast";
   }
@@ -587,13 +589,15 @@ StatusOr<Plan> tcc::rt::parsePlan(std::string_view json) {
           return fits;
       }
     } else if (op == "all_reduce" || op == "all_gather" ||
-               op == "reduce_scatter" || op == "collective_broadcast") {
+               op == "reduce_scatter" || op == "all_slice" ||
+               op == "collective_broadcast") {
       command.kind = Command::Kind::Collective;
       CollectiveCommand &cc = command.collective;
       using K = CollectiveCommand::Kind;
       cc.kind = op == "all_reduce"       ? K::AllReduce
                 : op == "all_gather"     ? K::AllGather
                 : op == "reduce_scatter" ? K::ReduceScatter
+                : op == "all_slice"      ? K::AllSlice
                                          : K::Broadcast;
       if (plan.mesh.empty())
         return cr.error("a collective needs the plan's mesh");
@@ -632,7 +636,8 @@ StatusOr<Plan> tcc::rt::parsePlan(std::string_view json) {
       TCC_ASSIGN(cc.root, cr.integer(c, "root", 0, group - 1));
       if (cc.out.kind == BufferRef::Kind::Input)
         return cr.error("a collective cannot write a program input");
-      bool gathers = cc.kind == K::AllGather || cc.kind == K::ReduceScatter;
+      bool gathers = cc.kind == K::AllGather || cc.kind == K::ReduceScatter ||
+                     cc.kind == K::AllSlice;
       if (gathers && cc.dim >= int64_t(cc.shape.size()))
         return cr.error("dim " + std::to_string(cc.dim) +
                         " is not a dimension of the operand");
@@ -642,14 +647,16 @@ StatusOr<Plan> tcc::rt::parsePlan(std::string_view json) {
         if (count > (int64_t(1) << 40))
           return cr.error("the operand has too many elements");
       }
-      if (cc.kind == K::ReduceScatter && cc.shape[size_t(cc.dim)] % group)
-        return cr.error("reduce_scatter of " + std::to_string(group) +
+      bool splits = cc.kind == K::ReduceScatter || cc.kind == K::AllSlice;
+      if (splits && cc.shape[size_t(cc.dim)] % group)
+        return cr.error(std::string(collectiveKindName(cc.kind)) + " of " +
+                        std::to_string(group) +
                         " devices cannot split dimension " +
                         std::to_string(cc.dim) + " of size " +
                         std::to_string(cc.shape[size_t(cc.dim)]));
       int64_t element = static_cast<int64_t>(dtypeSize(cc.dtype));
       int64_t outCount = cc.kind == K::AllGather       ? count * group
-                         : cc.kind == K::ReduceScatter ? count / group
+                         : splits                      ? count / group
                                                        : count;
       Status fits = checkBytes(cr, plan, cc.in, count * element,
                                "the collective's operand");

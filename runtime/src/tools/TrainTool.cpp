@@ -18,6 +18,7 @@
 
 #include "Flags.h"
 #include "JobCommunicator.h"
+#include "Shards.h"
 
 #include "tcc/runtime/Artifact.h"
 #include "tcc/runtime/Crc32c.h"
@@ -201,17 +202,26 @@ double learningRate(const TrainOptions &o, double base, int64_t step,
   return base * 0.5 * (1.0 + std::cos(M_PI * progress));
 }
 
-/// Compares a checksum of every parameter and optimizer state tensor
-/// across the ranks of a data-parallel run: replicas that applied the same
-/// averaged gradients hold the same bits. (Buffers, BatchNorm's running
-/// statistics, are per device by design.)
+/// Whether `spec` is split over the mesh (a ZeRO shard, a batch).
+bool isSharded(const TensorSpec &spec) {
+  for (const std::vector<std::string> &axes : spec.sharding)
+    if (!axes.empty())
+      return true;
+  return false;
+}
+
+/// Compares a checksum of every replicated parameter and optimizer state
+/// tensor across the ranks of a data-parallel run: replicas that applied
+/// the same averaged gradients hold the same bits. (Buffers, BatchNorm's
+/// running statistics, are per device by design; ZeRO's shards differ.)
 int checkReplicasAgree(const char *tool, Communicator &communicator,
                        const Plan &plan, const std::vector<HostArray> &values) {
   std::vector<uint32_t> mine;
   std::vector<std::string> names;
   for (size_t i = 0; i < plan.inputs.size(); ++i) {
     const std::string &role = plan.inputs[i].role;
-    if (role != "parameter" && role != "optimizer_state")
+    if ((role != "parameter" && role != "optimizer_state") ||
+        isSharded(plan.inputs[i]))
       continue;
     mine.push_back(crc32c(values[i].bytes.data(), values[i].bytes.size()));
     names.push_back(plan.inputs[i].name);
@@ -230,10 +240,29 @@ int checkReplicasAgree(const char *tool, Communicator &communicator,
                               " is not rank 0's");
   if (communicator.rank() == 0)
     std::fprintf(stderr,
-                 "%s: note: parameters and optimizer state identical on all "
-                 "%zu ranks\n",
-                 tool, size);
+                 "%s: note: %s identical on all %zu ranks\n", tool,
+                 names.size() == plan.inputs.size() ? "parameters and optimizer state"
+                                                    : "replicated parameters and optimizer state",
+                 size);
   return 0;
+}
+
+/// The whole tensor of `spec` from every rank's shard (`mine` is this
+/// rank's), on every rank.
+StatusOr<HostArray> gatherShards(Communicator &communicator,
+                                 const TensorSpec &spec, const MeshSpec &mesh,
+                                 const HostArray &mine) {
+  size_t size = size_t(communicator.size());
+  std::vector<uint8_t> all(mine.bytes.size() * size);
+  Status gathered = communicator.allGather(mine.bytes.data(), all.data(),
+                                           mine.bytes.size(), DType::U8);
+  if (!gathered)
+    return gathered.withContext("gathering the shards of '" + spec.name + "'");
+  std::vector<HostArray> shards(size, mine);
+  for (size_t r = 0; r < size; ++r)
+    std::memcpy(shards[r].bytes.data(), all.data() + r * mine.bytes.size(),
+                mine.bytes.size());
+  return joinShards(shards, spec, mesh);
 }
 
 HostArray scalar(DType dtype, double value) {
@@ -298,6 +327,7 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
   std::unique_ptr<Executable> executable = std::move(*loaded);
   const Plan &plan = executable->plan();
 
+  int64_t rank = communicator ? communicator->rank() : 0;
   std::map<std::string, size_t> inputIndex;
   for (size_t i = 0; i < plan.inputs.size(); ++i)
     inputIndex[plan.inputs[i].name] = i;
@@ -309,11 +339,15 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
     if (it == inputIndex.end())
       return 0; // the checks below name what is missing
     const TensorSpec &spec = plan.inputs[it->second];
-    if (array.dtype != spec.dtype || array.shape != spec.shape)
+    // A sharded tensor (ZeRO) is stored whole; this rank takes its block.
+    std::vector<int64_t> whole = globalShape(spec, plan.mesh);
+    if (array.dtype != spec.dtype || array.shape != whole)
       return fail(tool, source + ": '" + name + "' holds " +
                             describeTensor(array.dtype, array.shape) +
                             ", but the program's is " +
-                            describeTensor(spec.dtype, spec.shape));
+                            describeTensor(spec.dtype, whole));
+    if (isSharded(spec))
+      array = shardOf(array, spec, plan.mesh, rank);
     values[it->second] = std::move(array);
     bound[it->second] = true;
     return 0;
@@ -325,7 +359,7 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
     for (const TensorSpec &spec : plan.inputs)
       if (spec.role == "parameter" || spec.role == "buffer" ||
           (!o.resume.empty() && spec.role == "optimizer_state"))
-        expected[spec.name] = {spec.dtype, spec.shape};
+        expected[spec.name] = {spec.dtype, globalShape(spec, plan.mesh)};
     Status match = checkTensorsMatch(expected, file->tensors, stateSource);
     if (!match)
       return fail(tool, match.message());
@@ -349,16 +383,16 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
   // A data-parallel step (a plan on a dp mesh) takes, per step, a global
   // batch of `devices` times the compiled batch; this rank's rows are
   // block `rank` of it (its inputs are sharded over dp on dimension 0).
-  int64_t rank = communicator ? communicator->rank() : 0;
   int64_t devices = plan.mesh.empty() ? 1 : plan.mesh.numDevices();
   bool reports = rank == 0;
+  // Data inputs are split by rows; parameters and optimizer state (ZeRO)
+  // along any dimensions.
   for (const TensorSpec &spec : plan.inputs)
     for (size_t d = 0; d < spec.sharding.size(); ++d)
-      if (!spec.sharding[d].empty() &&
-          (d != 0 || spec.sharding[d] != std::vector<std::string>{"dp"}))
+      if (!spec.sharding[d].empty() && spec.role == "input" && d != 0)
         return fail(tool, o.model + ": input '" + spec.name +
                               "' is sharded in a way training runs do not "
-                              "take yet (only the batch, over dp)");
+                              "take yet (a data input only by rows)");
 
   // Data: every remaining `input` but lr (and a dropout seed) comes from
   // the archive, its leading dimension cut into batches.
@@ -468,13 +502,27 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
   if (!lossIndex)
     return fail(tool, o.model + ": the program returns no loss");
 
+  // Every rank calls it (sharded state is gathered); rank 0 writes whole
+  // tensors, so a checkpoint loads on any mesh or on one device.
   auto saveState = [&](int64_t stepsDone) -> int {
     NamedArrays state;
     for (size_t i = 0; i < plan.inputs.size(); ++i) {
-      const std::string &role = plan.inputs[i].role;
-      if (role == "parameter" || role == "buffer" || role == "optimizer_state")
-        state.emplace_back(plan.inputs[i].name, values[i]);
+      const TensorSpec &spec = plan.inputs[i];
+      if (spec.role != "parameter" && spec.role != "buffer" &&
+          spec.role != "optimizer_state")
+        continue;
+      if (!isSharded(spec)) {
+        state.emplace_back(spec.name, values[i]);
+        continue;
+      }
+      StatusOr<HostArray> whole =
+          gatherShards(*communicator, spec, plan.mesh, values[i]);
+      if (!whole)
+        return fail(tool, whole.status().message());
+      state.emplace_back(spec.name, std::move(*whole));
     }
+    if (!reports)
+      return 0;
     Status written = writeSafetensors(
         o.save, state,
         {{"format", "pt"},
@@ -571,7 +619,7 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
                            : "");
     }
     if (o.checkpointEvery && done % o.checkpointEvery == 0 &&
-        done != start + o.steps && reports)
+        done != start + o.steps)
       if (int rc = saveState(done))
         return rc;
     if (!std::isfinite(loss) && !skipped)
@@ -584,9 +632,20 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
   if (communicator && devices > 1)
     if (int rc = checkReplicasAgree(tool, *communicator, plan, values))
       return rc;
-  if (!o.save.empty() && reports)
+  if (!o.save.empty())
     if (int rc = saveState(start + o.steps))
       return rc;
+  // The peak of the rank that needed the most (ranks differ by a few
+  // buffers at most; ZeRO's point is what each rank holds).
+  int64_t peak = executable->peakBytes();
+  if (communicator && devices > 1) {
+    std::vector<int64_t> peaks(size_t(communicator->size()));
+    Status gathered =
+        communicator->allGather(&peak, peaks.data(), 1, DType::I64);
+    if (!gathered)
+      return fail(tool, "comparing the ranks' memory: " + gathered.message());
+    peak = *std::max_element(peaks.begin(), peaks.end());
+  }
   if (!reports)
     return 0;
   std::printf("trained steps %lld..%lld: loss %.6f -> %.6f\n",
@@ -598,8 +657,9 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
                 (long long)skippedSteps, (long long)o.steps,
                 getElement(values[inputIndex["loss_scale"]], 0));
   if (!o.quiet)
-    std::fprintf(stderr, "%s: note: peak memory %lld bytes (measured by the "
-                         "host driver)\n",
-                 tool, static_cast<long long>(executable->peakBytes()));
+    std::fprintf(stderr, "%s: note: peak memory %lld bytes%s (measured by "
+                         "the host driver)\n",
+                 tool, static_cast<long long>(peak),
+                 devices > 1 ? " per rank, the most of any rank" : "");
   return 0;
 }

@@ -221,6 +221,19 @@ LogicalResult ReduceScatterOp::verifySymbolUses(SymbolTableCollection &tables) {
       getType());
 }
 
+LogicalResult AllSliceOp::verifySymbolUses(SymbolTableCollection &tables) {
+  FailureOr<int64_t> n = verifyGroup(*this, tables, getMeshAttr(), getAxes());
+  if (failed(n))
+    return failure();
+  if (getOperand().getType().getElementType() != getType().getElementType())
+    return emitOpError("result element type must match the operand's");
+  return verifyResultShape(
+      *this,
+      shape::reduceScatterShape(getOperand().getType().getShape(), getDim(), *n,
+                                opError(*this)),
+      getType());
+}
+
 LogicalResult AllToAllOp::verifySymbolUses(SymbolTableCollection &tables) {
   FailureOr<int64_t> n = verifyGroup(*this, tables, getMeshAttr(), getAxes());
   if (failed(n))

@@ -97,11 +97,18 @@ struct CopyCommand {
 
 /// A collective over this device's group: the devices that share every
 /// mesh coordinate but those along `axes` (tcc.all_reduce, all_gather,
-/// reduce_scatter, collective_broadcast). `shape` is the operand's; `dim`
-/// the dimension gathered or scattered; `root` the broadcast's group
-/// position. Executed through the runtime's Communicator.
+/// reduce_scatter, all_slice, collective_broadcast). `shape` is the
+/// operand's; `dim` the dimension gathered, scattered or sliced; `root` the
+/// broadcast's group position. Executed through the runtime's Communicator
+/// (all_slice only needs the device's position in the group).
 struct CollectiveCommand {
-  enum class Kind : uint8_t { AllReduce, AllGather, ReduceScatter, Broadcast };
+  enum class Kind : uint8_t {
+    AllReduce,
+    AllGather,
+    ReduceScatter,
+    AllSlice,
+    Broadcast
+  };
   Kind kind = Kind::AllReduce;
   ReduceOp op = ReduceOp::Sum;
   DType dtype = DType::F32;
@@ -112,7 +119,8 @@ struct CollectiveCommand {
   int64_t root = 0;
 };
 
-/// "all_reduce", "all_gather", "reduce_scatter", "collective_broadcast".
+/// "all_reduce", "all_gather", "reduce_scatter", "all_slice",
+/// "collective_broadcast".
 const char *collectiveKindName(CollectiveCommand::Kind kind);
 
 /// The device mesh of a per-device (SPMD) program (tcc.mesh): axis names

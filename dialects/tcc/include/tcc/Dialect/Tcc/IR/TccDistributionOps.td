@@ -133,6 +133,31 @@ def Tcc_ReduceScatterOp : Tcc_CollectiveOp<"reduce_scatter"> {
   }];
 }
 
+def Tcc_AllSliceOp : Tcc_CollectiveOp<"all_slice"> {
+  let summary = "Keeps this device's slice of a tensor the group holds whole";
+  let description = [{
+    The inverse of `all_gather`: the operand is the same on every device of
+    the group, split into `n` equal slices along `dim`; the device at group
+    position `k` keeps slice `k`: `result.shape[dim] = operand.shape[dim] /
+    n`, which must divide. Nothing is communicated (upstream's
+    `shard.all_slice`); it is a collective because its result depends on
+    the device's position. ZeRO-1 uses it to update only a device's shard of
+    a parameter from the full, averaged gradient.
+  }] # commonDescription # [{
+
+    ```mlir
+    %ws = tcc.all_slice %w over @world ["dp"] dim = 0 : tensor<16x64xf32> -> tensor<4x64xf32>
+    ```
+  }];
+  let arguments = (ins Tcc_Tensor:$operand, FlatSymbolRefAttr:$mesh,
+                       StrArrayAttr:$axes, I64Attr:$dim);
+  let results = (outs Tcc_Tensor:$result);
+  let assemblyFormat = [{
+    $operand `over` $mesh $axes `dim` `=` $dim attr-dict `:` type($operand)
+    `->` type($result)
+  }];
+}
+
 def Tcc_AllToAllOp : Tcc_CollectiveOp<"all_to_all"> {
   let summary = "Exchanges slices between every pair of devices of a group";
   let description = [{

@@ -1,0 +1,85 @@
+//===- DataParallel.h - a training step over a dp mesh ------------*- C++ -*-===//
+//
+// The pieces buildTrainStep uses to make its step a per-device program for
+// data parallelism (DDP) and ZeRO: the `dp` mesh and the data inputs' shards,
+// gradient buckets averaged (all_reduce) or reduce-scattered into each
+// device's shard, and, for ZeRO-3, parameters held as shards and gathered
+// right before each use.
+//
+// ZeRO splits a tensor along the first dimension that `dp` divides
+// (zeroShardDim); a tensor with no such dimension stays replicated, as
+// DeepSpeed pads nothing it cannot split evenly here (those are biases and
+// norms: small).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TCC_LIB_AUTODIFF_DATAPARALLEL_H
+#define TCC_LIB_AUTODIFF_DATAPARALLEL_H
+
+#include "tcc/Dialect/Tcc/IR/TccOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+#include <optional>
+
+namespace mlir::tcc::autodiff {
+
+/// The mesh data parallelism runs on, and its axis.
+inline constexpr llvm::StringLiteral kDataParallelMesh = "tcc_dp";
+inline constexpr llvm::StringLiteral kDataParallelAxis = "dp";
+
+/// Declares the mesh `tcc_dp(dp = devices)` in `step`'s module, makes `step`
+/// a per-device program on it and shards its data inputs (role `input` with
+/// a batch dimension) over dp on their first dimension.
+void declareDataParallel(func::FuncOp step, int64_t devices);
+
+/// The dimension ZeRO splits a tensor of `type` along over `devices`
+/// devices (the first one they divide), or nullopt: replicated.
+std::optional<int64_t> zeroShardDim(RankedTensorType type, int64_t devices);
+
+/// `type` with dimension `dim` divided by `devices`: one device's shard.
+RankedTensorType shardType(RankedTensorType type, int64_t dim,
+                           int64_t devices);
+
+/// The sharding attribute of a shard split along `dim` over dp.
+Attribute dataParallelSharding(MLIRContext *context, int64_t rank,
+                               int64_t dim);
+
+/// `kind` (sum, avg, ...) of `value` over dp, right after `value` exists.
+Value reduceOverDp(OpBuilder &b, Value value, CollectiveKind kind);
+
+/// This device's slice of `full` (the same on every device) along `dim`.
+Value sliceOverDp(OpBuilder &b, Value full, int64_t dim, int64_t devices);
+
+/// The devices' shards of a tensor joined along `dim`, right after `shard`
+/// exists.
+Value gatherOverDp(OpBuilder &b, Value shard, int64_t dim, int64_t devices);
+
+/// Replaces every gradient by its average over dp: whole where
+/// `scatterDims[k]` is nullopt, else this device's shard of it along that
+/// dimension (ZeRO-2/3). Gradients travel in buckets of about `bucketBytes`
+/// in the order the backward finishes them, each bucket one collective
+/// placed right after its last gradient (whole and sharded gradients, and
+/// each element type, fill buckets of their own).
+void averageGradients(int64_t devices, int64_t bucketBytes,
+                      MutableArrayRef<Value> gradients,
+                      ArrayRef<std::optional<int64_t>> scatterDims);
+
+/// ZeRO-3: makes argument `argument` of `step` (a parameter) this device's
+/// shard along `dim` and returns the full parameter, gathered at the start
+/// of the body, which every former use of the argument now reads.
+/// placeParameterGathers later moves the gather next to its readers.
+Value shardParameter(func::FuncOp step, unsigned argument, int64_t dim,
+                     int64_t devices);
+
+/// ZeRO-3: each gather of a sharded parameter (from shardParameter) is
+/// placed right before its first reader, and issued again before each later
+/// run of readers on the other side of the forward/backward boundary (the
+/// forward: the ops `loss` depends on), so that a full parameter lives only
+/// while the forward, or the backward, reads it.
+void placeParameterGathers(func::FuncOp step, Value loss);
+
+} // namespace mlir::tcc::autodiff
+
+#endif // TCC_LIB_AUTODIFF_DATAPARALLEL_H
