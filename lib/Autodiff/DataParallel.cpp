@@ -15,6 +15,7 @@
 
 #include "tcc/Dialect/Tcc/IR/Contract.h"
 
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/DenseSet.h"
 
 #include <map>
@@ -288,11 +289,24 @@ void autodiff::placeParameterGathers(func::FuncOp step, Value loss) {
       if (Operation *def = operand.getDefiningOp())
         worklist.push_back(def);
   }
+  // Dead code first (the backward computes gradients nobody returns, such
+  // as the input's): a collective is never removed as dead, so a gather
+  // only dead code reads would stay, communicating for nothing.
+  SmallVector<Operation *> ops;
+  for (Operation &op : body.without_terminator())
+    ops.push_back(&op);
+  for (Operation *op : llvm::reverse(ops))
+    if (isOpTriviallyDead(op))
+      op->erase();
   SmallVector<AllGatherOp> gathers;
   for (auto gather : body.getOps<AllGatherOp>())
     if (isa<BlockArgument>(gather.getOperand()))
       gathers.push_back(gather);
   for (AllGatherOp gather : gathers) {
+    if (gather->use_empty()) {
+      gather->erase();
+      continue;
+    }
     // The readers in program order, cut into runs on one side of the
     // boundary; each run reads a gather of its own, issued right before it.
     SmallVector<Operation *> readers;
@@ -302,8 +316,6 @@ void autodiff::placeParameterGathers(func::FuncOp step, Value loss) {
       return a->isBeforeInBlock(b);
     });
     readers.erase(llvm::unique(readers), readers.end());
-    if (readers.empty())
-      continue;
     gather->moveBefore(readers.front());
     Operation *current = gather;
     bool side = forward.contains(readers.front());

@@ -49,7 +49,8 @@ Attribute dataParallelSharding(MLIRContext *context, int64_t rank,
 /// `kind` (sum, avg, ...) of `value` over dp, right after `value` exists.
 Value reduceOverDp(OpBuilder &b, Value value, CollectiveKind kind);
 
-/// This device's slice of `full` (the same on every device) along `dim`.
+/// This device's slice of `full` (the same on every device) along `dim`,
+/// at `b`'s insertion point.
 Value sliceOverDp(OpBuilder &b, Value full, int64_t dim, int64_t devices);
 
 /// The devices' shards of a tensor joined along `dim`, right after `shard`

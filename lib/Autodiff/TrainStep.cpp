@@ -199,10 +199,8 @@ Value totalOverGradients(GradientBuilder &g, ArrayRef<Value> gradients,
     Value t = term(gradient);
     total = total ? g.add(total, t) : t;
   }
-  if (parts) {
+  if (parts)
     parts = reduceOverDp(g.b, parts, CollectiveKind::sum);
-    g.b.setInsertionPointAfterValue(parts);
-  }
   if (!whole)
     return parts;
   return parts ? g.add(whole, parts) : whole;
@@ -502,15 +500,23 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   // Data parallelism: each device's gradients of its own batch, averaged
   // (and below, the loss, as a single device's mean over the whole batch
   // would be: every device's batch has the same size). ZeRO-2/3 keep only
-  // this device's shard of each averaged gradient.
+  // this device's shard of each averaged gradient; ZeRO-1 averages whole
+  // gradients and cuts its shard at once, so that the whole dies with its
+  // bucket.
   SmallVector<std::optional<int64_t>> scatterDims(parameters.size());
   if (zero >= 2)
     scatterDims = shardDims;
   if (devices > 1)
     averageGradients(devices, options.bucketBytes, gradients, scatterDims);
   SmallVector<bool> gradientIsShard;
-  for (const std::optional<int64_t> &dim : scatterDims)
-    gradientIsShard.push_back(dim.has_value());
+  for (unsigned k = 0; k < parameters.size(); ++k) {
+    gradientIsShard.push_back(shardDims[k].has_value());
+    if (zero == 1 && shardDims[k]) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointAfterValue(gradients[k]);
+      gradients[k] = sliceOverDp(b, gradients[k], *shardDims[k], devices);
+    }
+  }
 
   // Loss scaling: the gradients are those of loss * scale; unscale them and
   // note whether any overflowed.
@@ -550,8 +556,7 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   SmallVector<Value> newParameters, newSlots;
   // The update of a ZeRO-sharded parameter reads and writes this device's
   // shard: the argument itself (ZeRO-3), or a slice of the replicated
-  // parameter (and, ZeRO-1, of its whole averaged gradient) that is gathered
-  // back after the update.
+  // parameter that is gathered back after the update (ZeRO-1/2).
   auto ownShard = [&](unsigned k, Value full) {
     return shardDims[k] ? sliceOverDp(b, full, *shardDims[k], devices) : full;
   };
@@ -562,7 +567,7 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
                                 : body.getArgument(parameters[k]));
   for (unsigned k = 0; k < parameters.size(); ++k) {
     Value p = oldParameters[k];
-    Value grad = zero == 1 ? ownShard(k, gradients[k]) : gradients[k];
+    Value grad = gradients[k];
     Type element = g.typeOf(p).getElementType();
     Value lrHere = spread(g, g.convert(lr, element), p);
     if (opt.kind == OptimizerOptions::Kind::SGD) {

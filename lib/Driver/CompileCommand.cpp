@@ -19,6 +19,7 @@
 #include "tcc/runtime/Json.h"
 
 #include "mlir/IR/AsmState.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
@@ -399,6 +400,13 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     if (failed(forward) ||
         failed(buildTrainStep(*forward, trainOptions)))
       return 1;
+    // The passes below assume valid IR (a broken step could send one
+    // into a loop): a bug in the step's construction stops here, named.
+    if (failed(mlir::verify(loaded->module()))) {
+      error() << "internal error: the training step built from @"
+              << forward->getName() << " does not verify (see above)\n";
+      return 1;
+    }
     options.entry = trainOptions.name;
     if (checkNumerics) {
       FailureOr<func::FuncOp> step =

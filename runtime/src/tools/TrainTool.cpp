@@ -635,16 +635,23 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
   if (!o.save.empty())
     if (int rc = saveState(start + o.steps))
       return rc;
-  // The peak of the rank that needed the most (ranks differ by a few
-  // buffers at most; ZeRO's point is what each rank holds).
-  int64_t peak = executable->peakBytes();
+  // What a rank holds: its parameters and optimizer state between steps
+  // (ZeRO's shards), and the step's working memory (the arena: gradients,
+  // activations, gathered parameters), each the most of any rank.
+  int64_t memory[3] = {0, 0, executable->peakBytes()};
+  for (size_t i = 0; i < plan.inputs.size(); ++i) {
+    if (plan.inputs[i].role == "parameter")
+      memory[0] += int64_t(values[i].bytes.size());
+    if (plan.inputs[i].role == "optimizer_state")
+      memory[1] += int64_t(values[i].bytes.size());
+  }
   if (communicator && devices > 1) {
-    std::vector<int64_t> peaks(size_t(communicator->size()));
-    Status gathered =
-        communicator->allGather(&peak, peaks.data(), 1, DType::I64);
+    std::vector<int64_t> all(3 * size_t(communicator->size()));
+    Status gathered = communicator->allGather(memory, all.data(), 3, DType::I64);
     if (!gathered)
       return fail(tool, "comparing the ranks' memory: " + gathered.message());
-    peak = *std::max_element(peaks.begin(), peaks.end());
+    for (size_t r = 0; r < all.size(); ++r)
+      memory[r % 3] = std::max(memory[r % 3], all[r]);
   }
   if (!reports)
     return 0;
@@ -656,10 +663,15 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
                 "loss scale now %g\n",
                 (long long)skippedSteps, (long long)o.steps,
                 getElement(values[inputIndex["loss_scale"]], 0));
-  if (!o.quiet)
+  if (!o.quiet) {
+    const char *perRank = devices > 1 ? " per rank (the most of any rank)" : "";
     std::fprintf(stderr, "%s: note: peak memory %lld bytes%s (measured by "
                          "the host driver)\n",
-                 tool, static_cast<long long>(peak),
-                 devices > 1 ? " per rank, the most of any rank" : "");
+                 tool, static_cast<long long>(memory[2]), perRank);
+    std::fprintf(stderr, "%s: note: held between steps%s: parameters %lld "
+                         "bytes, optimizer state %lld bytes\n",
+                 tool, perRank, static_cast<long long>(memory[0]),
+                 static_cast<long long>(memory[1]));
+  }
   return 0;
 }
