@@ -1,7 +1,7 @@
 # REQUIRES: mpi
 # RUN: %python %s %t "%mpirun"
-"""Data parallelism (`tcc compile --train --mesh=dp=N`) under mpirun against
-one device training on the whole batch.
+"""Data parallelism (`tcc compile --train --mesh=dp=N [--zero=S]`) under
+mpirun against one device training on the whole batch.
 
 The example MLP and GPT (examples/pytorch) are traced twice: at the global
 batch (the single-device model) and at 1/N of it (what each of N devices
@@ -9,6 +9,8 @@ runs). Both train 10 AdamW steps from the same weights on the same data;
 the single device takes batch s whole, device r of N takes block r of it.
 Each device's gradient is the mean over its block; their average over dp
 is the global mean, so the runs differ only in the order of float additions.
+ZeRO-1/2/3 on dp=4 shard the optimizer state, then the gradients, then the
+parameters: the same arithmetic on each shard, so the same tolerance.
 
 Checked, per step and per tensor: losses within 1e-5 relative, saved
 parameters within 1e-5 (||a - b|| / max(||b||, 1e-6)); observed ~3e-6; a
@@ -16,10 +18,11 @@ missing or wrong average is off by O(1) at once. The attention key biases
 are the exception both frameworks share (test/Training/lib/trainref.py):
 their exact gradient is zero, AdamW turns rounding noise into lr-sized
 steps, so they are checked against that bound instead. The runtime also checks
-that every rank's parameters and optimizer state are the same bits (the
-replicas apply identical averaged gradients) and says so. Last, a
-checkpoint saved on dp=2 continues on dp=4 with the losses of an
-uninterrupted dp=2 run."""
+that every rank's replicated parameters and optimizer state are the same
+bits (the replicas apply identical averaged gradients) and says so. Last,
+checkpoints saved on dp=2 (plain, and ZeRO-3: the runtime gathers the
+shards into whole tensors) continue on dp=4 (plain, and ZeRO-1) with the
+losses of an uninterrupted dp=2 run."""
 
 import os
 import re
@@ -58,9 +61,9 @@ def check(ok, message):
     print(f"{'ok  ' if ok else 'FAIL'} {message}")
 
 
-def train(name, ir, data, weights, devices):
+def train(name, ir, data, weights, devices, zero=0):
     artifact = os.path.join(out, f"{name}.tccm")
-    mesh = [f"--mesh=dp={devices}"] if devices > 1 else []
+    mesh = [f"--mesh=dp={devices}", f"--zero={zero}"] if devices > 1 else []
     subprocess.run([TCC, "compile", "--quiet", "--train", "--optimizer=adamw",
                     "--lr=0.003", *mesh, ir, "-o", artifact], check=True)
     saved = os.path.join(out, f"{name}.safetensors")
@@ -79,11 +82,12 @@ def train(name, ir, data, weights, devices):
     return losses, safetensors.load(saved)[0], identical
 
 
-def compare(name, model, make_batch, global_batch, device_counts):
+def compare(name, model, make_batch, global_batch, meshes):
+    """`meshes`: (devices, ZeRO stage) pairs, each against one device."""
     torch.manual_seed(0)
     weights = os.path.join(out, f"{name}-init.safetensors")
     irs = {}
-    for devices in (1, *device_counts):
+    for devices in {1, *(d for d, _ in meshes)}:
         traced = tcc.trace(model, make_batch(global_batch // devices))
         irs[devices] = os.path.join(out, f"{name}-{devices}.mlir")
         traced.save(irs[devices], weights=weights)
@@ -93,12 +97,14 @@ def compare(name, model, make_batch, global_batch, device_counts):
     np.savez(data, **{n: torch.cat([b[i] for b in batches]).numpy()
                       for i, n in enumerate(traced.input_names)})
     want_losses, want, _ = train(f"{name}-single", irs[1], data, weights, 1)
-    for devices in device_counts:
-        losses, got, identical = train(f"{name}-dp{devices}", irs[devices],
-                                       data, weights, devices)
+    for devices, zero in meshes:
+        label = f"{name} dp={devices} zero={zero}"
+        losses, got, identical = train(f"{name}-dp{devices}-zero{zero}",
+                                       irs[devices], data, weights, devices,
+                                       zero)
         worst = max((abs(a - b) / abs(b) for a, b in zip(losses, want_losses)),
                     default=1.0) if len(losses) == STEPS else 1.0
-        check(worst <= TOLERANCE, f"{name} dp={devices}: {len(losses)} losses "
+        check(worst <= TOLERANCE, f"{label}: {len(losses)} losses "
               f"(worst step) {worst:.1e} <= {TOLERANCE}")
         noise = key_bias_entries(model)
         error = 0.0
@@ -108,35 +114,35 @@ def compare(name, model, make_batch, global_batch, device_counts):
                 # Rounding noise as gradient, normalized by AdamW into
                 # lr-sized steps (lib/trainref.py): bounded by lr * steps
                 # in both runs, compared as such.
-                for label, value in (("dp", a), ("single", b)):
+                for which, value in (("dp", a), ("single", b)):
                     moved = float((value[noise[n]] - initial[n].double()[
                         noise[n]]).abs().max())
-                    check(moved <= 0.003 * STEPS, f"{name} dp={devices}: "
-                          f"{n} key entries ({label}) within lr * steps")
+                    check(moved <= 0.003 * STEPS, f"{label}: "
+                          f"{n} key entries ({which}) within lr * steps")
                 a[noise[n]] = b[noise[n]] = 0
             error = max(error, float((a - b).norm() / max(float(b.norm()),
                                                           1e-6)))
-        check(error <= TOLERANCE, f"{name} dp={devices}: saved parameters and "
+        check(error <= TOLERANCE, f"{label}: saved parameters and "
               f"state (worst) {error:.1e} <= {TOLERANCE}")
-        check(identical, f"{name} dp={devices}: replicas bitwise identical")
+        check(identical, f"{label}: replicas bitwise identical")
 
 
-def resume_on_another_mesh():
-    """A checkpoint saved by a dp=2 run continues on dp=4: parameters and
-    optimizer state are replicated, so the checkpoint is one ordinary file
-    (rank 0's) and the global batch (16 rows here) is the same on both
-    meshes; 5 + 5 steps give the losses and state of 10 steps on dp=2
-    within 1e-5 (the sums run in another order on 4 devices)."""
+def resume_on_another_mesh(first_zero, second_zero):
+    """A checkpoint saved by a dp=2 run continues on dp=4: a checkpoint
+    holds whole tensors (ZeRO's shards gathered by the runtime), and the
+    global batch (16 rows here) is the same on both meshes; 5 + 5 steps
+    give the losses and state of 10 steps on dp=2 within 1e-5 (the sums run
+    in another order on 4 devices)."""
     name = "mlp"
     ir = {d: os.path.join(out, f"{name}-{d}.mlir") for d in (2, 4)}
     weights = os.path.join(out, f"{name}-init.safetensors")
     data = os.path.join(out, f"{name}-data.npz")
     arts = {}
-    for d in (2, 4):
+    for d, zero in ((2, first_zero), (4, second_zero)):
         arts[d] = os.path.join(out, f"{name}-resume-dp{d}.tccm")
         subprocess.run([TCC, "compile", "--quiet", "--train",
                         "--optimizer=adamw", "--lr=0.003", f"--mesh=dp={d}",
-                        ir[d], "-o", arts[d]], check=True)
+                        f"--zero={zero}", ir[d], "-o", arts[d]], check=True)
 
     def run(devices, steps, state, save):
         flag = "--resume" if state.endswith("ckpt.safetensors") else "--weights"
@@ -157,24 +163,28 @@ def resume_on_another_mesh():
     both = first + second
     worst = max((abs(a - b) / abs(b) for a, b in zip(both, whole)),
                 default=1.0) if len(both) == STEPS else 1.0
-    check(worst <= TOLERANCE, f"dp=2 checkpoint resumed on dp=4: {len(both)} "
+    label = (f"dp=2 zero={first_zero} checkpoint resumed on dp=4 "
+             f"zero={second_zero}")
+    check(worst <= TOLERANCE, f"{label}: {len(both)} "
           f"losses (worst step) {worst:.1e} <= {TOLERANCE}")
     got = safetensors.load(os.path.join(out, "resumed.safetensors"))[0]
     want = safetensors.load(os.path.join(out, "whole.safetensors"))[0]
     error = max(float((got[n].double() - t.double()).norm() /
                       max(float(t.double().norm()), 1e-6))
                 for n, t in want.items())
-    check(error <= TOLERANCE, f"dp=2 checkpoint resumed on dp=4: final state "
+    check(error <= TOLERANCE, f"{label}: final state "
           f"(worst) {error:.1e} <= {TOLERANCE}")
 
 
+MESHES = ((2, 0), (4, 0), (4, 1), (4, 2), (4, 3))
 compare("mlp", mlp.MLP(),
-        lambda b: (torch.randn(b, 64), torch.randint(0, 10, (b,))), 16, (2, 4))
-resume_on_another_mesh()
+        lambda b: (torch.randn(b, 64), torch.randint(0, 10, (b,))), 16, MESHES)
+resume_on_another_mesh(0, 0)
+resume_on_another_mesh(3, 1)
 config = gpt.GPTConfig(dropout=0.0)
 compare("gpt", gpt.GPT(config),
         lambda b: (torch.randint(0, config.vocab_size, (b, 16)),
-                   torch.randint(0, config.vocab_size, (b, 16))), 8, (2, 4))
+                   torch.randint(0, config.vocab_size, (b, 16))), 8, MESHES)
 
 print(f"{failures} failed")
 sys.exit(1 if failures else 0)
