@@ -40,6 +40,30 @@ def TccFuse : Pass<"tcc-fuse"> {
   let dependentDialects = ["::mlir::tcc::TccDialect"];
 }
 
+def TccCheckReplication : Pass<"tcc-check-replication",
+                                "::mlir::func::FuncOp"> {
+  let summary = "Checks that what a per-device program returns as "
+                "replicated is the same on every device";
+  let description = [{
+    The static check of a partitioned program (tcc/Analysis/Replication.h):
+    for each function with a `tcc.mesh`, which values may differ between
+    the devices along which mesh axes, from the arguments' shardings and
+    the collectives' semantics; a result whose `tcc.sharding` declares it
+    replicated along an axis it varies along (a gradient never averaged
+    over dp, a loss not reduced, a shard returned as whole) is an error
+    naming the result, the axis and the argument or op it comes from. A
+    collective inside a `tcc.stage` over the stage's own axis is an error
+    too. The CPU backend runs this check on every per-device program it
+    compiles.
+
+    ```
+    error: result #1 ('fc1.weight') differs between the devices along mesh
+           axis 'dp' but is declared replicated over it ...
+    note: it depends on argument #0 ('x'), which is split over 'dp'
+    ```
+  }];
+}
+
 def TccPlanMemory : Pass<"tcc-plan-memory", "::mlir::func::FuncOp"> {
   let summary = "Reports the compile-time memory plan of each function";
   let description = [{

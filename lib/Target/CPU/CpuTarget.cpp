@@ -2,6 +2,7 @@
 
 #include "tcc/Target/CPU/CpuTarget.h"
 
+#include "tcc/Analysis/Replication.h"
 #include "tcc/Target/CPU/CpuPipeline.h"
 
 #include "tcc/Dialect/Tcc/IR/Contract.h"
@@ -74,6 +75,10 @@ FailureOr<CpuCompilation> mlir::tcc::compileForCpu(
       cpu::findCompilableEntry(*program, options.entry, "CPU",
                                /*runsPerDevicePrograms=*/true);
   if (failed(entry))
+    return failure();
+  // A per-device program must return as replicated only what is the same
+  // on every device (a missing all_reduce is a wrong answer, not a crash).
+  if (failed(checkReplication(*entry)))
     return failure();
 
   CpuCompilation result;
