@@ -17,6 +17,7 @@
 
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringExtras.h"
 
 #include <map>
 #include <numeric>
@@ -57,12 +58,12 @@ int64_t byteSize(Value v) {
 /// Averages `bucket` (gradients of one element type, in the order they are
 /// finished) over dp with one all_reduce: flattened and concatenated right
 /// after the last of them, then cut back into the gradients' shapes.
-void averageBucket(ArrayRef<Value *> bucket) {
+void averageBucket(ArrayRef<Value *> bucket, const Twine &why) {
   Value last = *bucket.back();
   OpBuilder b(last.getContext());
   b.setInsertionPointAfterValue(last);
   if (bucket.size() == 1) {
-    *bucket[0] = reduceOverDp(b, last, CollectiveKind::avg);
+    *bucket[0] = because(reduceOverDp(b, last, CollectiveKind::avg), why);
     return;
   }
   GradientBuilder g(b, last.getLoc());
@@ -71,7 +72,7 @@ void averageBucket(ArrayRef<Value *> bucket) {
     flat.push_back(g.reshape(*gradient, {g.typeOf(*gradient).getNumElements()}));
   Value joined =
       ConcatOp::create(b, last.getLoc(), flat, b.getI64IntegerAttr(0));
-  Value averaged = reduceOverDp(b, joined, CollectiveKind::avg);
+  Value averaged = because(reduceOverDp(b, joined, CollectiveKind::avg), why);
   b.setInsertionPointAfterValue(averaged);
   int64_t offset = 0;
   for (Value *gradient : bucket) {
@@ -89,7 +90,7 @@ void averageBucket(ArrayRef<Value *> bucket) {
 /// row r is device r's shard -- and the views are joined along the rest,
 /// so that row r of the joined tensor holds device r's shards of them all.
 void scatterBucket(ArrayRef<Value *> bucket, ArrayRef<int64_t> dims,
-                   int64_t devices) {
+                   int64_t devices, const Twine &why) {
   Value last = *bucket.back();
   OpBuilder b(last.getContext());
   b.setInsertionPointAfterValue(last);
@@ -97,10 +98,12 @@ void scatterBucket(ArrayRef<Value *> bucket, ArrayRef<int64_t> dims,
   MLIRContext *context = b.getContext();
   if (bucket.size() == 1) {
     RankedTensorType type = g.typeOf(last);
-    *bucket[0] = ReduceScatterOp::create(
-        b, last.getLoc(), shardType(type, dims[0], devices), last,
-        CollectiveKindAttr::get(context, CollectiveKind::avg), meshRef(context),
-        dpAxes(b), b.getI64IntegerAttr(dims[0]));
+    *bucket[0] = because(
+        ReduceScatterOp::create(
+            b, last.getLoc(), shardType(type, dims[0], devices), last,
+            CollectiveKindAttr::get(context, CollectiveKind::avg),
+            meshRef(context), dpAxes(b), b.getI64IntegerAttr(dims[0])),
+        why);
     return;
   }
   SmallVector<Value> rows;
@@ -113,10 +116,12 @@ void scatterBucket(ArrayRef<Value *> bucket, ArrayRef<int64_t> dims,
   }
   Value joined = ConcatOp::create(b, last.getLoc(), rows, b.getI64IntegerAttr(1));
   RankedTensorType joinedType = g.typeOf(joined);
-  Value mine = ReduceScatterOp::create(
-      b, last.getLoc(), shardType(joinedType, 0, devices), joined,
-      CollectiveKindAttr::get(context, CollectiveKind::avg), meshRef(context),
-      dpAxes(b), b.getI64IntegerAttr(0));
+  Value mine = because(
+      ReduceScatterOp::create(
+          b, last.getLoc(), shardType(joinedType, 0, devices), joined,
+          CollectiveKindAttr::get(context, CollectiveKind::avg),
+          meshRef(context), dpAxes(b), b.getI64IntegerAttr(0)),
+      why);
   int64_t offset = 0;
   for (auto [gradient, dim] : llvm::zip_equal(bucket, dims)) {
     RankedTensorType type = g.typeOf(*gradient);
@@ -134,6 +139,16 @@ void scatterBucket(ArrayRef<Value *> bucket, ArrayRef<int64_t> dims,
 }
 
 } // namespace
+
+Value autodiff::because(Value value, const Twine &why) {
+  Operation *op = value.getDefiningOp();
+  op->setAttr(attrs::kWhy, StringAttr::get(op->getContext(), why));
+  return value;
+}
+
+void autodiff::dropLabels(func::FuncOp step) {
+  step.walk([](Operation *op) { op->removeAttr(attrs::kWhy); });
+}
 
 void autodiff::declareDataParallel(func::FuncOp step, int64_t devices) {
   MLIRContext *context = step.getContext();
@@ -209,7 +224,8 @@ Value autodiff::gatherOverDp(OpBuilder &b, Value shard, int64_t dim,
 
 void autodiff::averageGradients(int64_t devices, int64_t bucketBytes,
                                 MutableArrayRef<Value> gradients,
-                                ArrayRef<std::optional<int64_t>> scatterDims) {
+                                ArrayRef<std::optional<int64_t>> scatterDims,
+                                ArrayRef<std::string> names) {
   // The gradients in the order the backward finishes them (an argument or
   // a constant counts as finished first).
   SmallVector<unsigned> order(gradients.size());
@@ -225,16 +241,23 @@ void autodiff::averageGradients(int64_t devices, int64_t bucketBytes,
   struct Bucket {
     SmallVector<Value *> gradients;
     SmallVector<int64_t> dims;
+    SmallVector<StringRef> names;
     int64_t bytes = 0;
   };
   std::map<std::pair<const void *, bool>, Bucket> open;
   auto flush = [&](Bucket &bucket, bool sharded) {
     if (bucket.gradients.empty())
       return;
+    std::string which = llvm::join(bucket.names, ", ");
     if (sharded)
-      scatterBucket(bucket.gradients, bucket.dims, devices);
+      scatterBucket(bucket.gradients, bucket.dims, devices,
+                    "averages the gradients of " + which + " (" +
+                        Twine(bucket.bytes) +
+                        " bytes); each device keeps its shards (ZeRO-2/3)");
     else
-      averageBucket(bucket.gradients);
+      averageBucket(bucket.gradients, "averages the gradients of " + which +
+                                          " (" + Twine(bucket.bytes) +
+                                          " bytes)");
     bucket = Bucket();
   };
   for (unsigned k : order) {
@@ -248,6 +271,7 @@ void autodiff::averageGradients(int64_t devices, int64_t bucketBytes,
       flush(bucket, sharded);
     bucket.gradients.push_back(&gradient);
     bucket.dims.push_back(sharded ? *scatterDims[k] : 0);
+    bucket.names.push_back(names[k]);
     bucket.bytes += byteSize(gradient);
   }
   for (auto &[key, bucket] : open)
@@ -268,9 +292,12 @@ Value autodiff::shardParameter(func::FuncOp step, unsigned argument,
   step.setArgAttr(argument, attrs::kSharding,
                   dataParallelSharding(step.getContext(), type.getRank(), dim));
   OpBuilder b = OpBuilder::atBlockBegin(&body);
-  Value full = AllGatherOp::create(b, parameter.getLoc(), type, parameter,
-                                   meshRef(step.getContext()), dpAxes(b),
-                                   b.getI64IntegerAttr(dim));
+  Value full = because(
+      AllGatherOp::create(b, parameter.getLoc(), type, parameter,
+                          meshRef(step.getContext()), dpAxes(b),
+                          b.getI64IntegerAttr(dim)),
+      "ZeRO-3: gathers the parameter " + argumentName(step, argument) +
+          " right before the forward reads it");
   parameter.replaceAllUsesExcept(full, full.getDefiningOp());
   return full;
 }
@@ -324,6 +351,13 @@ void autodiff::placeParameterGathers(func::FuncOp step, Value loss) {
         side = !side;
         OpBuilder b(reader);
         current = b.clone(*gather);
+        if (current->hasAttr(attrs::kWhy))
+          because(current->getResult(0), "ZeRO-3: gathers the parameter " +
+                               argumentName(step, cast<BlockArgument>(
+                                                      gather.getOperand())
+                                                      .getArgNumber()) +
+                               " again right before the " +
+                               (side ? "forward" : "backward") + " reads it");
       }
       if (current != gather)
         gather.getResult().replaceUsesWithIf(

@@ -22,12 +22,18 @@
 #include "mlir/IR/Builders.h"
 
 #include <optional>
+#include <string>
 
 namespace mlir::tcc::autodiff {
 
 /// The mesh data parallelism runs on, and its axis.
 inline constexpr llvm::StringLiteral kDataParallelMesh = "tcc_dp";
 inline constexpr llvm::StringLiteral kDataParallelAxis = "dp";
+
+/// Labels the collective producing `value` with why it is there (attribute
+/// attrs::kWhy, which `tcc compile --explain` prints and buildTrainStep
+/// drops otherwise); returns `value`.
+Value because(Value value, const Twine &why);
 
 /// Declares the mesh `tcc_dp(dp = devices)` in `step`'s module, makes `step`
 /// a per-device program on it and shards its data inputs (role `input` with
@@ -62,10 +68,12 @@ Value gatherOverDp(OpBuilder &b, Value shard, int64_t dim, int64_t devices);
 /// dimension (ZeRO-2/3). Gradients travel in buckets of about `bucketBytes`
 /// in the order the backward finishes them, each bucket one collective
 /// placed right after its last gradient (whole and sharded gradients, and
-/// each element type, fill buckets of their own).
+/// each element type, fill buckets of their own). `names[k]` names the
+/// parameter of gradient k, for the collectives' labels.
 void averageGradients(int64_t devices, int64_t bucketBytes,
                       MutableArrayRef<Value> gradients,
-                      ArrayRef<std::optional<int64_t>> scatterDims);
+                      ArrayRef<std::optional<int64_t>> scatterDims,
+                      ArrayRef<std::string> names);
 
 /// ZeRO-3: makes argument `argument` of `step` (a parameter) this device's
 /// shard along `dim` and returns the full parameter, gathered at the start
@@ -73,6 +81,9 @@ void averageGradients(int64_t devices, int64_t bucketBytes,
 /// placeParameterGathers later moves the gather next to its readers.
 Value shardParameter(func::FuncOp step, unsigned argument, int64_t dim,
                      int64_t devices);
+
+/// Removes every collective's attrs::kWhy label from `step`.
+void dropLabels(func::FuncOp step);
 
 /// ZeRO-3: each gather of a sharded parameter (from shardParameter) is
 /// placed right before its first reader, and issued again before each later

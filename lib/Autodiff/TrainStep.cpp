@@ -191,7 +191,7 @@ RankedTensorType findLossType(func::FuncOp forward) {
 /// gradient shards (`sharded`, ZeRO-2/3) are summed over dp as well, so
 /// every device gets the total over the whole gradients.
 Value totalOverGradients(GradientBuilder &g, ArrayRef<Value> gradients,
-                         ArrayRef<bool> sharded,
+                         ArrayRef<bool> sharded, StringRef what,
                          llvm::function_ref<Value(Value)> term) {
   Value whole, parts;
   for (auto [gradient, isShard] : llvm::zip_equal(gradients, sharded)) {
@@ -200,7 +200,8 @@ Value totalOverGradients(GradientBuilder &g, ArrayRef<Value> gradients,
     total = total ? g.add(total, t) : t;
   }
   if (parts)
-    parts = reduceOverDp(g.b, parts, CollectiveKind::sum);
+    parts = because(reduceOverDp(g.b, parts, CollectiveKind::sum),
+                    "sums the " + what + " of the devices' gradient shards");
   if (!whole)
     return parts;
   return parts ? g.add(whole, parts) : whole;
@@ -235,7 +236,9 @@ LossScaling unscaleGradients(GradientBuilder &g, Value stored,
   // Counting the elements that are not <= the largest finite value counts
   // infinities and NaNs without relying on NaN propagating through
   // arithmetic.
-  Value nonFinite = totalOverGradients(g, gradients, sharded, [&](Value grad) {
+  Value nonFinite = totalOverGradients(
+      g, gradients, sharded, "inf and NaN counts (f16 loss scaling)",
+      [&](Value grad) {
     auto element = cast<FloatType>(g.typeOf(grad).getElementType());
     double largest =
         APFloat::getLargest(element.getFloatSemantics()).convertToDouble();
@@ -506,15 +509,22 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   SmallVector<std::optional<int64_t>> scatterDims(parameters.size());
   if (zero >= 2)
     scatterDims = shardDims;
+  SmallVector<std::string> names;
+  for (unsigned k = 0; k < parameters.size(); ++k)
+    names.push_back(argumentName(step, parameters[k]));
   if (devices > 1)
-    averageGradients(devices, options.bucketBytes, gradients, scatterDims);
+    averageGradients(devices, options.bucketBytes, gradients, scatterDims,
+                     names);
   SmallVector<bool> gradientIsShard;
   for (unsigned k = 0; k < parameters.size(); ++k) {
     gradientIsShard.push_back(shardDims[k].has_value());
     if (zero == 1 && shardDims[k]) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointAfterValue(gradients[k]);
-      gradients[k] = sliceOverDp(b, gradients[k], *shardDims[k], devices);
+      gradients[k] = because(
+          sliceOverDp(b, gradients[k], *shardDims[k], devices),
+          "ZeRO-1: keeps this device's shard of the averaged gradient of " +
+              names[k]);
     }
   }
 
@@ -532,8 +542,9 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
 
   // Clipping by global norm: g *= min(1, max_norm / (norm + 1e-6)).
   if (options.clipGradNorm > 0) {
-    Value total =
-        totalOverGradients(g, gradients, gradientIsShard, [&](Value grad) {
+    Value total = totalOverGradients(
+        g, gradients, gradientIsShard,
+        "squares (clipping by global norm)", [&](Value grad) {
           SmallVector<int64_t> dims(g.typeOf(grad).getRank());
           std::iota(dims.begin(), dims.end(), 0);
           return g.convert(g.sum(g.mul(grad, grad), dims, false),
@@ -558,7 +569,11 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   // shard: the argument itself (ZeRO-3), or a slice of the replicated
   // parameter that is gathered back after the update (ZeRO-1/2).
   auto ownShard = [&](unsigned k, Value full) {
-    return shardDims[k] ? sliceOverDp(b, full, *shardDims[k], devices) : full;
+    if (!shardDims[k])
+      return full;
+    return because(sliceOverDp(b, full, *shardDims[k], devices),
+                   "ZeRO-" + Twine(zero) + ": this device's shard of " +
+                       names[k] + ", which it updates");
   };
   SmallVector<Value> oldParameters;
   for (unsigned k = 0; k < parameters.size(); ++k)
@@ -656,7 +671,9 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   for (unsigned k = 0; k < parameters.size(); ++k) {
     Value updated = newParameters[k];
     if ((zero == 1 || zero == 2) && shardDims[k])
-      updated = gatherOverDp(b, updated, *shardDims[k], devices);
+      updated = because(gatherOverDp(b, updated, *shardDims[k], devices),
+                        "ZeRO-" + Twine(zero) + ": gathers the updated " +
+                            names[k] + " from the devices' shards");
     newParameters[k] = updated;
     results.push_back(updated);
     DictionaryAttr attrs =
@@ -690,7 +707,8 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
       resultAttrs.push_back(contractAttrs(b, resultName(forward, i), "buffer"));
     }
   if (devices > 1)
-    results[0] = reduceOverDp(b, results[0], CollectiveKind::avg);
+    results[0] = because(reduceOverDp(b, results[0], CollectiveKind::avg),
+                         "averages the loss over the devices' batches");
   setResults(step, ret, results, resultAttrs);
   SmallVector<Value> updated(newParameters);
   llvm::append_range(updated, newSlots);
@@ -698,5 +716,7 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   rematerialize(step, options.remat);
   if (zero >= 3)
     placeParameterGathers(step, results[0]);
+  if (!options.explain)
+    dropLabels(step);
   return step;
 }

@@ -11,6 +11,7 @@
 #include "tcc/Autodiff/TrainStep.h"
 #include "tcc/Dialect/Tcc/IR/Contract.h"
 #include "tcc/JIT/CompilationCache.h"
+#include "tcc/Driver/ExplainDistribution.h"
 #include "tcc/Driver/ExposeValues.h"
 #include "tcc/Driver/ModuleLoader.h"
 #include "tcc/Target/CPU/CpuTarget.h"
@@ -267,6 +268,12 @@ int mlir::tcc::compileMain(int argc, char **argv) {
                "(DDP), 1 shards the optimizer state over dp, 2 also the "
                "gradients, 3 also the parameters"),
       cl::init(0), cl::cat(category));
+  cl::opt<bool> explain(
+      "explain",
+      cl::desc("With --mesh: print how the step is distributed (each "
+               "tensor's sharding, every collective with its bytes and why, "
+               "what each device holds)"),
+      cl::init(false), cl::cat(category));
   cl::opt<double> bucketMb(
       "bucket-mb",
       cl::desc("With --mesh=dp=N: megabytes of gradients per all_reduce "
@@ -294,6 +301,11 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     return 1;
   }
   bool cuda = target == "cuda";
+  if (explain && mesh.empty()) {
+    error() << "--explain describes a distributed step: give --train "
+               "--mesh=dp=N too\n";
+    return 1;
+  }
   if (!mesh.empty() && !train) {
     error() << "--mesh partitions a training step: give --train too "
                "(forward-only programs are not partitioned yet)\n";
@@ -392,6 +404,7 @@ int mlir::tcc::compileMain(int argc, char **argv) {
       return 1;
     }
     trainOptions.zeroStage = zero;
+    trainOptions.explain = explain;
     trainOptions.lossScale.initScale = lossScaleInit;
     trainOptions.lossScale.growthInterval = lossScaleGrowthInterval;
     trainOptions.lossScale.growthFactor = lossScaleGrowthFactor;
@@ -406,6 +419,17 @@ int mlir::tcc::compileMain(int argc, char **argv) {
       error() << "internal error: the training step built from @"
               << forward->getName() << " does not verify (see above)\n";
       return 1;
+    }
+    if (explain) {
+      FailureOr<func::FuncOp> step =
+          findEntryFunction(loaded->module(), trainOptions.name);
+      if (failed(step))
+        return 1;
+      // On stdout, unless the artifact goes there.
+      raw_ostream &os = outputFile == "-" ? llvm::errs() : llvm::outs();
+      explainDistribution(*step, os);
+      os.flush();
+      step->walk([](Operation *op) { op->removeAttr(attrs::kWhy); });
     }
     options.entry = trainOptions.name;
     if (checkNumerics) {

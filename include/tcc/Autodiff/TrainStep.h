@@ -148,6 +148,10 @@ struct TrainStepOptions {
   /// dp divides; one with none stays replicated. Sharded state is an
   /// argument and result of the device's shard, with its tcc.sharding.
   int zeroStage = 0;
+  /// Label each collective the step issues with why (a `tcc.why` string
+  /// attribute: "averages the gradients of fc2.bias, fc2.weight (5160
+  /// bytes)"), for tcc compile --explain.
+  bool explain = false;
   std::string name = "train_step";
 };
 

@@ -99,6 +99,14 @@ func.func @unknown_result_attr(%x: tensor<4xf32>) -> (tensor<4xf32> {tcc.mesh = 
 
 // -----
 
+func.func @why_not_a_string(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{'tcc.why' must be a string saying why the op is there}}
+  %0 = tcc.relu %x {tcc.why = 1 : i64} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
 func.func @unknown_op_attr(%x: tensor<4xf32>) -> tensor<4xf32> {
   // expected-error@+1 {{unknown tcc attribute 'tcc.role' on an operation}}
   %0 = tcc.relu %x {tcc.role = "output"} : tensor<4xf32>

@@ -98,6 +98,12 @@ LogicalResult verifyValueAttr(Operation *op, NamedAttribute attr, Type type,
 
 LogicalResult TccDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attr) {
+  if (attr.getName() == attrs::kWhy) {
+    if (!isa<StringAttr>(attr.getValue()))
+      return op->emitError() << "'" << attrs::kWhy
+                             << "' must be a string saying why the op is there";
+    return success();
+  }
   if (attr.getName() != attrs::kMesh)
     return op->emitError() << "unknown tcc attribute '"
                            << attr.getName().getValue() << "' on an operation";

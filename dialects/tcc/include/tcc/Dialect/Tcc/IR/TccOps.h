@@ -36,6 +36,9 @@ inline constexpr llvm::StringLiteral kName = "tcc.name";
 inline constexpr llvm::StringLiteral kRole = "tcc.role";
 /// On a function argument or result: its layout (a ShardingAttr).
 inline constexpr llvm::StringLiteral kSharding = "tcc.sharding";
+/// On an op (a collective the compiler inserted): why it is there, for
+/// `tcc compile --explain` (a StringAttr).
+inline constexpr llvm::StringLiteral kWhy = "tcc.why";
 } // namespace attrs
 
 /// Looks up the mesh named by `meshRef` from `from`'s nearest symbol table.
