@@ -67,8 +67,9 @@ def train(name, ir, data, weights, devices, zero=0):
     subprocess.run([TCC, "compile", "--quiet", "--train", "--optimizer=adamw",
                     "--lr=0.003", *mesh, ir, "-o", artifact], check=True)
     saved = os.path.join(out, f"{name}.safetensors")
+    full = os.path.join(out, f"{name}-model.safetensors")
     command = [TCC, "run", artifact, "--weights", weights, "--data", data,
-               "--steps", str(STEPS), "--save", saved,
+               "--steps", str(STEPS), "--save", saved, "--save-full", full,
                "--collective-timeout-ms", "60000"]
     if devices > 1:
         command = mpirun + ["-np", str(devices)] + command
@@ -79,7 +80,7 @@ def train(name, ir, data, weights, devices, zero=0):
     losses = [float(v) for v in
               re.findall(r"^step \d+ loss (\S+)", run.stderr, re.M)]
     identical = "parameters and optimizer state identical on all" in run.stderr
-    return losses, safetensors.load(saved)[0], identical
+    return losses, safetensors.load(saved)[0], identical, full
 
 
 def compare(name, model, make_batch, global_batch, meshes):
@@ -96,12 +97,13 @@ def compare(name, model, make_batch, global_batch, meshes):
     data = os.path.join(out, f"{name}-data.npz")
     np.savez(data, **{n: torch.cat([b[i] for b in batches]).numpy()
                       for i, n in enumerate(traced.input_names)})
-    want_losses, want, _ = train(f"{name}-single", irs[1], data, weights, 1)
+    want_losses, want, _, _ = train(f"{name}-single", irs[1], data, weights,
+                                    1)
     for devices, zero in meshes:
         label = f"{name} dp={devices} zero={zero}"
-        losses, got, identical = train(f"{name}-dp{devices}-zero{zero}",
-                                       irs[devices], data, weights, devices,
-                                       zero)
+        losses, got, identical, full = train(
+            f"{name}-dp{devices}-zero{zero}", irs[devices], data, weights,
+            devices, zero)
         worst = max((abs(a - b) / abs(b) for a, b in zip(losses, want_losses)),
                     default=1.0) if len(losses) == STEPS else 1.0
         check(worst <= TOLERANCE, f"{label}: {len(losses)} losses "
@@ -125,6 +127,17 @@ def compare(name, model, make_batch, global_batch, meshes):
         check(error <= TOLERANCE, f"{label}: saved parameters and "
               f"state (worst) {error:.1e} <= {TOLERANCE}")
         check(identical, f"{label}: replicas bitwise identical")
+        # --save-full: the model's state_dict alone (ZeRO's shards gathered),
+        # which PyTorch loads; the same tensors as the checkpoint. A tied
+        # weight is stored once, under its first name (GPT's lm_head.weight
+        # is transformer.wte.weight), as safetensors' save_model does.
+        state = safetensors.load(full)[0]
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        check(not unexpected and set(missing) == set(traced.aliases) and
+              all(torch.equal(t, got[n]) for n, t in state.items()),
+              f"{label}: --save-full loads into the PyTorch model "
+              f"({len(state)} tensors, equal to the checkpoint's; tied: "
+              f"{sorted(missing)})")
 
 
 def resume_on_another_mesh(first_zero, second_zero):

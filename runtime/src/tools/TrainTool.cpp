@@ -45,7 +45,7 @@ using namespace tcc::rt;
 namespace {
 
 struct TrainOptions {
-  std::string model, weights, data, save, resume;
+  std::string model, weights, data, save, saveFull, resume;
   int64_t steps = 0, checkpointEvery = 0, warmupSteps = 0, totalSteps = 0;
   std::optional<double> lr;
   std::string schedule = "constant";
@@ -96,6 +96,8 @@ int parseTrainOptions(const char *tool, int argc, char **argv,
       o.data = v;
     else if (const char *v = value("--save"))
       o.save = v;
+    else if (const char *v = value("--save-full"))
+      o.saveFull = v;
     else if (const char *v = value("--resume"))
       o.resume = v;
     else if (const char *v = value("--steps")) {
@@ -503,13 +505,16 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
     return fail(tool, o.model + ": the program returns no loss");
 
   // Every rank calls it (sharded state is gathered); rank 0 writes whole
-  // tensors, so a checkpoint loads on any mesh or on one device.
-  auto saveState = [&](int64_t stepsDone) -> int {
+  // tensors, so a checkpoint loads on any mesh or on one device. A model
+  // file (--save-full) holds only the parameters and buffers: a PyTorch
+  // state_dict, as FSDP's full state dict is.
+  auto saveState = [&](const std::string &path, bool optimizerState,
+                       int64_t stepsDone) -> int {
     NamedArrays state;
     for (size_t i = 0; i < plan.inputs.size(); ++i) {
       const TensorSpec &spec = plan.inputs[i];
       if (spec.role != "parameter" && spec.role != "buffer" &&
-          spec.role != "optimizer_state")
+          !(optimizerState && spec.role == "optimizer_state"))
         continue;
       if (!isSharded(spec)) {
         state.emplace_back(spec.name, values[i]);
@@ -523,8 +528,12 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
     }
     if (!reports)
       return 0;
+    if (!optimizerState) {
+      Status written = writeSafetensors(path, state, {{"format", "pt"}});
+      return written ? 0 : fail(tool, written.message());
+    }
     Status written = writeSafetensors(
-        o.save, state,
+        path, state,
         {{"format", "pt"},
          {"tcc", "training checkpoint"},
          {"step", std::to_string(stepsDone)},
@@ -620,7 +629,7 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
     }
     if (o.checkpointEvery && done % o.checkpointEvery == 0 &&
         done != start + o.steps)
-      if (int rc = saveState(done))
+      if (int rc = saveState(o.save, /*optimizerState=*/true, done))
         return rc;
     if (!std::isfinite(loss) && !skipped)
       return fail(tool, "step " + std::to_string(done) + ": the loss is " +
@@ -633,7 +642,11 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
     if (int rc = checkReplicasAgree(tool, *communicator, plan, values))
       return rc;
   if (!o.save.empty())
-    if (int rc = saveState(start + o.steps))
+    if (int rc = saveState(o.save, /*optimizerState=*/true, start + o.steps))
+      return rc;
+  if (!o.saveFull.empty())
+    if (int rc = saveState(o.saveFull, /*optimizerState=*/false,
+                           start + o.steps))
       return rc;
   // What a rank holds: its parameters and optimizer state between steps
   // (ZeRO's shards), and the step's working memory (the arena: gradients,
