@@ -23,7 +23,7 @@ parameters, bucket buffers). Checked:
   - parameters and optimizer state per rank are exactly the model's shards;
   - parameters + optimizer state + arena peak is within 25% of the model's
     total for every stage (the excess is the step's transient working set:
-    one 1 MB bucket, a gathered layer, activations; stage 1 is below the
+    one 1 MiB bucket, a gathered layer, activations; stage 1 is below the
     model because tcc cuts each device's gradient shard right after its
     bucket is averaged, so it holds gradients as stage 2 does);
   - the total falls as the stage rises (0 > 1 >= 2 > 3)."""
@@ -117,9 +117,9 @@ for clip in (True, False):
         want_params, grads, want_state = model_states[zero]
         predicted = want_params + grads + want_state
         setting = "all at once (clipping)" if clip else "updated per bucket"
-        print(f"| {setting} | {zero} | {params / MB:.2f} MB | "
-              f"{state / MB:.2f} MB | {arena / MB:.2f} MB | {total / MB:.2f} MB "
-              f"| {predicted / MB:.2f} MB | {total / predicted:.2f} |")
+        print(f"| {setting} | {zero} | {params / MiB:.2f} MiB | "
+              f"{state / MiB:.2f} MiB | {arena / MiB:.2f} MiB | {total / MiB:.2f} MiB "
+              f"| {predicted / MiB:.2f} MiB | {total / predicted:.2f} |")
         if not clip:
             continue
         totals[zero] = total
@@ -131,6 +131,6 @@ for clip in (True, False):
               f"{MARGIN:.0%} of the model's {predicted}")
 check(totals[0] > totals[1] >= totals[2] * 0.99 and totals[2] > totals[3],
       "per-rank memory falls as the stage rises: " +
-      " > ".join(f"{totals[z] / MB:.2f} MB" for z in range(4)))
+      " > ".join(f"{totals[z] / MiB:.2f} MiB" for z in range(4)))
 print(f"{failures} failed")
 sys.exit(1 if failures else 0)
