@@ -105,7 +105,7 @@ def measure(zero, clip):
     return int(held[1]), int(held[2]), arena
 
 
-MB = 1 << 20
+MiB = 1 << 20
 print(f"| gradients | ZeRO | params/rank | optimizer/rank | arena peak | "
       f"measured total | ZeRO model | ratio |")
 print("|---|---|---|---|---|---|---|---|")
