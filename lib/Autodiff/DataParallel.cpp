@@ -11,6 +11,7 @@
 
 #include "DataParallel.h"
 
+#include "ForwardOps.h"
 #include "GradientBuilder.h"
 
 #include "tcc/Dialect/Tcc/IR/Contract.h"
@@ -304,18 +305,6 @@ Value autodiff::shardParameter(func::FuncOp step, unsigned argument,
 
 void autodiff::placeParameterGathers(func::FuncOp step, Value loss) {
   Block &body = step.getBody().front();
-  llvm::DenseSet<Operation *> forward;
-  SmallVector<Operation *> worklist;
-  if (Operation *def = loss.getDefiningOp())
-    worklist.push_back(def);
-  while (!worklist.empty()) {
-    Operation *op = worklist.pop_back_val();
-    if (op->getBlock() != &body || !forward.insert(op).second)
-      continue;
-    for (Value operand : op->getOperands())
-      if (Operation *def = operand.getDefiningOp())
-        worklist.push_back(def);
-  }
   // Dead code first (the backward computes gradients nobody returns, such
   // as the input's): a collective is never removed as dead, so a gather
   // only dead code reads would stay, communicating for nothing.
@@ -325,6 +314,7 @@ void autodiff::placeParameterGathers(func::FuncOp step, Value loss) {
   for (Operation *op : llvm::reverse(ops))
     if (isOpTriviallyDead(op))
       op->erase();
+  llvm::DenseSet<Operation *> forward = forwardOps(body, loss);
   SmallVector<AllGatherOp> gathers;
   for (auto gather : body.getOps<AllGatherOp>())
     if (isa<BlockArgument>(gather.getOperand()))

@@ -17,6 +17,8 @@
 
 #include "tcc/Autodiff/TrainStep.h"
 
+#include "ForwardOps.h"
+
 #include "tcc/Dialect/Tcc/IR/Contract.h"
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
 
@@ -59,21 +61,9 @@ bool isCheap(Operation *op, RematPolicy policy) {
 class Rematerializer {
 public:
   Rematerializer(Block &body, Value loss, RematPolicy policy)
-      : body(body), policy(policy) {
-    // The forward: everything the loss depends on. The rest (gradients,
-    // the update, buffer updates) reads it.
-    SmallVector<Operation *> worklist;
-    if (Operation *def = loss.getDefiningOp())
-      worklist.push_back(def);
-    while (!worklist.empty()) {
-      Operation *op = worklist.pop_back_val();
-      if (op->getBlock() != &body || !forward.insert(op).second)
-        continue;
-      for (Value operand : op->getOperands())
-        if (Operation *def = operand.getDefiningOp())
-          worklist.push_back(def);
-    }
-  }
+      : body(body), policy(policy),
+        // The rest (gradients, the update, buffer updates) reads it.
+        forward(autodiff::forwardOps(body, loss)) {}
 
   void run() {
     SmallVector<Operation *> order;
