@@ -85,8 +85,9 @@ public:
           << "') differs between the devices along mesh axis '" << axis
           << "' but is declared replicated over it (its tcc.sharding neither "
              "splits a dimension over '"
-          << axis << "' nor holds partial sums over it): reduce or gather it "
-                     "over '"
+          << axis
+          << "' nor holds partial sums over it): reduce or gather it "
+             "over '"
           << axis << "' first (e.g. tcc.all_reduce)";
       noteOrigin(diag, v.originOf(index), axis);
     }
@@ -161,12 +162,12 @@ private:
       for (Block &block : region) {
         // Region arguments stand for the operands (a fusion's inputs).
         for (BlockArgument argument : block.getArguments())
-          variance[argument] = argument.getArgNumber() < op->getNumOperands()
-                                   ? lookup(op->getOperand(argument.getArgNumber()))
-                                   : out;
+          variance[argument] =
+              argument.getArgNumber() < op->getNumOperands()
+                  ? lookup(op->getOperand(argument.getArgNumber()))
+                  : out;
         ok &= succeeded(visitBlock(block));
-        if (!block.empty() &&
-            block.back().hasTrait<OpTrait::IsTerminator>())
+        if (!block.empty() && block.back().hasTrait<OpTrait::IsTerminator>())
           for (Value yielded : block.back().getOperands())
             join(out, lookup(yielded));
       }

@@ -33,7 +33,9 @@ FlatSymbolRefAttr meshRef(MLIRContext *context) {
   return FlatSymbolRefAttr::get(context, kDataParallelMesh);
 }
 
-ArrayAttr dpAxes(OpBuilder &b) { return b.getStrArrayAttr({kDataParallelAxis}); }
+ArrayAttr dpAxes(OpBuilder &b) {
+  return b.getStrArrayAttr({kDataParallelAxis});
+}
 
 /// `permutation` moving dimension `dim` of a rank-`rank` tensor to the front.
 SmallVector<int64_t> dimFirst(int64_t rank, int64_t dim) {
@@ -70,7 +72,8 @@ void averageBucket(ArrayRef<Value *> bucket, const Twine &why) {
   GradientBuilder g(b, last.getLoc());
   SmallVector<Value> flat;
   for (Value *gradient : bucket)
-    flat.push_back(g.reshape(*gradient, {g.typeOf(*gradient).getNumElements()}));
+    flat.push_back(
+        g.reshape(*gradient, {g.typeOf(*gradient).getNumElements()}));
   Value joined =
       ConcatOp::create(b, last.getLoc(), flat, b.getI64IntegerAttr(0));
   Value averaged = because(reduceOverDp(b, joined, CollectiveKind::avg), why);
@@ -99,30 +102,32 @@ void scatterBucket(ArrayRef<Value *> bucket, ArrayRef<int64_t> dims,
   MLIRContext *context = b.getContext();
   if (bucket.size() == 1) {
     RankedTensorType type = g.typeOf(last);
-    *bucket[0] = because(
-        ReduceScatterOp::create(
-            b, last.getLoc(), shardType(type, dims[0], devices), last,
-            CollectiveKindAttr::get(context, CollectiveKind::avg),
-            meshRef(context), dpAxes(b), b.getI64IntegerAttr(dims[0])),
-        why);
+    *bucket[0] =
+        because(ReduceScatterOp::create(
+                    b, last.getLoc(), shardType(type, dims[0], devices), last,
+                    CollectiveKindAttr::get(context, CollectiveKind::avg),
+                    meshRef(context), dpAxes(b), b.getI64IntegerAttr(dims[0])),
+                why);
     return;
   }
   SmallVector<Value> rows;
   for (auto [gradient, dim] : llvm::zip_equal(bucket, dims)) {
     RankedTensorType type = g.typeOf(*gradient);
-    Value front = dim == 0 ? *gradient
-                           : g.transpose(*gradient, dimFirst(type.getRank(), dim));
+    Value front = dim == 0
+                      ? *gradient
+                      : g.transpose(*gradient, dimFirst(type.getRank(), dim));
     rows.push_back(
         g.reshape(front, {devices, type.getNumElements() / devices}));
   }
-  Value joined = ConcatOp::create(b, last.getLoc(), rows, b.getI64IntegerAttr(1));
+  Value joined =
+      ConcatOp::create(b, last.getLoc(), rows, b.getI64IntegerAttr(1));
   RankedTensorType joinedType = g.typeOf(joined);
-  Value mine = because(
-      ReduceScatterOp::create(
-          b, last.getLoc(), shardType(joinedType, 0, devices), joined,
-          CollectiveKindAttr::get(context, CollectiveKind::avg),
-          meshRef(context), dpAxes(b), b.getI64IntegerAttr(0)),
-      why);
+  Value mine =
+      because(ReduceScatterOp::create(
+                  b, last.getLoc(), shardType(joinedType, 0, devices), joined,
+                  CollectiveKindAttr::get(context, CollectiveKind::avg),
+                  meshRef(context), dpAxes(b), b.getI64IntegerAttr(0)),
+              why);
   int64_t offset = 0;
   for (auto [gradient, dim] : llvm::zip_equal(bucket, dims)) {
     RankedTensorType type = g.typeOf(*gradient);
@@ -288,17 +293,17 @@ Value autodiff::shardParameter(func::FuncOp step, unsigned argument,
   parameter.setType(shard);
   SmallVector<Type> inputs(step.getArgumentTypes());
   inputs[argument] = shard;
-  step.setType(FunctionType::get(step.getContext(), inputs,
-                                 step.getResultTypes()));
+  step.setType(
+      FunctionType::get(step.getContext(), inputs, step.getResultTypes()));
   step.setArgAttr(argument, attrs::kSharding,
                   dataParallelSharding(step.getContext(), type.getRank(), dim));
   OpBuilder b = OpBuilder::atBlockBegin(&body);
-  Value full = because(
-      AllGatherOp::create(b, parameter.getLoc(), type, parameter,
-                          meshRef(step.getContext()), dpAxes(b),
-                          b.getI64IntegerAttr(dim)),
-      "ZeRO-3: gathers the parameter " + argumentName(step, argument) +
-          " right before the forward reads it");
+  Value full =
+      because(AllGatherOp::create(b, parameter.getLoc(), type, parameter,
+                                  meshRef(step.getContext()), dpAxes(b),
+                                  b.getI64IntegerAttr(dim)),
+              "ZeRO-3: gathers the parameter " + argumentName(step, argument) +
+                  " right before the forward reads it");
   parameter.replaceAllUsesExcept(full, full.getDefiningOp());
   return full;
 }
@@ -342,12 +347,14 @@ void autodiff::placeParameterGathers(func::FuncOp step, Value loss) {
         OpBuilder b(reader);
         current = b.clone(*gather);
         if (current->hasAttr(attrs::kWhy))
-          because(current->getResult(0), "ZeRO-3: gathers the parameter " +
-                               argumentName(step, cast<BlockArgument>(
-                                                      gather.getOperand())
-                                                      .getArgNumber()) +
-                               " again right before the " +
-                               (side ? "forward" : "backward") + " reads it");
+          because(
+              current->getResult(0),
+              "ZeRO-3: gathers the parameter " +
+                  argumentName(
+                      step,
+                      cast<BlockArgument>(gather.getOperand()).getArgNumber()) +
+                  " again right before the " + (side ? "forward" : "backward") +
+                  " reads it");
       }
       if (current != gather)
         gather.getResult().replaceUsesWithIf(

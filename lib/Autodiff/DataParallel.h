@@ -1,4 +1,4 @@
-//===- DataParallel.h - a training step over a dp mesh ------------*- C++ -*-===//
+//===- DataParallel.h - a training step over a dp mesh ----------*- C++ -*-===//
 //
 // The pieces buildTrainStep uses to make its step a per-device program for
 // data parallelism (DDP) and ZeRO: the `dp` mesh and the data inputs' shards,
@@ -45,12 +45,10 @@ void declareDataParallel(func::FuncOp step, int64_t devices);
 std::optional<int64_t> zeroShardDim(RankedTensorType type, int64_t devices);
 
 /// `type` with dimension `dim` divided by `devices`: one device's shard.
-RankedTensorType shardType(RankedTensorType type, int64_t dim,
-                           int64_t devices);
+RankedTensorType shardType(RankedTensorType type, int64_t dim, int64_t devices);
 
 /// The sharding attribute of a shard split along `dim` over dp.
-Attribute dataParallelSharding(MLIRContext *context, int64_t rank,
-                               int64_t dim);
+Attribute dataParallelSharding(MLIRContext *context, int64_t rank, int64_t dim);
 
 /// `kind` (sum, avg, ...) of `value` over dp, right after `value` exists.
 Value reduceOverDp(OpBuilder &b, Value value, CollectiveKind kind);

@@ -1,4 +1,4 @@
-//===- ForwardOps.h - the forward part of a training step --------*- C++ -*-===//
+//===- ForwardOps.h - the forward part of a training step -------*- C++ -*-===//
 //
 // A training step's block holds the forward, the backward and the update.
 // The forward is everything the loss depends on; what reads it from outside

@@ -226,12 +226,14 @@ LossScaling unscaleGradients(GradientBuilder &g, Value stored,
   {
     OpBuilder::InsertionGuard guard(g.b);
     g.b.setInsertionPointAfterValue(stored);
-    Value initial = g.compare(CompareDirection::eq, stored, g.zerosLike(stored));
+    Value initial =
+        g.compare(CompareDirection::eq, stored, g.zerosLike(stored));
     scaling.scale =
         g.select(initial, g.splatLike(stored, options.initScale), stored);
     stored.replaceAllUsesExcept(
-        scaling.scale, SmallPtrSet<Operation *, 2>{initial.getDefiningOp(),
-                                                   scaling.scale.getDefiningOp()});
+        scaling.scale,
+        SmallPtrSet<Operation *, 2>{initial.getDefiningOp(),
+                                    scaling.scale.getDefiningOp()});
   }
   // Counting the elements that are not <= the largest finite value counts
   // infinities and NaNs without relying on NaN propagating through
@@ -239,22 +241,26 @@ LossScaling unscaleGradients(GradientBuilder &g, Value stored,
   Value nonFinite = totalOverGradients(
       g, gradients, sharded, "inf and NaN counts (f16 loss scaling)",
       [&](Value grad) {
-    auto element = cast<FloatType>(g.typeOf(grad).getElementType());
-    double largest =
-        APFloat::getLargest(element.getFloatSemantics()).convertToDouble();
-    Value finite = g.compare(CompareDirection::le, AbsOp::create(g.b, g.loc, grad),
-                             g.splatLike(grad, largest));
-    SmallVector<int64_t> dims(g.typeOf(grad).getRank());
-    std::iota(dims.begin(), dims.end(), 0);
-    Value count = g.sum(g.select(finite, g.zerosLike(grad), g.splatLike(grad, 1.0)),
-                        dims, /*keepdims=*/false);
-    return g.convert(count, g.typeOf(scaling.scale).getElementType());
-  });
-  scaling.overflowed = g.compare(CompareDirection::ne, nonFinite,
-                                 g.zerosLike(nonFinite));
+        auto element = cast<FloatType>(g.typeOf(grad).getElementType());
+        double largest =
+            APFloat::getLargest(element.getFloatSemantics()).convertToDouble();
+        Value finite =
+            g.compare(CompareDirection::le, AbsOp::create(g.b, g.loc, grad),
+                      g.splatLike(grad, largest));
+        SmallVector<int64_t> dims(g.typeOf(grad).getRank());
+        std::iota(dims.begin(), dims.end(), 0);
+        Value count =
+            g.sum(g.select(finite, g.zerosLike(grad), g.splatLike(grad, 1.0)),
+                  dims, /*keepdims=*/false);
+        return g.convert(count, g.typeOf(scaling.scale).getElementType());
+      });
+  scaling.overflowed =
+      g.compare(CompareDirection::ne, nonFinite, g.zerosLike(nonFinite));
   Value inverse = g.div(g.splatLike(scaling.scale, 1.0), scaling.scale);
   for (Value &grad : gradients)
-    grad = g.mul(grad, spread(g, g.convert(inverse, g.typeOf(grad).getElementType()), grad));
+    grad = g.mul(
+        grad,
+        spread(g, g.convert(inverse, g.typeOf(grad).getElementType()), grad));
   return scaling;
 }
 
@@ -481,7 +487,8 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
     return body.getArgument(index);
   };
   for (unsigned k = 0; k < parameters.size(); ++k) {
-    auto type = cast<RankedTensorType>(forward.getArgumentTypes()[parameters[k]]);
+    auto type =
+        cast<RankedTensorType>(forward.getArgumentTypes()[parameters[k]]);
     for (StringRef slot : slots) {
       Value state =
           append(shardDims[k] ? shardType(type, *shardDims[k], devices) : type,
@@ -551,11 +558,13 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
                            lossType.getElementType());
         });
     Value norm = SqrtOp::create(b, loc, total);
-    Value factor = g.div(g.splatLike(norm, options.clipGradNorm),
-                         g.shift(norm, 1e-6));
+    Value factor =
+        g.div(g.splatLike(norm, options.clipGradNorm), g.shift(norm, 1e-6));
     factor = MinOp::create(b, loc, factor, g.splatLike(factor, 1.0));
     for (Value &grad : gradients)
-      grad = g.mul(grad, spread(g, g.convert(factor, g.typeOf(grad).getElementType()), grad));
+      grad = g.mul(
+          grad,
+          spread(g, g.convert(factor, g.typeOf(grad).getElementType()), grad));
   }
 
   // t = step + 1, as a float for the bias corrections.

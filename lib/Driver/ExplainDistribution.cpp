@@ -100,12 +100,11 @@ void mlir::tcc::explainDistribution(func::FuncOp step, raw_ostream &os) {
         "ring would; why):\n";
   int64_t sent = 0, count = 0;
   step.walk([&](Operation *op) {
-    ArrayAttr axes =
-        TypeSwitch<Operation *, ArrayAttr>(op)
-            .Case<AllReduceOp, AllGatherOp, ReduceScatterOp, AllSliceOp,
-                  AllToAllOp, CollectiveBroadcastOp>(
-                [](auto c) { return c.getAxes(); })
-            .Default([](Operation *) { return ArrayAttr(); });
+    ArrayAttr axes = TypeSwitch<Operation *, ArrayAttr>(op)
+                         .Case<AllReduceOp, AllGatherOp, ReduceScatterOp,
+                               AllSliceOp, AllToAllOp, CollectiveBroadcastOp>(
+                             [](auto c) { return c.getAxes(); })
+                         .Default([](Operation *) { return ArrayAttr(); });
     if (!axes)
       return;
     int64_t n = 1;
@@ -113,26 +112,25 @@ void mlir::tcc::explainDistribution(func::FuncOp step, raw_ostream &os) {
       n *= mesh.getAxisSize(axis).value_or(1);
     int64_t in = bytesOf(op->getOperand(0).getType());
     int64_t out = bytesOf(op->getResult(0).getType());
-    int64_t bytes =
-        TypeSwitch<Operation *, int64_t>(op)
-            .Case([&](AllReduceOp) { return 2 * (n - 1) * in / n; })
-            .Case([&](AllGatherOp) { return (n - 1) * out / n; })
-            .Case<ReduceScatterOp, AllToAllOp>(
-                [&](Operation *) { return (n - 1) * in / n; })
-            .Case([&](CollectiveBroadcastOp) { return in; })
-            .Default([](Operation *) { return int64_t(0); });
+    int64_t bytes = TypeSwitch<Operation *, int64_t>(op)
+                        .Case([&](AllReduceOp) { return 2 * (n - 1) * in / n; })
+                        .Case([&](AllGatherOp) { return (n - 1) * out / n; })
+                        .Case<ReduceScatterOp, AllToAllOp>(
+                            [&](Operation *) { return (n - 1) * in / n; })
+                        .Case([&](CollectiveBroadcastOp) { return in; })
+                        .Default([](Operation *) { return int64_t(0); });
     sent += bytes;
     ++count;
     auto why = op->getAttrOfType<StringAttr>(attrs::kWhy);
-    os << llvm::format("  %3lld. %-14s %-30s over %-6s %10lld  ",
-                       static_cast<long long>(count),
-                       op->getName().stripDialect().str().c_str(),
-                       (describe(op->getOperand(0).getType()) + " -> " +
-                        describe(op->getResult(0).getType()))
-                           .c_str(),
-                       llvm::join(axes.getAsValueRange<StringAttr>(), "x")
-                           .c_str(),
-                       static_cast<long long>(bytes))
+    os << llvm::format(
+              "  %3lld. %-14s %-30s over %-6s %10lld  ",
+              static_cast<long long>(count),
+              op->getName().stripDialect().str().c_str(),
+              (describe(op->getOperand(0).getType()) + " -> " +
+               describe(op->getResult(0).getType()))
+                  .c_str(),
+              llvm::join(axes.getAsValueRange<StringAttr>(), "x").c_str(),
+              static_cast<long long>(bytes))
        << (why ? why.getValue() : StringRef("(written in the program)"))
        << "\n";
   });

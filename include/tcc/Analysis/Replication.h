@@ -1,4 +1,4 @@
-//===- Replication.h - which values differ between the devices ---*- C++ -*-===//
+//===- Replication.h - which values differ between devices ------*- C++ -*-===//
 //
 // In a per-device program (a function with `tcc.mesh`) every device runs
 // the same ops on its own data. A value may differ between the devices

@@ -237,14 +237,13 @@ int checkReplicasAgree(const char *tool, Communicator &communicator,
   for (size_t t = 0; t < mine.size(); ++t)
     for (size_t r = 1; r < size; ++r)
       if (all[r * mine.size() + t] != all[t])
-        return fail(tool, "the replicas differ: '" + names[t] +
-                              "' on rank " + std::to_string(r) +
-                              " is not rank 0's");
+        return fail(tool, "the replicas differ: '" + names[t] + "' on rank " +
+                              std::to_string(r) + " is not rank 0's");
   if (communicator.rank() == 0)
-    std::fprintf(stderr,
-                 "%s: note: %s identical on all %zu ranks\n", tool,
-                 names.size() == plan.inputs.size() ? "parameters and optimizer state"
-                                                    : "replicated parameters and optimizer state",
+    std::fprintf(stderr, "%s: note: %s identical on all %zu ranks\n", tool,
+                 names.size() == plan.inputs.size()
+                     ? "parameters and optimizer state"
+                     : "replicated parameters and optimizer state",
                  size);
   return 0;
 }
@@ -607,17 +606,19 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
     for (auto [out, in] : feedback)
       std::swap(values[in], outputs[out]);
     int64_t done = s + 1;
-    double seconds = std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - began)
-                         .count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began)
+            .count();
     double rate = double(done - start) / std::max(seconds, 1e-9);
     if (terminal) {
       auto now = std::chrono::steady_clock::now();
       if (now - lastDraw > std::chrono::milliseconds(100) ||
           done == start + o.steps) {
-        std::fprintf(stderr, "\rstep %lld/%lld  loss %.6f  %.1f steps/s  %.0f samples/s   ",
-                     (long long)done, (long long)(start + o.steps), loss, rate,
-                     rate * double(samples));
+        std::fprintf(
+            stderr,
+            "\rstep %lld/%lld  loss %.6f  %.1f steps/s  %.0f samples/s   ",
+            (long long)done, (long long)(start + o.steps), loss, rate,
+            rate * double(samples));
         lastDraw = now;
       }
     } else if (!o.quiet && reports) {
@@ -660,7 +661,8 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
   }
   if (communicator && devices > 1) {
     std::vector<int64_t> all(3 * size_t(communicator->size()));
-    Status gathered = communicator->allGather(memory, all.data(), 3, DType::I64);
+    Status gathered =
+        communicator->allGather(memory, all.data(), 3, DType::I64);
     if (!gathered)
       return fail(tool, "comparing the ranks' memory: " + gathered.message());
     for (size_t r = 0; r < all.size(); ++r)
