@@ -55,17 +55,21 @@ public:
   ReplicationChecker(func::FuncOp function, MeshOp mesh)
       : function(function), mesh(mesh) {}
 
+  /// The dataflow alone, without diagnostics.
+  llvm::DenseMap<Value, uint64_t> analyze() {
+    report = false;
+    seedArguments();
+    (void)visitBlock(function.getBody().front());
+    llvm::DenseMap<Value, uint64_t> axes;
+    for (auto &[value, v] : variance)
+      if (v.axes)
+        axes[value] = v.axes;
+    return axes;
+  }
+
   LogicalResult run() {
+    seedArguments();
     Block &body = function.getBody().front();
-    for (BlockArgument argument : body.getArguments()) {
-      auto sharding = function.getArgAttrOfType<ShardingAttr>(
-          argument.getArgNumber(), attrs::kSharding);
-      Variance v;
-      for (uint64_t axes = sharding ? shardingAxes(sharding) : 0; axes;
-           axes &= axes - 1)
-        v.set(llvm::countr_zero(axes), argument);
-      variance[argument] = v;
-    }
     bool ok = succeeded(visitBlock(body));
     auto ret = cast<func::ReturnOp>(body.getTerminator());
     for (auto [i, result] : llvm::enumerate(ret.getOperands())) {
@@ -95,6 +99,21 @@ public:
   }
 
 private:
+  /// The arguments differ along the axes their shardings split or hold
+  /// partial sums over.
+  void seedArguments() {
+    for (BlockArgument argument : function.getBody().front().getArguments()) {
+      auto sharding = function.getArgAttrOfType<ShardingAttr>(
+          argument.getArgNumber(), attrs::kSharding);
+      Variance v;
+      for (uint64_t axes = sharding ? shardingAxes(sharding) : 0; axes;
+           axes &= axes - 1)
+        v.set(llvm::countr_zero(axes), argument);
+      variance[argument] = v;
+    }
+  }
+
+
   uint64_t bitOf(StringRef axis) {
     std::optional<unsigned> index = mesh.getAxisIndex(axis);
     return index ? uint64_t(1) << *index : 0;
@@ -200,7 +219,7 @@ private:
   /// never run the stage.
   LogicalResult checkStageCollective(Operation *op) {
     ArrayAttr axes = groupAxes(op);
-    if (!axes)
+    if (!axes || !report)
       return success();
     for (auto stage = op->getParentOfType<StageOp>(); stage;
          stage = stage->getParentOfType<StageOp>())
@@ -217,9 +236,17 @@ private:
   func::FuncOp function;
   MeshOp mesh;
   llvm::DenseMap<Value, Variance> variance;
+  bool report = true;
 };
 
 } // namespace
+
+llvm::DenseMap<Value, uint64_t> mlir::tcc::varyingAxes(func::FuncOp function) {
+  MeshOp mesh = functionMesh(function);
+  if (!mesh || function.isExternal())
+    return llvm::DenseMap<Value, uint64_t>();
+  return ReplicationChecker(function, mesh).analyze();
+}
 
 LogicalResult mlir::tcc::checkReplication(func::FuncOp function) {
   MeshOp mesh = functionMesh(function);

@@ -84,6 +84,7 @@ struct TrainStepPass : public tcc::impl::TccTrainStepBase<TrainStepPass> {
     options.dataParallel = dataParallel;
     options.bucketBytes = bucketBytes;
     options.zeroStage = zeroStage;
+    options.tensorParallel = tensorParallel;
     options.lossScale.initScale = lossScaleInit;
     options.lossScale.growthInterval = lossScaleGrowthInterval;
     options.lossScale.growthFactor = lossScaleGrowthFactor;

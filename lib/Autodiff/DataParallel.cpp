@@ -18,10 +18,11 @@
 
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringExtras.h"
 
-#include <map>
 #include <numeric>
+#include <tuple>
 
 using namespace mlir;
 using namespace mlir::tcc;
@@ -30,7 +31,7 @@ using namespace mlir::tcc::autodiff;
 namespace {
 
 FlatSymbolRefAttr meshRef(MLIRContext *context) {
-  return FlatSymbolRefAttr::get(context, kDataParallelMesh);
+  return FlatSymbolRefAttr::get(context, kMeshName);
 }
 
 ArrayAttr dpAxes(OpBuilder &b) {
@@ -156,15 +157,27 @@ void autodiff::dropLabels(func::FuncOp step) {
   step.walk([](Operation *op) { op->removeAttr(attrs::kWhy); });
 }
 
-void autodiff::declareDataParallel(func::FuncOp step, int64_t devices) {
-  MLIRContext *context = step.getContext();
-  auto module = step->getParentOfType<ModuleOp>();
-  OpBuilder b(context);
-  if (!SymbolTable::lookupSymbolIn(module, kDataParallelMesh)) {
-    b.setInsertionPointToStart(module.getBody());
-    MeshOp::create(b, step.getLoc(), b.getStringAttr(kDataParallelMesh),
-                   dpAxes(b), b.getDenseI64ArrayAttr({devices}));
+FlatSymbolRefAttr autodiff::declareMesh(ModuleOp module, Location loc,
+                                       int64_t dp, int64_t tp) {
+  MLIRContext *context = module.getContext();
+  if (!SymbolTable::lookupSymbolIn(module, kMeshName)) {
+    OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+    SmallVector<StringRef> axes;
+    SmallVector<int64_t> sizes;
+    for (auto [axis, size] : {std::make_pair(kDataParallelAxis, dp),
+                              std::make_pair(kTensorParallelAxis, tp)})
+      if (size > 1) {
+        axes.push_back(axis);
+        sizes.push_back(size);
+      }
+    MeshOp::create(b, loc, b.getStringAttr(kMeshName), b.getStrArrayAttr(axes),
+                   b.getDenseI64ArrayAttr(sizes));
   }
+  return meshRef(context);
+}
+
+void autodiff::declareDataParallel(func::FuncOp step) {
+  MLIRContext *context = step.getContext();
   step->setAttr(attrs::kMesh, meshRef(context));
   for (unsigned i = 0, e = step.getNumArguments(); i < e; ++i) {
     auto role = step.getArgAttrOfType<StringAttr>(i, attrs::kRole);
@@ -190,13 +203,18 @@ RankedTensorType autodiff::shardType(RankedTensorType type, int64_t dim,
   return RankedTensorType::get(shape, type.getElementType());
 }
 
+Attribute autodiff::splitSharding(FlatSymbolRefAttr mesh, int64_t rank,
+                                  int64_t dim, StringRef axis) {
+  OpBuilder b(mesh.getContext());
+  SmallVector<Attribute> dims(rank, b.getArrayAttr({}));
+  dims[dim] = b.getStrArrayAttr({axis});
+  return ShardingAttr::get(mesh.getContext(), mesh, b.getArrayAttr(dims),
+                           b.getArrayAttr({}), CollectiveKind::sum);
+}
+
 Attribute autodiff::dataParallelSharding(MLIRContext *context, int64_t rank,
                                          int64_t dim) {
-  OpBuilder b(context);
-  SmallVector<Attribute> dims(rank, b.getArrayAttr({}));
-  dims[dim] = dpAxes(b);
-  return ShardingAttr::get(context, meshRef(context), b.getArrayAttr(dims),
-                           b.getArrayAttr({}), CollectiveKind::sum);
+  return splitSharding(meshRef(context), rank, dim, kDataParallelAxis);
 }
 
 Value autodiff::reduceOverDp(OpBuilder &b, Value value, CollectiveKind kind) {
@@ -231,6 +249,7 @@ Value autodiff::gatherOverDp(OpBuilder &b, Value shard, int64_t dim,
 void autodiff::averageGradients(int64_t devices, int64_t bucketBytes,
                                 MutableArrayRef<Value> gradients,
                                 ArrayRef<std::optional<int64_t>> scatterDims,
+                                ArrayRef<Attribute> layouts,
                                 ArrayRef<std::string> names) {
   // The gradients in the order the backward finishes them (an argument or
   // a constant counts as finished first).
@@ -243,14 +262,17 @@ void autodiff::averageGradients(int64_t devices, int64_t bucketBytes,
       return a == nullptr && c != nullptr;
     return a->getBlock() == c->getBlock() && a->isBeforeInBlock(c);
   });
-  // One open bucket per element type and kind (whole or sharded).
+  // One open bucket per element type, kind (whole or ZeRO-sharded) and
+  // layout, flushed in the order they were opened (the same program on
+  // every compile).
   struct Bucket {
     SmallVector<Value *> gradients;
     SmallVector<int64_t> dims;
     SmallVector<StringRef> names;
     int64_t bytes = 0;
   };
-  std::map<std::pair<const void *, bool>, Bucket> open;
+  using Key = std::tuple<const void *, unsigned, const void *>;
+  llvm::MapVector<Key, Bucket> open;
   auto flush = [&](Bucket &bucket, bool sharded) {
     if (bucket.gradients.empty())
       return;
@@ -269,8 +291,8 @@ void autodiff::averageGradients(int64_t devices, int64_t bucketBytes,
   for (unsigned k : order) {
     Value &gradient = gradients[k];
     bool sharded = scatterDims[k].has_value();
-    auto key = std::make_pair(
-        getElementTypeOrSelf(gradient.getType()).getAsOpaquePointer(), sharded);
+    Key key(getElementTypeOrSelf(gradient.getType()).getAsOpaquePointer(),
+            sharded, layouts[k].getAsOpaquePointer());
     Bucket &bucket = open[key];
     if (!bucket.gradients.empty() &&
         bucket.bytes + byteSize(gradient) > bucketBytes)
@@ -281,7 +303,7 @@ void autodiff::averageGradients(int64_t devices, int64_t bucketBytes,
     bucket.bytes += byteSize(gradient);
   }
   for (auto &[key, bucket] : open)
-    flush(bucket, key.second);
+    flush(bucket, std::get<1>(key));
 }
 
 Value autodiff::shardParameter(func::FuncOp step, unsigned argument,

@@ -26,19 +26,26 @@
 
 namespace mlir::tcc::autodiff {
 
-/// The mesh data parallelism runs on, and its axis.
-inline constexpr llvm::StringLiteral kDataParallelMesh = "tcc_dp";
+/// The mesh a distributed step runs on, and its axes (data and tensor
+/// parallelism).
+inline constexpr llvm::StringLiteral kMeshName = "tcc_mesh";
 inline constexpr llvm::StringLiteral kDataParallelAxis = "dp";
+inline constexpr llvm::StringLiteral kTensorParallelAxis = "tp";
+
+/// Declares `tcc.mesh @tcc_mesh(dp = dp, tp = tp)` in `module` (an axis of
+/// size 1 is left out) and returns a reference to it.
+FlatSymbolRefAttr declareMesh(ModuleOp module, Location loc, int64_t dp,
+                              int64_t tp);
 
 /// Labels the collective producing `value` with why it is there (attribute
 /// attrs::kWhy, which `tcc compile --explain` prints and buildTrainStep
 /// drops otherwise); returns `value`.
 Value because(Value value, const Twine &why);
 
-/// Declares the mesh `tcc_dp(dp = devices)` in `step`'s module, makes `step`
-/// a per-device program on it and shards its data inputs (role `input` with
-/// a batch dimension) over dp on their first dimension.
-void declareDataParallel(func::FuncOp step, int64_t devices);
+/// Makes `step` a per-device program on the mesh (declareMesh) and shards
+/// its data inputs (role `input` with a batch dimension) over dp on their
+/// first dimension.
+void declareDataParallel(func::FuncOp step);
 
 /// The dimension ZeRO splits a tensor of `type` along over `devices`
 /// devices (the first one they divide), or nullopt: replicated.
@@ -49,6 +56,11 @@ RankedTensorType shardType(RankedTensorType type, int64_t dim, int64_t devices);
 
 /// The sharding attribute of a shard split along `dim` over dp.
 Attribute dataParallelSharding(MLIRContext *context, int64_t rank, int64_t dim);
+
+/// The sharding of a rank-`rank` tensor split along `dim` over `axis` of
+/// `mesh`.
+Attribute splitSharding(FlatSymbolRefAttr mesh, int64_t rank, int64_t dim,
+                        StringRef axis);
 
 /// `kind` (sum, avg, ...) of `value` over dp, right after `value` exists.
 Value reduceOverDp(OpBuilder &b, Value value, CollectiveKind kind);
@@ -66,11 +78,15 @@ Value gatherOverDp(OpBuilder &b, Value shard, int64_t dim, int64_t devices);
 /// dimension (ZeRO-2/3). Gradients travel in buckets of about `bucketBytes`
 /// in the order the backward finishes them, each bucket one collective
 /// placed right after its last gradient (whole and sharded gradients, and
-/// each element type, fill buckets of their own). `names[k]` names the
-/// parameter of gradient k, for the collectives' labels.
+/// each element type, fill buckets of their own, and so do gradients of
+/// parameters split over different mesh axes, `layouts[k]`: a bucket is one
+/// tensor, so a tp slice and a tensor every tp device holds whole must not
+/// share one). `names[k]`
+/// names the parameter of gradient k, for the collectives' labels.
 void averageGradients(int64_t devices, int64_t bucketBytes,
                       MutableArrayRef<Value> gradients,
                       ArrayRef<std::optional<int64_t>> scatterDims,
+                      ArrayRef<Attribute> layouts,
                       ArrayRef<std::string> names);
 
 /// ZeRO-3: makes argument `argument` of `step` (a parameter) this device's

@@ -7,6 +7,15 @@
 // once. Gradients are built after the forward ops, so they read the
 // forward's values (the activations) instead of recomputing them.
 //
+// In a per-device program (tcc.mesh) the loss is the same on every device
+// and so is its adjoint. An op whose result differs between devices along
+// an axis while an operand does not (a matmul with a weight slice reading
+// the whole activation, Megatron's column-parallel layer) gives that
+// operand a different contribution on each device; the operand's true
+// gradient is their sum over the axis, so the contribution is all-reduced
+// there (JAX's transpose of pbroadcast). The VJP of an all_reduce sum is
+// then the identity.
+//
 //===----------------------------------------------------------------------===//
 
 #include "tcc/Autodiff/Autodiff.h"
@@ -14,6 +23,7 @@
 #include "FunctionResults.h"
 #include "GradientBuilder.h"
 
+#include "tcc/Analysis/Replication.h"
 #include "tcc/Dialect/Tcc/IR/Contract.h"
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
 
@@ -116,6 +126,11 @@ mlir::tcc::buildGradientFunction(func::FuncOp forward,
         if (isFloatTensor(result))
           active.insert(result);
 
+  // Per-device programs: which values differ between devices along which
+  // axes (of the forward, before any gradient exists).
+  llvm::DenseMap<Value, uint64_t> varying = varyingAxes(function);
+  MeshOp mesh = functionMesh(function);
+
   OpBuilder b(ret);
   Adjoints adjoints;
   Value loss = ret.getOperand(*lossIndex);
@@ -172,10 +187,34 @@ mlir::tcc::buildGradientFunction(func::FuncOp forward,
       function.erase();
       return failure();
     }
+    uint64_t resultAxes = 0;
+    for (Value result : op->getResults())
+      resultAxes |= varying.lookup(result);
     for (auto [operand, gradient] :
-         llvm::zip(op->getOperands(), operandGradients))
-      if (gradient && active.contains(operand))
-        adjoints.accumulate(b, op->getLoc(), operand, gradient);
+         llvm::zip(op->getOperands(), operandGradients)) {
+      if (!gradient || !active.contains(operand))
+        continue;
+      if (uint64_t extra = resultAxes & ~varying.lookup(operand)) {
+        SmallVector<StringRef> axes;
+        for (auto [i, axis] : llvm::enumerate(mesh.getAxisNames()))
+          if (extra & (uint64_t(1) << i))
+            axes.push_back(cast<StringAttr>(axis).getValue());
+        Value summed = AllReduceOp::create(
+            b, op->getLoc(), gradient.getType(), gradient,
+            CollectiveKindAttr::get(b.getContext(), CollectiveKind::sum),
+            FlatSymbolRefAttr::get(mesh.getSymNameAttr()),
+            b.getStrArrayAttr(axes));
+        summed.getDefiningOp()->setAttr(
+            attrs::kWhy,
+            b.getStringAttr("sums the devices' contributions to the gradient "
+                            "of a value each holds whole, from a '" +
+                            op->getName().getStringRef() +
+                            "' each computes a part of (Megatron's backward "
+                            "all_reduce)"));
+        gradient = summed;
+      }
+      adjoints.accumulate(b, op->getLoc(), operand, gradient);
+    }
   }
 
   // Results: the forward's, then one gradient per differentiated argument

@@ -19,6 +19,7 @@
 #include "DataParallel.h"
 #include "FunctionResults.h"
 #include "GradientBuilder.h"
+#include "TensorParallel.h"
 
 #include "tcc/Dialect/Tcc/IR/Contract.h"
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
@@ -28,6 +29,7 @@
 #include "llvm/ADT/StringMap.h"
 
 #include <numeric>
+#include <set>
 
 using namespace mlir;
 using namespace mlir::tcc;
@@ -392,18 +394,19 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
     return forward.emitError("ZeRO-")
            << options.zeroStage
            << " shards over data-parallel devices: it needs at least two";
-  if (options.dataParallel > 1 && functionMesh(forward))
+  if (options.tensorParallel < 1)
+    return forward.emitError("tensor parallelism needs at least one device, "
+                             "got ")
+           << options.tensorParallel;
+  if (options.zeroStage > 0 && options.tensorParallel > 1)
+    return forward.emitError("ZeRO together with tensor parallelism is not "
+                             "implemented yet");
+  bool distributed = options.dataParallel > 1 || options.tensorParallel > 1;
+  if (distributed && functionMesh(forward))
     return forward.emitError("is already a per-device program (tcc.mesh); "
-                             "data parallelism partitions single-device "
-                             "models");
-  GradientOptions gradientOptions;
-  gradientOptions.name = options.name;
-  func::FuncOp source = forward;
-  MLIRContext *context = forward.getContext();
+                             "data and tensor parallelism partition "
+                             "single-device models");
   using Precision = TrainStepOptions::Precision;
-  if (options.precision == Precision::BF16)
-    source = castContractions(forward, BFloat16Type::get(context),
-                              (forward.getName() + ".bf16").str());
   bool lossScaling = options.precision == Precision::F16;
   if (lossScaling) {
     const LossScaleOptions &scaling = options.lossScale;
@@ -413,8 +416,37 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
       return forward.emitError("loss scaling needs an initial scale > 0, a "
                                "growth factor > 1, a backoff factor in (0, "
                                "1) and a growth interval >= 1");
-    source = castContractions(forward, Float16Type::get(context),
+  }
+  GradientOptions gradientOptions;
+  gradientOptions.name = options.name;
+  MLIRContext *context = forward.getContext();
+  // The function differentiated: the forward, or copies of it split over
+  // tp and computing in a lower precision (erased once differentiated).
+  func::FuncOp source = forward;
+  SmallVector<func::FuncOp, 2> copies;
+  FlatSymbolRefAttr mesh;
+  if (distributed)
+    mesh = declareMesh(forward->getParentOfType<ModuleOp>(), forward.getLoc(),
+                       options.dataParallel, options.tensorParallel);
+  if (options.tensorParallel > 1) {
+    OpBuilder b(forward);
+    b.setInsertionPointAfter(forward);
+    source = cast<func::FuncOp>(b.clone(*forward));
+    source.setName((forward.getName() + ".tp").str());
+    source->setAttr(attrs::kMesh, mesh);
+    copies.push_back(source);
+    splitMatmulPairs(source, mesh, kTensorParallelAxis,
+                     options.tensorParallel);
+  }
+  if (options.precision == Precision::BF16) {
+    source = castContractions(source, BFloat16Type::get(context),
+                              (forward.getName() + ".bf16").str());
+    copies.push_back(source);
+  }
+  if (lossScaling) {
+    source = castContractions(source, Float16Type::get(context),
                               (forward.getName() + ".f16").str());
+    copies.push_back(source);
     // The backward starts from the loss scale, an argument of the loss's
     // type (when there is no such loss, buildGradientFunction says so).
     if (RankedTensorType lossType = findLossType(forward)) {
@@ -427,8 +459,8 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
     }
   }
   FailureOr<func::FuncOp> built = buildGradientFunction(source, gradientOptions);
-  if (source != forward)
-    source.erase();
+  for (func::FuncOp copy : llvm::reverse(copies))
+    copy.erase();
   if (failed(built))
     return failure();
   if (options.accumulate > 1)
@@ -464,14 +496,18 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   // gradient (2) and the parameter itself (3) are split along over dp.
   int64_t devices = options.dataParallel;
   int zero = options.zeroStage;
+  // Each parameter as the step's device holds it (a tp slice, or whole),
+  // before ZeRO-3 makes it a dp shard.
+  SmallVector<RankedTensorType> parameterTypes;
+  for (unsigned k = 0; k < parameters.size(); ++k)
+    parameterTypes.push_back(
+        cast<RankedTensorType>(step.getArgumentTypes()[parameters[k]]));
   SmallVector<std::optional<int64_t>> shardDims(parameters.size());
   if (zero > 0)
     for (unsigned k = 0; k < parameters.size(); ++k)
-      shardDims[k] = zeroShardDim(
-          cast<RankedTensorType>(step.getArgumentTypes()[parameters[k]]),
-          devices);
+      shardDims[k] = zeroShardDim(parameterTypes[k], devices);
   if (devices > 1)
-    declareDataParallel(step, devices);
+    declareDataParallel(step);
   if (zero >= 3)
     for (unsigned k = 0; k < parameters.size(); ++k)
       if (shardDims[k])
@@ -487,17 +523,20 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
     return body.getArgument(index);
   };
   for (unsigned k = 0; k < parameters.size(); ++k) {
-    auto type =
-        cast<RankedTensorType>(forward.getArgumentTypes()[parameters[k]]);
+    RankedTensorType type = parameterTypes[k];
+    // A slot is split as its parameter is: ZeRO's dp shard, or the tp slice.
+    Attribute sharding =
+        shardDims[k] ? dataParallelSharding(context, type.getRank(),
+                                            *shardDims[k])
+                     : step.getArgAttr(parameters[k], attrs::kSharding);
     for (StringRef slot : slots) {
       Value state =
           append(shardDims[k] ? shardType(type, *shardDims[k], devices) : type,
                  (argumentName(step, parameters[k]) + "." + slot).str(),
                  "optimizer_state");
-      if (shardDims[k])
+      if (sharding)
         step.setArgAttr(step.getNumArguments() - 1, attrs::kSharding,
-                        dataParallelSharding(context, type.getRank(),
-                                             *shardDims[k]));
+                        sharding);
       slotValues[k].push_back(state);
     }
   }
@@ -519,9 +558,22 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   SmallVector<std::string> names;
   for (unsigned k = 0; k < parameters.size(); ++k)
     names.push_back(argumentName(step, parameters[k]));
+  // The mesh axes each parameter is split over (tp): gradients split over
+  // different axes go in different buckets.
+  SmallVector<Attribute> layouts;
+  for (unsigned k = 0; k < parameters.size(); ++k) {
+    std::set<std::string> axes;
+    if (auto sharding = step.getArgAttrOfType<ShardingAttr>(parameters[k],
+                                                            attrs::kSharding))
+      for (unsigned d = 0, e = sharding.getDims().size(); d < e; ++d)
+        for (StringRef axis : sharding.getDimAxes(d))
+          axes.insert(axis.str());
+    layouts.push_back(b.getStrArrayAttr(
+        SmallVector<StringRef>(axes.begin(), axes.end())));
+  }
   if (devices > 1)
     averageGradients(devices, options.bucketBytes, gradients, scatterDims,
-                     names);
+                     layouts, names);
   SmallVector<bool> gradientIsShard;
   for (unsigned k = 0; k < parameters.size(); ++k) {
     gradientIsShard.push_back(shardDims[k].has_value());
@@ -667,14 +719,14 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
                          contractAttrs(b, resultName(forward, i), "loss"));
     }
   }
-  // A shard's result carries its sharding, as its argument does.
-  auto withSharding = [&](DictionaryAttr attrs, unsigned k) -> Attribute {
-    if (!shardDims[k])
+  // A shard's result carries its argument's sharding.
+  auto withShardingOf = [&](DictionaryAttr attrs, Value argument) -> Attribute {
+    Attribute sharding = step.getArgAttr(
+        cast<BlockArgument>(argument).getArgNumber(), attrs::kSharding);
+    if (!sharding)
       return attrs;
     NamedAttrList list(attrs);
-    list.set(attrs::kSharding,
-             dataParallelSharding(context, g.typeOf(gradients[k]).getRank(),
-                                  *shardDims[k]));
+    list.set(attrs::kSharding, sharding);
     return list.getDictionary(context);
   };
   for (unsigned k = 0; k < parameters.size(); ++k) {
@@ -687,17 +739,21 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
     results.push_back(updated);
     DictionaryAttr attrs =
         contractAttrs(b, argumentName(step, parameters[k]), "parameter");
-    resultAttrs.push_back(zero >= 3 ? withSharding(attrs, k) : attrs);
+    // ZeRO-1/2 gathered the parameter whole again.
+    resultAttrs.push_back(
+        (zero == 1 || zero == 2) && shardDims[k]
+            ? attrs
+            : withShardingOf(attrs, body.getArgument(parameters[k])));
   }
   unsigned slotIndex = 0;
   for (unsigned k = 0; k < parameters.size(); ++k)
-    for (StringRef slot : slots) {
+    for (auto [slot, old] : llvm::zip_equal(slots, slotValues[k])) {
       results.push_back(newSlots[slotIndex++]);
-      resultAttrs.push_back(withSharding(
+      resultAttrs.push_back(withShardingOf(
           contractAttrs(
               b, (argumentName(step, parameters[k]) + "." + slot).str(),
               "optimizer_state"),
-          k));
+          old));
     }
   results.push_back(nextStep);
   resultAttrs.push_back(contractAttrs(b, "step", "optimizer_state"));

@@ -756,6 +756,31 @@ LogicalResult vjp(AvgPool2dOp op, GradientBuilder &g, ValueRange dy,
   return success();
 }
 
+/// In a per-device program the loss, and so the result's adjoint, is the
+/// same on every device: y = sum_r x_r gives each x_r the adjoint of y;
+/// y = mean_r x_r, 1/n of it. (max and min have no use here yet.)
+LogicalResult vjp(AllReduceOp op, GradientBuilder &g, ValueRange dy,
+                  Grads &dx) {
+  switch (op.getKind()) {
+  case CollectiveKind::sum:
+    dx.push_back(dy[0]);
+    return success();
+  case CollectiveKind::avg: {
+    MeshOp mesh = lookupMesh(op, op.getMeshAttr());
+    int64_t n = 1;
+    for (StringRef axis : op.getAxes().getAsValueRange<StringAttr>())
+      n *= mesh.getAxisSize(axis).value_or(1);
+    dx.push_back(g.scale(dy[0], 1.0 / double(n)));
+    return success();
+  }
+  case CollectiveKind::max:
+  case CollectiveKind::min:
+    break;
+  }
+  return op.emitOpError("has no gradient for a ")
+         << stringifyCollectiveKind(op.getKind()) << " reduction";
+}
+
 /// The interface model of one op type, forwarding to its vjp() above.
 template <typename OpTy>
 struct VjpModel
@@ -782,6 +807,6 @@ void mlir::tcc::registerDifferentiableOpModels(DialectRegistry &registry) {
            BroadcastOp, BroadcastInDimOp, ReshapeOp, TransposeOp, SliceOp,
            ConcatOp, GatherOp, ScatterAddOp, ReduceOp, SoftmaxOp, LogSoftmaxOp, LayerNormOp,
            BatchNormOp, MatmulOp, CrossEntropyOp, MseLossOp, Conv2dOp,
-           MaxPool2dOp, AvgPool2dOp>(context);
+           MaxPool2dOp, AvgPool2dOp, AllReduceOp>(context);
   });
 }

@@ -30,6 +30,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdio>
+#include <set>
 
 using namespace mlir;
 using namespace mlir::tcc;
@@ -260,7 +261,8 @@ int mlir::tcc::compileMain(int argc, char **argv) {
       "mesh",
       cl::desc("With --train: the device mesh, e.g. dp=4 (data parallelism: "
                "each device trains on its own batch of the model's size and "
-               "gradients are averaged; run with mpirun -np 4)"),
+               "gradients are averaged; run with mpirun -np 4), tp=2 "
+               "(Megatron's split of MLP matmul pairs) or dp=2,tp=2"),
       cl::cat(category));
   cl::opt<int> zero(
       "zero",
@@ -375,18 +377,26 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     }
     trainOptions.remat = *policy;
     if (!mesh.empty()) {
-      StringRef text = mesh;
-      auto [axis, size] = text.split('=');
-      int64_t devices = 0;
-      if (axis.trim() != "dp" || size.trim().getAsInteger(10, devices) ||
-          devices < 1 || devices > (1 << 20)) {
-        error() << "--mesh=" << mesh
-                << ": expected dp=N (data parallelism over N devices, N >= 1); "
-                   "tensor and pipeline parallelism (tp, pp) are not "
-                   "implemented yet\n";
-        return 1;
+      // dp=N, tp=M or dp=N,tp=M: each axis once.
+      SmallVector<StringRef> axes;
+      StringRef(mesh).split(axes, ',');
+      std::set<std::string> seen;
+      for (StringRef entry : axes) {
+        auto [axis, size] = entry.split('=');
+        axis = axis.trim();
+        int64_t devices = 0;
+        if ((axis != "dp" && axis != "tp") || !seen.insert(axis.str()).second ||
+            size.trim().getAsInteger(10, devices) || devices < 1 ||
+            devices > (1 << 20)) {
+          error() << "--mesh=" << mesh
+                  << ": expected dp=N, tp=M or dp=N,tp=M (data parallelism "
+                     "over N devices, tensor parallelism over M; each >= 1); "
+                     "pipeline parallelism (pp) is not implemented yet\n";
+          return 1;
+        }
+        (axis == "dp" ? trainOptions.dataParallel
+                      : trainOptions.tensorParallel) = devices;
       }
-      trainOptions.dataParallel = devices;
     }
     if (!(bucketMb >= 0) || bucketMb > 1e6) {
       error() << "--bucket-mb must be in [0, 1e6]\n";
@@ -395,6 +405,11 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     trainOptions.bucketBytes = static_cast<int64_t>(bucketMb * (1 << 20));
     if (zero < 0 || zero > 3) {
       error() << "--zero=" << zero << ": ZeRO has stages 0, 1, 2 and 3\n";
+      return 1;
+    }
+    if (zero > 0 && trainOptions.tensorParallel > 1) {
+      error() << "--zero with a tp axis: ZeRO together with tensor "
+                 "parallelism is not implemented yet\n";
       return 1;
     }
     if (zero > 0 && trainOptions.dataParallel < 2) {
@@ -457,6 +472,8 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     settings.append("data_parallel",
                     rt::JsonValue::integer(trainOptions.dataParallel));
     settings.append("zero", rt::JsonValue::integer(zero));
+    settings.append("tensor_parallel",
+                    rt::JsonValue::integer(trainOptions.tensorParallel));
     if (*format == TrainStepOptions::Precision::F16) {
       rt::JsonValue scaling = rt::JsonValue::object();
       scaling.append("init_scale", exact(lossScaleInit));

@@ -15,10 +15,10 @@
 // SMALL: %[[B1:.*]] = tcc.reduce sum %{{.*}} dims = [0] : tensor<16x128xf32> -> tensor<128xf32>
 // SMALL: %[[W2FLAT:.*]] = tcc.reshape %[[W2]] : tensor<10x128xf32> -> tensor<1280xf32>
 // SMALL-NEXT: %[[FIRST:.*]] = tcc.concat %[[B2]], %[[W2FLAT]], %[[B1]] dim = 0
-// SMALL-NEXT: tcc.all_reduce avg %[[FIRST]] over @tcc_dp ["dp"] : tensor<1418xf32>
+// SMALL-NEXT: tcc.all_reduce avg %[[FIRST]] over @tcc_mesh ["dp"] : tensor<1418xf32>
 // SMALL: tcc.matmul %{{.*}}, %arg2 : (tensor<16x128xf32>, tensor<128x64xf32>) -> tensor<16x64xf32>
 // SMALL-NEXT: %[[W1:.*]] = tcc.matmul %{{.*}}, %arg0 {transpose_lhs}
-// SMALL-NEXT: tcc.all_reduce avg %[[W1]] over @tcc_dp ["dp"] : tensor<128x64xf32>
+// SMALL-NEXT: tcc.all_reduce avg %[[W1]] over @tcc_mesh ["dp"] : tensor<128x64xf32>
 // SMALL-NOT: tcc.all_reduce
 
 // 25 MiB (DDP's default): one bucket, after the last gradient.
@@ -26,12 +26,12 @@
 // ONE: tcc.all_reduce avg %{{.*}} : tensor<f32>
 // ONE: %[[W1:.*]] = tcc.matmul %{{.*}}, %arg0 {transpose_lhs}
 // ONE: tcc.concat
-// ONE-NEXT: tcc.all_reduce avg %{{.*}} over @tcc_dp ["dp"] : tensor<9610xf32>
+// ONE-NEXT: tcc.all_reduce avg %{{.*}} over @tcc_mesh ["dp"] : tensor<9610xf32>
 // ONE-NOT: tcc.all_reduce
 
 // 0: one all_reduce per gradient, each right after it.
 // EACH-LABEL: func.func @train_step(
 // EACH: %[[B2:.*]] = tcc.reduce sum %{{.*}} dims = [0] : tensor<16x10xf32> -> tensor<10xf32>
-// EACH-NEXT: tcc.all_reduce avg %[[B2]] over @tcc_dp ["dp"] : tensor<10xf32>
+// EACH-NEXT: tcc.all_reduce avg %[[B2]] over @tcc_mesh ["dp"] : tensor<10xf32>
 // EACH: %[[W2:.*]] = tcc.matmul %{{.*}} {transpose_lhs}
-// EACH-NEXT: tcc.all_reduce avg %[[W2]] over @tcc_dp ["dp"] : tensor<10x128xf32>
+// EACH-NEXT: tcc.all_reduce avg %[[W2]] over @tcc_mesh ["dp"] : tensor<10x128xf32>

@@ -10,18 +10,18 @@
 // DPZERO: error: data parallelism needs at least one device, got 0
 // RUN: tcc-opt %s -tcc-train-step="optimizer=sgd data-parallel=4" | FileCheck %s --check-prefix=DP
 // RUN: tcc-opt %s -tcc-train-step="optimizer=sgd data-parallel=4" | not tcc-opt -tcc-train-step="function=train_step data-parallel=2" 2>&1 | FileCheck %s --check-prefix=TWICE
-// TWICE: error: is already a per-device program (tcc.mesh); data parallelism partitions single-device models
+// TWICE: error: is already a per-device program (tcc.mesh); data and tensor parallelism partition single-device models
 
 // Data parallelism over 4 devices: a mesh, the batch input sharded over dp,
 // the per-device function, and each gradient and the loss averaged over dp
 // right after they exist.
-// DP: tcc.mesh @tcc_dp (dp = 4)
-// DP-LABEL: func.func @train_step(%{{.*}}: tensor<2x4xf32> {tcc.name = "x", tcc.role = "input", tcc.sharding = #tcc.sharding<@tcc_dp, {{\[}}["dp"], []]>}
-// DP-SAME: tcc.mesh = @tcc_dp
+// DP: tcc.mesh @tcc_mesh (dp = 4)
+// DP-LABEL: func.func @train_step(%{{.*}}: tensor<2x4xf32> {tcc.name = "x", tcc.role = "input", tcc.sharding = #tcc.sharding<@tcc_mesh, {{\[}}["dp"], []]>}
+// DP-SAME: tcc.mesh = @tcc_mesh
 // DP: %[[LOSS:.*]] = tcc.reduce sum %{{.*}} dims = [0, 1]
-// DP-NEXT: %[[MEAN:.*]] = tcc.all_reduce avg %[[LOSS]] over @tcc_dp ["dp"]
+// DP-NEXT: %[[MEAN:.*]] = tcc.all_reduce avg %[[LOSS]] over @tcc_mesh ["dp"]
 // DP: %[[GRAD:.*]] = tcc.reduce sum %{{.*}} dims = [0]
-// DP-NEXT: %[[AVG:.*]] = tcc.all_reduce avg %[[GRAD]] over @tcc_dp ["dp"]
+// DP-NEXT: %[[AVG:.*]] = tcc.all_reduce avg %[[GRAD]] over @tcc_mesh ["dp"]
 // DP: tcc.mul %{{.*}}, %[[AVG]]
 // DP: return %[[MEAN]],
 

@@ -23,12 +23,18 @@
 #define TCC_ANALYSIS_REPLICATION_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
 
 namespace mlir::tcc {
 
 /// Checks `function` (a no-op unless it has a tcc.mesh); emits an error per
 /// problem found and fails if there was one.
 LogicalResult checkReplication(func::FuncOp function);
+
+/// For each value of `function`, the mesh axes it may differ along between
+/// the devices (bit i: axis i of the function's mesh; values not listed
+/// differ along none). Empty for a function without a tcc.mesh.
+llvm::DenseMap<Value, uint64_t> varyingAxes(func::FuncOp function);
 
 } // namespace mlir::tcc
 

@@ -148,6 +148,14 @@ struct TrainStepOptions {
   /// dp divides; one with none stays replicated. Sharded state is an
   /// argument and result of the device's shard, with its tcc.sharding.
   int zeroStage = 0;
+  /// Tensor parallelism over this many devices (a mesh axis `tp`, inner
+  /// to dp), as Megatron-LM splits a transformer's MLP
+  /// (lib/Autodiff/TensorParallel.h): each pair matmul -> elementwise ->
+  /// matmul whose weights are read nowhere else is split column- then
+  /// row-parallel, with one all_reduce over tp in the forward and one in
+  /// the backward; other matmuls stay whole on every device. Not with ZeRO
+  /// yet.
+  int64_t tensorParallel = 1;
   /// Label each collective the step issues with why (a `tcc.why` string
   /// attribute: "averages the gradients of fc2.bias, fc2.weight (5160
   /// bytes)"), for tcc compile --explain.

@@ -176,6 +176,9 @@ def TccTrainStep : Pass<"tcc-train-step", "::mlir::ModuleOp"> {
     Option<"bucketBytes", "bucket-bytes", "int64_t", "26214400",
            "Data parallelism: bytes of gradients per all_reduce bucket "
            "(0: one per gradient)">,
+    Option<"tensorParallel", "tensor-parallel", "int64_t", "1",
+           "Tensor parallelism over this many devices (a mesh tp): "
+           "Megatron's split of matmul pairs">,
     Option<"zeroStage", "zero", "int", "0",
            "Data parallelism: ZeRO's stage, 0-3 (shard the optimizer "
            "state; also the gradients; also the parameters over dp)">,

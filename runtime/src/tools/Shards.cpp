@@ -32,6 +32,17 @@ Blocks blocksOf(const TensorSpec &spec, const MeshSpec &mesh, int64_t rank) {
   return b;
 }
 
+} // namespace
+
+std::pair<int64_t, int64_t> tcc::rt::blockAlong(const TensorSpec &spec,
+                                                const MeshSpec &mesh,
+                                                int64_t rank, size_t dim) {
+  Blocks blocks = blocksOf(spec, mesh, rank);
+  return {blocks.counts[dim], blocks.index[dim]};
+}
+
+namespace {
+
 /// Calls fn(global element offset, local row) for each innermost row of a
 /// block of `shape` at `blocks.index`.
 template <typename Fn>

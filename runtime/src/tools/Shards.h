@@ -19,6 +19,12 @@
 
 namespace tcc::rt {
 
+/// How many blocks dimension `dim` of `spec` is split into, and which of
+/// them device `rank` holds.
+std::pair<int64_t, int64_t> blockAlong(const TensorSpec &spec,
+                                       const MeshSpec &mesh, int64_t rank,
+                                       size_t dim);
+
 /// The global shape of `spec` (its shard shape times each dimension's
 /// shard count).
 std::vector<int64_t> globalShape(const TensorSpec &spec, const MeshSpec &mesh);

@@ -381,9 +381,9 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
     o.batchSeed = std::strtoull(checkpointMetadata["batch_seed"].c_str(),
                                 nullptr, 10);
 
-  // A data-parallel step (a plan on a dp mesh) takes, per step, a global
-  // batch of `devices` times the compiled batch; this rank's rows are
-  // block `rank` of it (its inputs are sharded over dp on dimension 0).
+  // A data-parallel step (a plan on a mesh with dp) takes, per step, a
+  // global batch of dp times the compiled batch; this rank's rows are its
+  // block along dp (its data inputs are sharded over dp on dimension 0).
   int64_t devices = plan.mesh.empty() ? 1 : plan.mesh.numDevices();
   bool reports = rank == 0;
   // Data inputs are split by rows; parameters and optimizer state (ZeRO)
@@ -438,10 +438,11 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
                             "; it holds:" + names);
     }
     const HostArray &array = *it->second;
-    // The rows of one step: the compiled batch, on every device.
-    int64_t rows = spec.shape.empty() ? 0
-                   : spec.sharding.empty() ? spec.shape[0]
-                                           : spec.shape[0] * devices;
+    // The rows of one step: the compiled batch, on every dp block.
+    auto [blocks, block] = spec.shape.empty()
+                               ? std::pair<int64_t, int64_t>(1, 0)
+                               : blockAlong(spec, plan.mesh, rank, 0);
+    int64_t rows = spec.shape.empty() ? 0 : spec.shape[0] * blocks;
     bool fits = array.dtype == spec.dtype && !spec.shape.empty() &&
                 array.shape.size() == spec.shape.size() &&
                 std::equal(array.shape.begin() + 1, array.shape.end(),
@@ -456,9 +457,9 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
                             describeTensor(array.dtype, array.shape) +
                             "; the program takes batches of " +
                             describeTensor(spec.dtype, batchShape) +
-                            (devices > 1 ? " (" + std::to_string(devices) +
-                                               " devices' batches)"
-                                         : std::string()) +
+                            (blocks > 1 ? " (" + std::to_string(blocks) +
+                                              " devices' batches)"
+                                        : std::string()) +
                             ", so it needs a whole number of them stacked "
                             "along the first dimension");
     int64_t count = array.shape[0] / rows;
@@ -468,11 +469,9 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
                             " and " + std::to_string(count) + " for '" +
                             spec.name + "')");
     batches = count;
-    // This rank's block of each global batch, rows [rank * b, (rank + 1) b).
-    int64_t blocks = spec.sharding.empty() ? 1 : devices;
-    dataInputs.push_back({i, &array, spec.byteSize() * blocks,
-                          spec.sharding.empty() ? 0 : spec.byteSize() * rank,
-                          rows});
+    // This rank's block of each global batch, rows [block b, (block + 1) b).
+    dataInputs.push_back(
+        {i, &array, spec.byteSize() * blocks, spec.byteSize() * block, rows});
     values[i].dtype = spec.dtype;
     values[i].shape = spec.shape;
     values[i].bytes.resize(spec.byteSize());
