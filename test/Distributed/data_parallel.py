@@ -61,9 +61,17 @@ def check(ok, message):
     print(f"{'ok  ' if ok else 'FAIL'} {message}")
 
 
-def train(name, ir, data, weights, devices, zero=0):
+def axes(mesh):
+    """(dp, tp) of a --mesh value such as "dp=2,tp=2"; None is one device."""
+    sizes = dict(a.split("=") for a in mesh.split(",")) if mesh else {}
+    return int(sizes.get("dp", 1)), int(sizes.get("tp", 1))
+
+
+def train(name, ir, data, weights, mesh=None, zero=0):
     artifact = os.path.join(out, f"{name}.tccm")
-    mesh = [f"--mesh=dp={devices}", f"--zero={zero}"] if devices > 1 else []
+    dp, tp = axes(mesh)
+    devices = dp * tp
+    mesh = [f"--mesh={mesh}", f"--zero={zero}"] if mesh else []
     subprocess.run([TCC, "compile", "--quiet", "--train", "--optimizer=adamw",
                     "--lr=0.003", *mesh, ir, "-o", artifact], check=True)
     saved = os.path.join(out, f"{name}.safetensors")
@@ -84,26 +92,26 @@ def train(name, ir, data, weights, devices, zero=0):
 
 
 def compare(name, model, make_batch, global_batch, meshes):
-    """`meshes`: (devices, ZeRO stage) pairs, each against one device."""
+    """`meshes`: (--mesh value, ZeRO stage) pairs, each against one
+    device. The model is traced at the global batch over dp."""
     torch.manual_seed(0)
     weights = os.path.join(out, f"{name}-init.safetensors")
     irs = {}
-    for devices in {1, *(d for d, _ in meshes)}:
-        traced = tcc.trace(model, make_batch(global_batch // devices))
-        irs[devices] = os.path.join(out, f"{name}-{devices}.mlir")
-        traced.save(irs[devices], weights=weights)
+    for dp in sorted({1, *(axes(m)[0] for m, _ in meshes)}):
+        traced = tcc.trace(model, make_batch(global_batch // dp))
+        irs[dp] = os.path.join(out, f"{name}-{dp}.mlir")
+        traced.save(irs[dp], weights=weights)
     initial = safetensors.load(weights)[0]
     batches = [make_batch(global_batch) for _ in range(STEPS)]
     data = os.path.join(out, f"{name}-data.npz")
     np.savez(data, **{n: torch.cat([b[i] for b in batches]).numpy()
                       for i, n in enumerate(traced.input_names)})
-    want_losses, want, _, _ = train(f"{name}-single", irs[1], data, weights,
-                                    1)
-    for devices, zero in meshes:
-        label = f"{name} dp={devices} zero={zero}"
+    want_losses, want, _, _ = train(f"{name}-single", irs[1], data, weights)
+    for mesh, zero in meshes:
+        label = f"{name} {mesh} zero={zero}"
         losses, got, identical, full = train(
-            f"{name}-dp{devices}-zero{zero}", irs[devices], data, weights,
-            devices, zero)
+            f"{name}-{mesh.replace(',', '-')}-zero{zero}", irs[axes(mesh)[0]],
+            data, weights, mesh, zero)
         worst = max((abs(a - b) / abs(b) for a, b in zip(losses, want_losses)),
                     default=1.0) if len(losses) == STEPS else 1.0
         check(worst <= TOLERANCE, f"{label}: {len(losses)} losses "
@@ -140,26 +148,29 @@ def compare(name, model, make_batch, global_batch, meshes):
               f"{sorted(missing)})")
 
 
-def resume_on_another_mesh(first_zero, second_zero):
-    """A checkpoint saved by a dp=2 run continues on dp=4: a checkpoint
-    holds whole tensors (ZeRO's shards gathered by the runtime), and the
-    global batch (16 rows here) is the same on both meshes; 5 + 5 steps
-    give the losses and state of 10 steps on dp=2 within 1e-5 (the sums run
-    in another order on 4 devices)."""
+def resume_on_another_mesh(first, second):
+    """A checkpoint saved on one mesh continues on another: a checkpoint
+    holds whole tensors (ZeRO's shards and tp's slices gathered by the
+    runtime), and the global batch (16 rows here) is the same on both
+    meshes; 5 + 5 steps give the losses and state of 10 steps on the first
+    within 1e-5 (the sums run in another order). `first` and `second`:
+    (--mesh value, ZeRO stage)."""
     name = "mlp"
-    ir = {d: os.path.join(out, f"{name}-{d}.mlir") for d in (2, 4)}
     weights = os.path.join(out, f"{name}-init.safetensors")
     data = os.path.join(out, f"{name}-data.npz")
-    arts = {}
-    for d, zero in ((2, first_zero), (4, second_zero)):
-        arts[d] = os.path.join(out, f"{name}-resume-dp{d}.tccm")
+    arts, devices = {}, {}
+    for which, (mesh, zero) in (("first", first), ("second", second)):
+        dp, tp = axes(mesh)
+        devices[which] = dp * tp
+        arts[which] = os.path.join(out, f"{name}-resume-{which}.tccm")
         subprocess.run([TCC, "compile", "--quiet", "--train",
-                        "--optimizer=adamw", "--lr=0.003", f"--mesh=dp={d}",
-                        f"--zero={zero}", ir[d], "-o", arts[d]], check=True)
+                        "--optimizer=adamw", "--lr=0.003", f"--mesh={mesh}",
+                        f"--zero={zero}", os.path.join(out, f"{name}-{dp}.mlir"),
+                        "-o", arts[which]], check=True)
 
-    def run(devices, steps, state, save):
+    def run(which, steps, state, save):
         flag = "--resume" if state.endswith("ckpt.safetensors") else "--weights"
-        command = mpirun + ["-np", str(devices), TCC, "run", arts[devices],
+        command = mpirun + ["-np", str(devices[which]), TCC, "run", arts[which],
                             flag, state, "--data", data, "--steps",
                             str(steps), "--save", save]
         done = subprocess.run(command, capture_output=True, text=True,
@@ -169,15 +180,17 @@ def resume_on_another_mesh(first_zero, second_zero):
         return [float(v) for v in
                 re.findall(r"^step \d+ loss (\S+)", done.stderr, re.M)]
 
-    whole = run(2, STEPS, weights, os.path.join(out, "whole.safetensors"))
-    first = run(2, STEPS // 2, weights, os.path.join(out, "ckpt.safetensors"))
-    second = run(4, STEPS - STEPS // 2, os.path.join(out, "ckpt.safetensors"),
-                 os.path.join(out, "resumed.safetensors"))
-    both = first + second
+    whole = run("first", STEPS, weights, os.path.join(out, "whole.safetensors"))
+    losses = run("first", STEPS // 2, weights,
+                 os.path.join(out, "ckpt.safetensors"))
+    losses += run("second", STEPS - STEPS // 2,
+                  os.path.join(out, "ckpt.safetensors"),
+                  os.path.join(out, "resumed.safetensors"))
+    both = losses
     worst = max((abs(a - b) / abs(b) for a, b in zip(both, whole)),
                 default=1.0) if len(both) == STEPS else 1.0
-    label = (f"dp=2 zero={first_zero} checkpoint resumed on dp=4 "
-             f"zero={second_zero}")
+    label = (f"{first[0]} zero={first[1]} checkpoint resumed on {second[0]} "
+             f"zero={second[1]}")
     check(worst <= TOLERANCE, f"{label}: {len(both)} "
           f"losses (worst step) {worst:.1e} <= {TOLERANCE}")
     got = safetensors.load(os.path.join(out, "resumed.safetensors"))[0]
@@ -189,11 +202,13 @@ def resume_on_another_mesh(first_zero, second_zero):
           f"(worst) {error:.1e} <= {TOLERANCE}")
 
 
-MESHES = ((2, 0), (4, 0), (4, 1), (4, 2), (4, 3))
+MESHES = (("dp=2", 0), ("dp=4", 0), ("dp=4", 1), ("dp=4", 2), ("dp=4", 3),
+          ("tp=2", 0), ("dp=2,tp=2", 0))
 compare("mlp", mlp.MLP(),
         lambda b: (torch.randn(b, 64), torch.randint(0, 10, (b,))), 16, MESHES)
-resume_on_another_mesh(0, 0)
-resume_on_another_mesh(3, 1)
+resume_on_another_mesh(("dp=2", 0), ("dp=4", 0))
+resume_on_another_mesh(("dp=2", 3), ("dp=4", 1))
+resume_on_another_mesh(("dp=2,tp=2", 0), ("dp=4", 0))
 config = gpt.GPTConfig(dropout=0.0)
 compare("gpt", gpt.GPT(config),
         lambda b: (torch.randint(0, config.vocab_size, (b, 16)),
