@@ -13,8 +13,11 @@
 // the whole activation, Megatron's column-parallel layer) gives that
 // operand a different contribution on each device; the operand's true
 // gradient is their sum over the axis, so the contribution is all-reduced
-// there (JAX's transpose of pbroadcast). The VJP of an all_reduce sum is
-// then the identity.
+// there (JAX's transpose of pbroadcast). An all_reduce over an axis counts
+// as such an op: its VJP gives each device's operand the result's adjoint
+// (sum) or 1/n of it (avg), right for operands that differ per device; an
+// operand every device holds whole gets the sum of those over the axis
+// (n times it for sum, as the forward computes n x; once for avg).
 //
 //===----------------------------------------------------------------------===//
 
@@ -190,6 +193,10 @@ mlir::tcc::buildGradientFunction(func::FuncOp forward,
     uint64_t resultAxes = 0;
     for (Value result : op->getResults())
       resultAxes |= varying.lookup(result);
+    if (auto allReduce = dyn_cast<AllReduceOp>(op))
+      for (StringRef axis : allReduce.getAxes().getAsValueRange<StringAttr>())
+        if (std::optional<unsigned> index = mesh.getAxisIndex(axis))
+          resultAxes |= uint64_t(1) << *index;
     for (auto [operand, gradient] :
          llvm::zip(op->getOperands(), operandGradients)) {
       if (!gradient || !active.contains(operand))
