@@ -135,10 +135,9 @@ void shardArgument(func::FuncOp function, BlockArgument argument, int64_t dim,
 
 } // namespace
 
-TensorParallelReport autodiff::splitMatmulPairs(func::FuncOp forward,
-                                                FlatSymbolRefAttr mesh,
-                                                StringRef axis, int64_t tp) {
-  TensorParallelReport report;
+unsigned autodiff::splitMatmulPairs(func::FuncOp forward,
+                                    FlatSymbolRefAttr mesh, StringRef axis,
+                                    int64_t tp) {
   Block &body = forward.getBody().front();
   SmallVector<Pair> pairs;
   llvm::DenseSet<Operation *> paired;
@@ -172,18 +171,11 @@ TensorParallelReport autodiff::splitMatmulPairs(func::FuncOp forward,
             argumentName(forward, pair.w2.getArgNumber()) +
             " (Megatron's row-parallel matmul)");
     partial.replaceAllUsesExcept(sum, sum.getDefiningOp());
-    report.split.emplace_back(argumentName(forward, pair.w1.getArgNumber()),
-                              argumentName(forward, pair.w2.getArgNumber()));
   }
-  for (auto matmul : body.getOps<MatmulOp>())
-    if (auto weight = dyn_cast<BlockArgument>(matmul.getRhs());
-        weight && !forward.getArgAttr(weight.getArgNumber(), attrs::kSharding) &&
-        argumentRole(forward, weight.getArgNumber()) == "parameter")
-      report.replicated.push_back(argumentName(forward, weight.getArgNumber()));
   SmallVector<Type> inputs;
   for (BlockArgument argument : body.getArguments())
     inputs.push_back(argument.getType());
   forward.setType(FunctionType::get(forward.getContext(), inputs,
                                     forward.getResultTypes()));
-  return report;
+  return pairs.size();
 }

@@ -16,17 +16,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
-#include <string>
-#include <vector>
-
 namespace mlir::tcc::autodiff {
-
-/// What splitMatmulPairs did: the pairs split (first and second weight's
-/// names) and the parameters of matmuls left whole, with why.
-struct TensorParallelReport {
-  std::vector<std::pair<std::string, std::string>> split;
-  std::vector<std::string> replicated;
-};
 
 /// Splits every pair `forward` (a per-device function on `mesh`) computes
 /// as `matmul(h(matmul(x, W1^T) [+ broadcast(b1)]), W2^T)`, where W1 [H, D],
@@ -35,9 +25,9 @@ struct TensorParallelReport {
 /// divides H: the parameters become the device's slices (with their
 /// tcc.sharding over `axis`), the values in between are retyped to H / tp,
 /// and the second matmul's partial products are summed over `axis`.
-TensorParallelReport splitMatmulPairs(func::FuncOp forward,
-                                      FlatSymbolRefAttr mesh, StringRef axis,
-                                      int64_t tp);
+/// Returns how many pairs it split.
+unsigned splitMatmulPairs(func::FuncOp forward, FlatSymbolRefAttr mesh,
+                          StringRef axis, int64_t tp);
 
 } // namespace mlir::tcc::autodiff
 

@@ -435,8 +435,12 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
     source.setName((forward.getName() + ".tp").str());
     source->setAttr(attrs::kMesh, mesh);
     copies.push_back(source);
-    splitMatmulPairs(source, mesh, kTensorParallelAxis,
-                     options.tensorParallel);
+    if (!splitMatmulPairs(source, mesh, kTensorParallelAxis,
+                          options.tensorParallel))
+      forward.emitWarning("tensor parallelism found no matmul pair to split "
+                          "(matmul -> elementwise ops -> matmul, weights "
+                          "read nowhere else, hidden size divisible by ")
+          << options.tensorParallel << "): every device computes everything";
   }
   if (options.precision == Precision::BF16) {
     source = castContractions(source, BFloat16Type::get(context),

@@ -4,7 +4,7 @@
 // or a loss reads it).
 // RUN: tcc-opt %S/Inputs/residual_mlp.mlir -tcc-train-step="optimizer=sgd tensor-parallel=2" | FileCheck %s
 // RUN: tcc-opt %S/Inputs/residual_mlp.mlir -tcc-train-step="optimizer=sgd tensor-parallel=2 data-parallel=2" | FileCheck %s --check-prefix=MESH2D
-// RUN: tcc-opt %S/Inputs/residual_mlp.mlir -tcc-train-step="optimizer=sgd tensor-parallel=3" | FileCheck %s --check-prefix=NODIV
+// RUN: tcc-opt %S/Inputs/residual_mlp.mlir -tcc-train-step="optimizer=sgd tensor-parallel=3" 2>&1 | FileCheck %s --check-prefix=NODIV
 // RUN: not tcc-opt %S/Inputs/residual_mlp.mlir -tcc-train-step="tensor-parallel=2 data-parallel=2 zero=1" 2>&1 | FileCheck %s --check-prefix=ZERO
 
 // CHECK: tcc.mesh @tcc_mesh (tp = 2)
@@ -41,7 +41,8 @@
 // MESH2D-DAG: tcc.all_reduce avg %{{.*}} over @tcc_mesh ["dp"] : tensor<416xf32>
 
 // 3 divides neither hidden size: nothing is split (and tp = 3 still runs,
-// each device computing everything).
+// each device computing everything), with a warning saying so.
+// NODIV: warning: tensor parallelism found no matmul pair to split (matmul -> elementwise ops -> matmul, weights read nowhere else, hidden size divisible by 3): every device computes everything
 // NODIV-LABEL: func.func @train_step(
 // NODIV-NOT: tcc.sharding
 // NODIV-NOT: tcc.all_reduce
