@@ -77,6 +77,18 @@ func.func @ceil_pool(%x: tensor<1x1x5x5xf32> {tcc.name = "x", tcc.role = "parame
 
 // -----
 
+tcc.mesh @m(tp = 2)
+func.func @all_reduce_max(%x: tensor<4xf32> {tcc.name = "x", tcc.role = "parameter"})
+    -> (tensor<f32> {tcc.name = "loss", tcc.role = "loss"})
+    attributes {tcc.mesh = @m} {
+  // expected-error@+1 {{'tcc.all_reduce' op has no gradient for a max reduction}}
+  %m = tcc.all_reduce max %x over @m ["tp"] : tensor<4xf32>
+  %l = tcc.reduce sum %m dims = [0] : tensor<4xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
 func.func @fused(%x: tensor<4xf32> {tcc.name = "x", tcc.role = "parameter"})
     -> (tensor<f32> {tcc.name = "loss", tcc.role = "loss"}) {
   // expected-error@+2 {{'tcc.fusion' op has no gradient, but the loss depends on it through a differentiated argument}}

@@ -7,7 +7,9 @@
 // INTERVAL: error: loss scaling needs an initial scale > 0, a growth factor > 1, a backoff factor in (0, 1) and a growth interval >= 1
 // RUN: tcc-opt %S/Inputs/train-step-accumulate.mlir -tcc-train-step="optimizer=sgd precision=f16 loss-scale-init=1024 loss-scale-growth-interval=7" | FileCheck %s --check-prefix=F16
 // RUN: not tcc-opt %S/Inputs/train-step-accumulate.mlir -tcc-train-step="data-parallel=0" 2>&1 | FileCheck %s --check-prefix=DPZERO
+// RUN: not tcc-opt %S/Inputs/train-step-accumulate.mlir -tcc-train-step="tensor-parallel=0" 2>&1 | FileCheck %s --check-prefix=TPZERO
 // DPZERO: error: data parallelism needs at least one device, got 0
+// TPZERO: error: tensor parallelism needs at least one device, got 0
 // RUN: tcc-opt %s -tcc-train-step="optimizer=sgd data-parallel=4" | FileCheck %s --check-prefix=DP
 // RUN: tcc-opt %s -tcc-train-step="optimizer=sgd data-parallel=4" | not tcc-opt -tcc-train-step="function=train_step data-parallel=2" 2>&1 | FileCheck %s --check-prefix=TWICE
 // TWICE: error: is already a per-device program (tcc.mesh); data and tensor parallelism partition single-device models
