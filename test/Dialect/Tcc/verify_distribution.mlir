@@ -149,6 +149,24 @@ func.func @reduce_scatter_element_type(%x: tensor<8xi32>) -> tensor<4xi64> {
 // -----
 
 tcc.mesh @world(dp = 2, tp = 2)
+func.func @all_slice_divide(%x: tensor<6x8xf32>) -> tensor<1x8xf32> {
+  // expected-error@+1 {{'tcc.all_slice' op dimension 0 of size 6 does not divide among 4 devices}}
+  %0 = tcc.all_slice %x over @world ["dp", "tp"] dim = 0 : tensor<6x8xf32> -> tensor<1x8xf32>
+  return %0 : tensor<1x8xf32>
+}
+
+// -----
+
+tcc.mesh @world(dp = 2, tp = 2)
+func.func @all_slice_shape(%x: tensor<8x8xf32>) -> tensor<4x8xf32> {
+  // expected-error@+1 {{'tcc.all_slice' op result shape must be [8, 4], got 'tensor<4x8xf32>'}}
+  %0 = tcc.all_slice %x over @world ["tp"] dim = 1 : tensor<8x8xf32> -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+tcc.mesh @world(dp = 2, tp = 2)
 func.func @reduce_scatter_shape(%x: tensor<8x8xf32>) -> tensor<4x8xf32> {
   // expected-error@+1 {{result shape must be [8, 4], got 'tensor<4x8xf32>'}}
   %0 = tcc.reduce_scatter sum %x over @world ["tp"] dim = 1 : tensor<8x8xf32> -> tensor<4x8xf32>

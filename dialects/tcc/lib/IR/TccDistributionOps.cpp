@@ -208,30 +208,31 @@ LogicalResult AllGatherOp::verifySymbolUses(SymbolTableCollection &tables) {
       getType());
 }
 
-LogicalResult ReduceScatterOp::verifySymbolUses(SymbolTableCollection &tables) {
-  FailureOr<int64_t> n = verifyGroup(*this, tables, getMeshAttr(), getAxes());
+namespace {
+/// reduce_scatter and all_slice: each device of the group keeps one of n
+/// equal slices of the operand along `dim`.
+template <typename OpTy>
+LogicalResult verifySlicing(OpTy op, SymbolTableCollection &tables) {
+  FailureOr<int64_t> n = verifyGroup(op, tables, op.getMeshAttr(), op.getAxes());
   if (failed(n))
     return failure();
-  if (getOperand().getType().getElementType() != getType().getElementType())
-    return emitOpError("result element type must match the operand's");
+  if (op.getOperand().getType().getElementType() !=
+      op.getType().getElementType())
+    return op.emitOpError("result element type must match the operand's");
   return verifyResultShape(
-      *this,
-      shape::reduceScatterShape(getOperand().getType().getShape(), getDim(), *n,
-                                opError(*this)),
-      getType());
+      op,
+      shape::reduceScatterShape(op.getOperand().getType().getShape(),
+                                op.getDim(), *n, opError(op)),
+      op.getType());
+}
+} // namespace
+
+LogicalResult ReduceScatterOp::verifySymbolUses(SymbolTableCollection &tables) {
+  return verifySlicing(*this, tables);
 }
 
 LogicalResult AllSliceOp::verifySymbolUses(SymbolTableCollection &tables) {
-  FailureOr<int64_t> n = verifyGroup(*this, tables, getMeshAttr(), getAxes());
-  if (failed(n))
-    return failure();
-  if (getOperand().getType().getElementType() != getType().getElementType())
-    return emitOpError("result element type must match the operand's");
-  return verifyResultShape(
-      *this,
-      shape::reduceScatterShape(getOperand().getType().getShape(), getDim(), *n,
-                                opError(*this)),
-      getType());
+  return verifySlicing(*this, tables);
 }
 
 LogicalResult AllToAllOp::verifySymbolUses(SymbolTableCollection &tables) {
