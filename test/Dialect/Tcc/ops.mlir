@@ -462,6 +462,9 @@ func.func @collectives(%g: tensor<16x64xf32>, %ws: tensor<4x64xf32>,
   // CHECK: %[[RS:.+]] = tcc.reduce_scatter sum %[[DG]] over @world ["dp", "tp"] dim = 0 : tensor<8x64xf32> -> tensor<2x64xf32>
   %5 = tcc.reduce_scatter sum %dg over @world ["dp", "tp"] dim = 0
       : tensor<8x64xf32> -> tensor<2x64xf32>
+  // CHECK: tcc.all_slice %[[DG]] over @world ["tp"] dim = 1 : tensor<8x64xf32> -> tensor<8x32xf32>
+  %slice = tcc.all_slice %dg over @world ["tp"] dim = 1
+      : tensor<8x64xf32> -> tensor<8x32xf32>
   // CHECK: %[[A2A:.+]] = tcc.all_to_all %[[X]] over @world ["tp"] split_dim = 1 concat_dim = 0 : tensor<4x8xf32> -> tensor<8x4xf32>
   %6 = tcc.all_to_all %x over @world ["tp"] split_dim = 1 concat_dim = 0
       : tensor<4x8xf32> -> tensor<8x4xf32>
