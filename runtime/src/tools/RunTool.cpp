@@ -4,6 +4,7 @@
 
 #include "Flags.h"
 #include "JobCommunicator.h"
+#include "SameFile.h"
 #include "Shards.h"
 
 #include "tcc/runtime/Artifact.h"
@@ -184,12 +185,6 @@ std::string fileNameFor(const std::string &name) {
              ? c
              : '_';
   return s + ".npy";
-}
-
-bool sameFile(const std::string &a, const std::string &b) {
-  struct stat sa, sb;
-  return stat(a.c_str(), &sa) == 0 && stat(b.c_str(), &sb) == 0 &&
-         sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 Status makeDirectories(const std::string &dir) {

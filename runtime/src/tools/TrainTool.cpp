@@ -18,6 +18,7 @@
 
 #include "Flags.h"
 #include "JobCommunicator.h"
+#include "SameFile.h"
 #include "Shards.h"
 
 #include "tcc/runtime/Artifact.h"
@@ -167,6 +168,24 @@ int parseTrainOptions(const char *tool, int argc, char **argv,
                       "initial parameters) or --resume CHECKPOINT");
   if (o.checkpointEvery && o.save.empty())
     return fail(tool, "--checkpoint-every needs --save FILE");
+  // Outputs never overwrite what the run reads; a checkpoint may replace
+  // the one it resumes from (it is written whole, then renamed).
+  struct Named {
+    const char *flag;
+    const std::string *path;
+  };
+  for (Named out : {Named{"--save", &o.save}, Named{"--save-full", &o.saveFull}})
+    for (Named in : {Named{"the artifact", &o.model},
+                     Named{"--weights", &o.weights}, Named{"--data", &o.data},
+                     Named{"--resume", &o.resume}, Named{"--save", &o.save}}) {
+      bool allowed = out.path == in.path ||
+                     (out.path == &o.save && in.path == &o.resume);
+      if (!allowed && !out.path->empty() && !in.path->empty() &&
+          sameFile(*out.path, *in.path))
+        return fail(tool, std::string("refusing to write ") + out.flag + " '" +
+                              *out.path + "' over " + in.flag + " '" +
+                              *in.path + "'");
+    }
   return 0;
 }
 
@@ -204,7 +223,8 @@ double learningRate(const TrainOptions &o, double base, int64_t step,
   return base * 0.5 * (1.0 + std::cos(M_PI * progress));
 }
 
-/// Whether `spec` is split over the mesh (a ZeRO shard, a batch).
+/// Whether `spec` is split over the mesh (a batch, a ZeRO shard, a tp
+/// slice).
 bool isSharded(const TensorSpec &spec) {
   for (const std::vector<std::string> &axes : spec.sharding)
     if (!axes.empty())
@@ -215,16 +235,21 @@ bool isSharded(const TensorSpec &spec) {
 /// Compares a checksum of every replicated parameter and optimizer state
 /// tensor across the ranks of a data-parallel run: replicas that applied
 /// the same averaged gradients hold the same bits. (Buffers, BatchNorm's
-/// running statistics, are per device by design; ZeRO's shards differ.)
+/// running statistics, are per device by design; so are the shards of
+/// ZeRO and the slices of tensor parallelism.)
 int checkReplicasAgree(const char *tool, Communicator &communicator,
                        const Plan &plan, const std::vector<HostArray> &values) {
   std::vector<uint32_t> mine;
   std::vector<std::string> names;
+  bool anySharded = false;
   for (size_t i = 0; i < plan.inputs.size(); ++i) {
     const std::string &role = plan.inputs[i].role;
-    if ((role != "parameter" && role != "optimizer_state") ||
-        isSharded(plan.inputs[i]))
+    if (role != "parameter" && role != "optimizer_state")
       continue;
+    if (isSharded(plan.inputs[i])) {
+      anySharded = true;
+      continue;
+    }
     mine.push_back(crc32c(values[i].bytes.data(), values[i].bytes.size()));
     names.push_back(plan.inputs[i].name);
   }
@@ -241,9 +266,8 @@ int checkReplicasAgree(const char *tool, Communicator &communicator,
                               std::to_string(r) + " is not rank 0's");
   if (communicator.rank() == 0)
     std::fprintf(stderr, "%s: note: %s identical on all %zu ranks\n", tool,
-                 names.size() == plan.inputs.size()
-                     ? "parameters and optimizer state"
-                     : "replicated parameters and optimizer state",
+                 anySharded ? "replicated parameters and optimizer state"
+                            : "parameters and optimizer state",
                  size);
   return 0;
 }
@@ -340,7 +364,8 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
     if (it == inputIndex.end())
       return 0; // the checks below name what is missing
     const TensorSpec &spec = plan.inputs[it->second];
-    // A sharded tensor (ZeRO) is stored whole; this rank takes its block.
+    // A sharded tensor (ZeRO, tp) is stored whole; this rank takes its
+    // block.
     std::vector<int64_t> whole = globalShape(spec, plan.mesh);
     if (array.dtype != spec.dtype || array.shape != whole)
       return fail(tool, source + ": '" + name + "' holds " +
