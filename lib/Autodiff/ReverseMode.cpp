@@ -193,7 +193,7 @@ mlir::tcc::buildGradientFunction(func::FuncOp forward,
     uint64_t resultAxes = 0;
     for (Value result : op->getResults())
       resultAxes |= varying.lookup(result);
-    if (auto allReduce = dyn_cast<AllReduceOp>(op))
+    if (auto allReduce = dyn_cast<AllReduceOp>(op); allReduce && mesh)
       for (StringRef axis : allReduce.getAxes().getAsValueRange<StringAttr>())
         if (std::optional<unsigned> index = mesh.getAxisIndex(axis))
           resultAxes |= uint64_t(1) << *index;

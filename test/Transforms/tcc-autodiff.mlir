@@ -77,6 +77,23 @@ func.func @ceil_pool(%x: tensor<1x1x5x5xf32> {tcc.name = "x", tcc.role = "parame
 
 // -----
 
+// An all_reduce outside a per-device program (no tcc.mesh on the
+// function): nothing is known to differ between devices, and the VJP of a
+// sum passes the adjoint through.
+tcc.mesh @m(tp = 2)
+// CHECK-LABEL: func.func @all_reduce_sum_grad
+func.func @all_reduce_sum(%x: tensor<4xf32> {tcc.name = "x", tcc.role = "parameter"})
+    -> (tensor<f32> {tcc.name = "loss", tcc.role = "loss"}) {
+  // CHECK: tcc.all_reduce sum
+  // CHECK-NOT: tcc.all_reduce
+  // CHECK: return
+  %s = tcc.all_reduce sum %x over @m ["tp"] : tensor<4xf32>
+  %l = tcc.reduce sum %s dims = [0] : tensor<4xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
 tcc.mesh @m(tp = 2)
 func.func @all_reduce_max(%x: tensor<4xf32> {tcc.name = "x", tcc.role = "parameter"})
     -> (tensor<f32> {tcc.name = "loss", tcc.role = "loss"})
