@@ -25,14 +25,6 @@ using namespace mlir::tcc;
 
 namespace {
 
-/// The axes of a collective over a device group, or null.
-ArrayAttr groupAxes(Operation *op) {
-  return TypeSwitch<Operation *, ArrayAttr>(op)
-      .Case<AllReduceOp, AllGatherOp, ReduceScatterOp, AllSliceOp, AllToAllOp,
-            CollectiveBroadcastOp>([](auto c) { return c.getAxes(); })
-      .Default([](Operation *) { return ArrayAttr(); });
-}
-
 /// The mesh axes a value may vary along (bit i: axis i), and for each the
 /// argument or op result the difference came from.
 struct Variance {
@@ -197,9 +189,9 @@ private:
     // of the group the same tensor; reduce_scatter, all_slice and
     // all_to_all leave each its own.
     if (isa<AllReduceOp, AllGatherOp, CollectiveBroadcastOp>(op))
-      remove(groupAxes(op));
+      remove(collectiveAxes(op));
     else if (isa<ReduceScatterOp, AllSliceOp, AllToAllOp>(op))
-      introduced = bitsOf(groupAxes(op));
+      introduced = bitsOf(collectiveAxes(op));
     else if (auto c = dyn_cast<RecvOp>(op))
       introduced = bitOf(c.getAxis());
     else if (auto c = dyn_cast<StageOp>(op))
@@ -218,7 +210,7 @@ private:
   /// A collective in a stage over the stage's axis waits for devices that
   /// never run the stage.
   LogicalResult checkStageCollective(Operation *op) {
-    ArrayAttr axes = groupAxes(op);
+    ArrayAttr axes = collectiveAxes(op);
     if (!axes || !report)
       return success();
     for (auto stage = op->getParentOfType<StageOp>(); stage;
@@ -240,6 +232,13 @@ private:
 };
 
 } // namespace
+
+ArrayAttr mlir::tcc::collectiveAxes(Operation *op) {
+  return TypeSwitch<Operation *, ArrayAttr>(op)
+      .Case<AllReduceOp, AllGatherOp, ReduceScatterOp, AllSliceOp, AllToAllOp,
+            CollectiveBroadcastOp>([](auto c) { return c.getAxes(); })
+      .Default([](Operation *) { return ArrayAttr(); });
+}
 
 llvm::DenseMap<Value, uint64_t> mlir::tcc::varyingAxes(func::FuncOp function) {
   MeshOp mesh = functionMesh(function);

@@ -11,6 +11,7 @@
 
 #include "tcc/Driver/ExplainDistribution.h"
 
+#include "tcc/Analysis/Replication.h"
 #include "tcc/Dialect/Tcc/IR/Contract.h"
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
 
@@ -100,11 +101,7 @@ void mlir::tcc::explainDistribution(func::FuncOp step, raw_ostream &os) {
         "ring would; why):\n";
   int64_t sent = 0, count = 0;
   step.walk([&](Operation *op) {
-    ArrayAttr axes = TypeSwitch<Operation *, ArrayAttr>(op)
-                         .Case<AllReduceOp, AllGatherOp, ReduceScatterOp,
-                               AllSliceOp, AllToAllOp, CollectiveBroadcastOp>(
-                             [](auto c) { return c.getAxes(); })
-                         .Default([](Operation *) { return ArrayAttr(); });
+    ArrayAttr axes = collectiveAxes(op);
     if (!axes)
       return;
     int64_t n = 1;

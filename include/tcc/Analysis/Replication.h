@@ -27,6 +27,11 @@
 
 namespace mlir::tcc {
 
+/// The mesh axes of a collective over a device group (all_reduce,
+/// all_gather, reduce_scatter, all_slice, all_to_all,
+/// collective_broadcast), or null for any other op.
+ArrayAttr collectiveAxes(Operation *op);
+
 /// Checks `function` (a no-op unless it has a tcc.mesh); emits an error per
 /// problem found and fails if there was one.
 LogicalResult checkReplication(func::FuncOp function);
