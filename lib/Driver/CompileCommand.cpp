@@ -196,6 +196,12 @@ int mlir::tcc::compileMain(int argc, char **argv) {
   cl::opt<bool> noBlas("no-blas",
                        cl::desc("Generate matmul loops instead of calling BLAS"),
                        cl::cat(category));
+  cl::opt<cl::boolOrDefault> matmulEpilogues(
+      "matmul-epilogues",
+      cl::desc("Let the GEMM library add a matmul's bias and apply its "
+               "ReLU/tanh-GELU (default: on for cuda, where cuBLASLt fuses "
+               "them; off for cpu, whose epilogue kernels are threaded)"),
+      cl::cat(category));
   cl::opt<bool> noCache("no-cache",
                         cl::desc("Neither read nor fill the compilation cache"),
                         cl::cat(category));
@@ -487,6 +493,8 @@ int mlir::tcc::compileMain(int argc, char **argv) {
   options.cpu = cpu;
   options.features = features;
   options.useBlas = !noBlas;
+  if (matmulEpilogues != cl::BOU_UNSET)
+    options.matmulEpilogues = matmulEpilogues == cl::BOU_TRUE;
   if (tileElements < 1) {
     error() << "--tile-elements must be at least 1\n";
     return 1;

@@ -91,6 +91,9 @@ std::string CompilationCache::key(ModuleOp module,
   field("opt", std::to_string(options.optLevel));
   field("tile", std::to_string(options.tileElements));
   field("blas", options.useBlas ? "1" : "0");
+  field("epilogues", !options.matmulEpilogues        ? "default"
+                     : *options.matmulEpilogues ? "1"
+                                                : "0");
   field("fuse", options.fuse ? "1" : "0");
   field("extra", extra);
   std::array<uint8_t, 32> digest = hash.final();

@@ -41,6 +41,10 @@ TCC = os.path.join(os.environ.get("TCC_BIN", ""), "tcc")
 # and tolerances hold for both, against the same independent references.
 BACKEND = os.environ.get("TCC_E2E_BACKEND", "eval")
 
+# Extra `tcc compile` flags for the cpu backend (space-separated), e.g.
+# --matmul-epilogues to run the BLAS path's own epilogues.
+COMPILE_FLAGS = os.environ.get("TCC_E2E_COMPILE_FLAGS", "").split()
+
 # With TCC_E2E_RECORD_CUDA=DIR, every checked case is also compiled for
 # --target=cuda and recorded under DIR/<suite>/<n>/ (model.tccm, its inputs,
 # the reference results and the tolerance), for a GPU machine to run with
@@ -119,7 +123,8 @@ def run_eval(model, inputs, workdir, flags=()):
     out_dir = os.path.join(workdir, "out")
     if BACKEND == "cpu" and not any(f in EVAL_ONLY_FLAGS for f in flags):
         artifact = os.path.join(workdir, "model.tccm")
-        error = (_tcc(["compile", path, "-o", artifact, "--quiet", "--no-cache"])
+        error = (_tcc(["compile", path, "-o", artifact, "--quiet", "--no-cache",
+                       *COMPILE_FLAGS])
                  or _tcc(["run", artifact, "--output-dir", out_dir, "--quiet",
                           *bound, *flags]))
     else:

@@ -120,6 +120,39 @@ std::string meshErrorAfter(const std::string &from, const std::string &to) {
   return errorAfter(from, to, meshPlan());
 }
 
+TEST(Plan, MatmulEpiloguesRoundTripAndAreChecked) {
+  Plan plan = samplePlan();
+  // The bias: the first 2 floats of w (any buffer of n elements will do).
+  plan.commands[0].matmul.hasBias = true;
+  plan.commands[0].matmul.bias = {BufferRef::Kind::Input, 1};
+  plan.commands[0].matmul.activation = MatmulActivation::GeluTanh;
+  std::string json = serializePlan(plan);
+  EXPECT_NE(json.find("\"bias\":{\"input\":1},\"activation\":\"gelu_tanh\""),
+            std::string::npos)
+      << json;
+  StatusOr<Plan> parsed = parsePlan(json);
+  ASSERT_TRUE(parsed.isOk()) << parsed.status().message();
+  EXPECT_EQ(serializePlan(*parsed), json);
+  EXPECT_TRUE(parsed->commands[0].matmul.hasEpilogue());
+
+  EXPECT_NE(errorAfter("\"gelu_tanh\"", "\"gelu\"", plan)
+                .find("commands[0].activation: must be \"none\", \"relu\" or "
+                      "\"gelu_tanh\", got 'gelu'"),
+            std::string::npos);
+  // A bias in a buffer smaller than n elements.
+  plan.outputs[0].shape = {1, 1};
+  plan.commands[0].matmul.bias = {BufferRef::Kind::Output, 0};
+  plan.commands.pop_back();
+  EXPECT_NE(serializePlan(plan).find("\"bias\":{\"output\":0}"),
+            std::string::npos);
+  StatusOr<Plan> small = parsePlan(serializePlan(plan));
+  ASSERT_FALSE(small.isOk());
+  EXPECT_NE(small.status().message().find(
+                "the bias of 2 elements needs 8 bytes, its buffer has 4"),
+            std::string::npos)
+      << small.status().message();
+}
+
 TEST(Plan, MeshCollectivesAndShardingsRoundTrip) {
   std::string json = serializePlan(meshPlan());
   StatusOr<Plan> plan = parsePlan(json);

@@ -4,8 +4,9 @@
 // aliases its operand's buffer. Each tcc.fusion and each other tcc op
 // becomes one command: a kernel (a new function on memrefs whose
 // body is the op's linalg lowering), or for an f32/f64 matmul a BLAS call
-// followed by a kernel for its epilogue. Every value that reaches memory
-// gets an arena buffer; buffers are placed by liveness with the same
+// (which may add a bias and apply ReLU/GELU itself: LibraryEpilogue.cpp)
+// followed by a kernel for the rest of its group. Every value that reaches
+// memory gets an arena buffer; buffers are placed by liveness with the same
 // placement the compile-time memory report uses (placeBuffers).
 //
 //===----------------------------------------------------------------------===//
@@ -250,11 +251,18 @@ LogicalResult Outliner::contraction(Operation *anchor, MatmulOp matmul,
   auto lhsType = cast<RankedTensorType>(matmul.getLhs().getType());
   auto rhsType = cast<RankedTensorType>(matmul.getRhs().getType());
   auto resultType = cast<RankedTensorType>(matmul.getType());
-  // The product goes straight into an output when the group yields it.
+  // The ops the library applies to the product itself; `written` is what
+  // the command stores (the product when there are none).
+  LibraryEpilogue epilogue;
+  epilogue.result = matmul.getResult();
+  if (options.matmulEpilogues.value_or(false))
+    epilogue = matchLibraryEpilogue(matmul, ops, inputs, outputs);
+  Value written = epilogue.result;
+  // The command writes straight into an output when the group yields it.
   rt::BufferRef product;
   bool yielded = false;
   for (auto [v, ref] : llvm::zip(outputs, outputRefs))
-    if (v == matmul.getResult() && !yielded) {
+    if (v == written && !yielded) {
       product = ref;
       yielded = true;
     }
@@ -289,19 +297,37 @@ LogicalResult Outliner::contraction(Operation *anchor, MatmulOp matmul,
   };
   mm.lhsBatch = batchOf(lhsType);
   mm.rhsBatch = batchOf(rhsType);
+  // x[B, T, C] @ W[C, N]: the batches of an untransposed lhs are stacked
+  // rows, so with one shared rhs the whole batch is one GEMM of B*T rows.
+  if (!mm.batch.empty() && !mm.transposeLhs && mm.lhsBatch == mm.batch &&
+      llvm::all_of(mm.rhsBatch, [](int64_t d) { return d == 1; })) {
+    for (int64_t d : mm.batch)
+      mm.m *= d;
+    mm.batch.clear();
+    mm.lhsBatch.clear();
+    mm.rhsBatch.clear();
+  }
+  if (epilogue.bias) {
+    mm.hasBias = true;
+    mm.bias = refOf(inputs[indexOf(epilogue.bias)]);
+    use(mm.bias);
+  }
+  mm.activation = epilogue.activation;
   for (const rt::BufferRef &ref : {mm.lhs, mm.rhs, mm.out})
     use(ref);
   plan.commands.push_back(std::move(command));
 
-  // The epilogue: everything else in the group, reading the product.
+  // The epilogue kernel: everything else in the group, reading what the
+  // command wrote.
   SmallVector<Operation *> rest;
   for (Operation *op : ops)
-    if (op != matmul.getOperation())
+    if (op != matmul.getOperation() &&
+        !llvm::is_contained(epilogue.absorbed, op))
       rest.push_back(op);
   SmallVector<Value> epilogueOutputs;
   SmallVector<rt::BufferRef> epilogueRefs;
   for (auto [v, ref] : llvm::zip(outputs, outputRefs))
-    if (v != matmul.getResult()) {
+    if (v != written) {
       epilogueOutputs.push_back(v);
       epilogueRefs.push_back(ref);
     } else if (!(ref == product)) {
@@ -321,16 +347,15 @@ LogicalResult Outliner::contraction(Operation *anchor, MatmulOp matmul,
   llvm::SetVector<Value> used;
   for (Operation *op : rest)
     for (Value operand : op->getOperands())
-      if (llvm::is_contained(inputs, operand) || operand == matmul.getResult())
+      if (llvm::is_contained(inputs, operand) || operand == written)
         used.insert(operand);
   for (Value v : epilogueOutputs)
-    if (llvm::is_contained(inputs, v) || v == matmul.getResult())
+    if (llvm::is_contained(inputs, v) || v == written)
       used.insert(v);
   for (Value v : used) {
     epilogueInputs.push_back(v);
-    epilogueInputRefs.push_back(v == matmul.getResult()
-                                    ? product
-                                    : refOf(inputs[indexOf(v)]));
+    epilogueInputRefs.push_back(v == written ? product
+                                             : refOf(inputs[indexOf(v)]));
   }
   return kernel(anchor, rest, epilogueInputs, epilogueOutputs,
                 epilogueInputRefs, epilogueRefs);

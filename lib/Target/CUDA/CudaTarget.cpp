@@ -66,9 +66,10 @@ mlir::tcc::compileForCuda(ModuleOp module, const CudaTargetOptions &options,
   }
 
   // Outlining and elementwise fusion are the CPU backend's; cuBLASLt takes
-  // f16 and bf16 matmuls too.
+  // f16 and bf16 matmuls too, and applies bias/ReLU/GELU inside the GEMM.
   CpuTargetOptions outlining = options.common;
   outlining.libraryMatmulsInHalf = true;
+  outlining.matmulEpilogues = options.common.matmulEpilogues.value_or(true);
   OwningOpRef<ModuleOp> kernels = ModuleOp::create(program->getLoc());
   FailureOr<rt::Plan> plan = cpu::outlineKernels(*entry, *kernels, outlining);
   if (failed(plan))

@@ -8,7 +8,11 @@
 // at 2048^3. So each f32 shape is measured once with both, when an
 // executable loads, and runs with the faster (as cuBLASLt's heuristics are
 // queried once per shape). f64 GEMMs go to OpenBLAS (oneDNN has no dgemm).
-// Epilogues run as generated kernels after the GEMM.
+// A command's epilogue (bias, ReLU, tanh-GELU: `tcc compile
+// --matmul-epilogues`) is applied to each product's rows right after its
+// GEMM, while they are in cache; by default the CPU backend leaves
+// epilogues to the generated kernel after the GEMM, which is threaded and
+// vectorized.
 //
 //===----------------------------------------------------------------------===//
 
@@ -116,9 +120,35 @@ void onednnSgemm(CBLAS_ORDER, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m,
                    m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
+/// out = act(out + bias) over one m x n product.
+template <typename T>
+void applyEpilogue(const MatmulCommand &mm, const T *bias, T *out) {
+  for (int64_t i = 0; i < mm.m; ++i) {
+    T *row = out + i * mm.n;
+    if (bias)
+      for (int64_t j = 0; j < mm.n; ++j)
+        row[j] += bias[j];
+    switch (mm.activation) {
+    case MatmulActivation::None:
+      break;
+    case MatmulActivation::Relu:
+      for (int64_t j = 0; j < mm.n; ++j)
+        row[j] = row[j] > T(0) ? row[j] : T(0);
+      break;
+    case MatmulActivation::GeluTanh:
+      for (int64_t j = 0; j < mm.n; ++j) {
+        T x = row[j];
+        T inner = T(0.7978845608028654) * (x + T(0.044715) * x * x * x);
+        row[j] = T(0.5) * x * (T(1) + std::tanh(inner));
+      }
+      break;
+    }
+  }
+}
+
 template <typename T, typename Gemm>
-void gemms(const MatmulCommand &mm, const T *lhs, const T *rhs, T *out,
-           Gemm gemm) {
+void gemms(const MatmulCommand &mm, const T *lhs, const T *rhs, const T *bias,
+           T *out, Gemm gemm) {
   int m = static_cast<int>(mm.m), n = static_cast<int>(mm.n),
       k = static_cast<int>(mm.k);
   std::vector<int64_t> lhsOffsets = batchOffsets(mm.batch, mm.lhsBatch, mm.m * mm.k);
@@ -132,30 +162,35 @@ void gemms(const MatmulCommand &mm, const T *lhs, const T *rhs, T *out,
     if (k == 0) {
       // BLAS leaves C alone when k = 0 with beta = 0 on some paths.
       std::fill(c, c + mm.m * mm.n, T(0));
-      continue;
+    } else {
+      gemm(CblasRowMajor, ta, tb, m, n, k, T(1), lhs + lhsOffsets[b],
+           std::max(lda, 1), rhs + rhsOffsets[b], std::max(ldb, 1), T(0), c,
+           std::max(n, 1));
     }
-    gemm(CblasRowMajor, ta, tb, m, n, k, T(1), lhs + lhsOffsets[b],
-         std::max(lda, 1), rhs + rhsOffsets[b], std::max(ldb, 1), T(0), c,
-         std::max(n, 1));
+    if (mm.hasEpilogue())
+      applyEpilogue(mm, bias, c);
   }
 }
 
 } // namespace
 
 void cpu::runMatmul(const MatmulCommand &mm, GemmLibrary library,
-                    const void *lhs, const void *rhs, void *out) {
+                    const void *lhs, const void *rhs, const void *bias,
+                    void *out) {
   if (mm.m == 0 || mm.n == 0)
     return;
   if (mm.dtype == DType::F32 && library == GemmLibrary::OpenBlas)
     gemms(mm, static_cast<const float *>(lhs), static_cast<const float *>(rhs),
-          static_cast<float *>(out), cblas_sgemm);
+          static_cast<const float *>(bias), static_cast<float *>(out),
+          cblas_sgemm);
   else if (mm.dtype == DType::F32)
     gemms(mm, static_cast<const float *>(lhs), static_cast<const float *>(rhs),
-          static_cast<float *>(out), onednnSgemm);
+          static_cast<const float *>(bias), static_cast<float *>(out),
+          onednnSgemm);
   else
     gemms(mm, static_cast<const double *>(lhs),
-          static_cast<const double *>(rhs), static_cast<double *>(out),
-          cblas_dgemm);
+          static_cast<const double *>(rhs), static_cast<const double *>(bias),
+          static_cast<double *>(out), cblas_dgemm);
 }
 
 namespace {
@@ -166,12 +201,14 @@ double secondsPerGemm(const MatmulCommand &mm, cpu::GemmLibrary library) {
   one.batch.assign(mm.batch.size(), 1);
   one.lhsBatch.assign(mm.batch.size(), 1);
   one.rhsBatch.assign(mm.batch.size(), 1);
+  one.hasBias = false;
+  one.activation = MatmulActivation::None;
   std::vector<float> a(size_t(mm.m * mm.k), 0.5f), b(size_t(mm.k * mm.n), 0.25f),
       c(size_t(mm.m * mm.n));
   double best = INFINITY;
   for (int i = 0; i < 4; ++i) {
     auto start = std::chrono::steady_clock::now();
-    cpu::runMatmul(one, library, a.data(), b.data(), c.data());
+    cpu::runMatmul(one, library, a.data(), b.data(), nullptr, c.data());
     double seconds = std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - start)
                          .count();

@@ -23,9 +23,10 @@ enum class GemmLibrary : uint8_t { OneDnn, OpenBlas };
 GemmLibrary chooseGemmLibrary(const std::vector<const MatmulCommand *> &gemms);
 
 /// Runs `mm` on row-major operands at `lhs`, `rhs` and `out` (validated by
-/// parsePlan), one GEMM per batch index.
+/// parsePlan), one GEMM per batch index, each followed by the command's
+/// epilogue (`bias`: its n elements, or null when it has none).
 void runMatmul(const MatmulCommand &mm, GemmLibrary library, const void *lhs,
-               const void *rhs, void *out);
+               const void *rhs, const void *bias, void *out);
 
 const char *gemmLibraryName(GemmLibrary library);
 

@@ -199,8 +199,10 @@ Status CpuExecutable::run(const std::vector<const HostArray *> &inputs,
                      command.matmul.dtype == DType::F32
                          ? impl.gemmLibrary_
                          : cpu::GemmLibrary::OpenBlas,
-                     address(command.matmul.lhs),
-                     address(command.matmul.rhs), address(command.matmul.out));
+                     address(command.matmul.lhs), address(command.matmul.rhs),
+                     command.matmul.hasBias ? address(command.matmul.bias)
+                                            : nullptr,
+                     address(command.matmul.out));
       break;
     case Command::Kind::Copy:
       std::memmove(address(command.copy.to), address(command.copy.from),

@@ -1,6 +1,7 @@
 //===- CublasLt.cpp - the plan's matmuls on cuBLASLt ----------------------===//
 
 #include "CublasLt.h"
+#include "GemmLayout.h"
 
 #include <cublasLt.h>
 #include <dlfcn.h>
@@ -107,18 +108,16 @@ cudaDataType_t dataType(DType dtype) {
   }
 }
 
-/// Whether an operand's batch shape is the whole batch (stride: a matrix)
-/// or broadcast over all of it (stride 0); otherwise batches are issued
-/// one by one.
-enum class Batching { Full, Broadcast, Mixed };
-Batching batchingOf(const std::vector<int64_t> &operand,
-                    const std::vector<int64_t> &batch) {
-  if (operand == batch)
-    return Batching::Full;
-  for (int64_t d : operand)
-    if (d != 1)
-      return Batching::Mixed;
-  return Batching::Broadcast;
+cublasLtEpilogue_t epilogueOf(const GemmLayout &layout) {
+  switch (layout.activation) {
+  case MatmulActivation::None:
+    return layout.bias ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT;
+  case MatmulActivation::Relu:
+    return layout.bias ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_RELU;
+  case MatmulActivation::GeluTanh:
+    return layout.bias ? CUBLASLT_EPILOGUE_GELU_BIAS : CUBLASLT_EPILOGUE_GELU;
+  }
+  return CUBLASLT_EPILOGUE_DEFAULT;
 }
 
 } // namespace
@@ -160,142 +159,126 @@ std::string CublasLt::version() const {
 }
 
 Status CublasLt::matmul(const MatmulCommand &mm, CUdeviceptr lhs,
-                        CUdeviceptr rhs, CUdeviceptr out, CUstream stream) {
-  int64_t element = static_cast<int64_t>(dtypeSize(mm.dtype));
-  int64_t lhsMatrix = mm.m * mm.k * element, rhsMatrix = mm.k * mm.n * element,
-          outMatrix = mm.m * mm.n * element;
-  int64_t batches = 1;
-  for (int64_t d : mm.batch)
-    batches *= d;
-  Batching lhsBatching = batchingOf(mm.lhsBatch, mm.batch);
-  Batching rhsBatching = batchingOf(mm.rhsBatch, mm.batch);
-  if (lhsBatching != Batching::Mixed && rhsBatching != Batching::Mixed)
-    return matmulOnce(mm, batches,
-                      lhsBatching == Batching::Full ? lhsMatrix / element : 0,
-                      rhsBatching == Batching::Full ? rhsMatrix / element : 0,
-                      lhs, rhs, out, stream);
-  // Partial broadcasting: one call per batch index, operands located like
-  // numpy's broadcasting does.
-  std::vector<int64_t> index(mm.batch.size(), 0);
-  for (int64_t b = 0; b < batches; ++b) {
-    int64_t lhsOffset = 0, rhsOffset = 0;
-    for (size_t d = 0; d < mm.batch.size(); ++d) {
-      lhsOffset = lhsOffset * mm.lhsBatch[d] + (mm.lhsBatch[d] == 1 ? 0 : index[d]);
-      rhsOffset = rhsOffset * mm.rhsBatch[d] + (mm.rhsBatch[d] == 1 ? 0 : index[d]);
-    }
-    if (Status s = matmulOnce(mm, 1, 0, 0, lhs + lhsOffset * lhsMatrix,
-                              rhs + rhsOffset * rhsMatrix, out + b * outMatrix,
-                              stream);
-        !s)
-      return s;
-    for (size_t d = mm.batch.size(); d-- > 0;) {
-      if (++index[d] < mm.batch[d])
-        break;
-      index[d] = 0;
-    }
-  }
-  return Status::ok();
-}
-
-Status CublasLt::matmulOnce(const MatmulCommand &mm, int64_t batchCount,
-                            int64_t lhsStride, int64_t rhsStride,
-                            CUdeviceptr lhs, CUdeviceptr rhs, CUdeviceptr out,
-                            CUstream stream) {
+                        CUdeviceptr rhs, CUdeviceptr bias, CUdeviceptr out,
+                        CUstream stream) {
+  if (mm.m == 0 || mm.n == 0)
+    return Status::ok();
+  GemmLayout layout = layoutGemm(mm);
+  StatusOr<const Shape *> shape = shapeFor(mm, layout, bias);
+  if (!shape.isOk())
+    return shape.status();
   const Api &api = *api_;
-  std::string key = std::to_string(static_cast<int>(mm.dtype)) + ":" +
-                    std::to_string(mm.m) + "x" + std::to_string(mm.n) + "x" +
-                    std::to_string(mm.k) + ":" + (mm.transposeLhs ? "T" : "N") +
-                    (mm.transposeRhs ? "T" : "N") + ":" +
-                    std::to_string(batchCount) + ":" +
-                    std::to_string(lhsStride) + ":" + std::to_string(rhsStride);
-  auto found = shapes_.find(key);
-  if (found == shapes_.end()) {
-    auto shape = std::make_unique<Shape>();
-    shape->api = api_;
-    cudaDataType_t type = dataType(mm.dtype);
-    bool f64 = mm.dtype == DType::F64;
-    cublasComputeType_t compute = f64 ? CUBLAS_COMPUTE_64F : CUBLAS_COMPUTE_32F;
-    cudaDataType_t scale = f64 ? CUDA_R_64F : CUDA_R_32F;
-    if (Status s = api.check(api.cublasLtMatmulDescCreate(&shape->desc, compute,
-                                                          scale),
-                             "cublasLtMatmulDescCreate");
-        !s)
-      return s;
-    // Column-major view of the row-major product: A is rhs, B is lhs.
-    cublasOperation_t opA = mm.transposeRhs ? CUBLAS_OP_T : CUBLAS_OP_N;
-    cublasOperation_t opB = mm.transposeLhs ? CUBLAS_OP_T : CUBLAS_OP_N;
-    api.cublasLtMatmulDescSetAttribute(shape->desc, CUBLASLT_MATMUL_DESC_TRANSA,
-                                       &opA, sizeof opA);
-    api.cublasLtMatmulDescSetAttribute(shape->desc, CUBLASLT_MATMUL_DESC_TRANSB,
-                                       &opB, sizeof opB);
-    uint64_t aRows = mm.transposeRhs ? mm.k : mm.n;
-    uint64_t aCols = mm.transposeRhs ? mm.n : mm.k;
-    uint64_t bRows = mm.transposeLhs ? mm.m : mm.k;
-    uint64_t bCols = mm.transposeLhs ? mm.k : mm.m;
-    struct LayoutSpec {
-      cublasLtMatrixLayout_t *layout;
-      uint64_t rows, cols;
-      int64_t stride;
-    } specs[] = {{&shape->a, aRows, aCols, rhsStride},
-                 {&shape->b, bRows, bCols, lhsStride},
-                 {&shape->c, static_cast<uint64_t>(mm.n),
-                  static_cast<uint64_t>(mm.m), mm.m * mm.n}};
-    for (const LayoutSpec &spec : specs) {
-      if (Status s = api.check(api.cublasLtMatrixLayoutCreate(
-                                   spec.layout, type, spec.rows, spec.cols,
-                                   static_cast<int64_t>(spec.rows)),
-                               "cublasLtMatrixLayoutCreate");
-          !s)
-        return s;
-      if (batchCount > 1) {
-        int32_t count = static_cast<int32_t>(batchCount);
-        api.cublasLtMatrixLayoutSetAttribute(
-            *spec.layout, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &count,
-            sizeof count);
-        int64_t stride = spec.stride;
-        api.cublasLtMatrixLayoutSetAttribute(
-            *spec.layout, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &stride,
-            sizeof stride);
-      }
-    }
-    cublasLtMatmulPreference_t preference = nullptr;
-    if (Status s = api.check(api.cublasLtMatmulPreferenceCreate(&preference),
-                             "cublasLtMatmulPreferenceCreate");
-        !s)
-      return s;
-    size_t workspace = workspaceBytes_;
-    api.cublasLtMatmulPreferenceSetAttribute(
-        preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace,
-        sizeof workspace);
-    cublasLtMatmulHeuristicResult_t result{};
-    int candidates = 0;
-    cublasStatus_t heuristic = api.cublasLtMatmulAlgoGetHeuristic(
-        static_cast<cublasLtHandle_t>(handle_), shape->desc, shape->a,
-        shape->b, shape->c, shape->c, preference, 1, &result, &candidates);
-    api.cublasLtMatmulPreferenceDestroy(preference);
-    if (Status s = api.check(heuristic, "cublasLtMatmulAlgoGetHeuristic"); !s)
-      return s;
-    if (candidates == 0)
-      return Status::error("cuBLASLt has no algorithm for a " +
-                           std::string(dtypeName(mm.dtype)) + " " +
-                           std::to_string(mm.m) + "x" + std::to_string(mm.n) +
-                           "x" + std::to_string(mm.k) + " matmul");
-    shape->algo = result.algo;
-    found = shapes_.emplace(key, std::move(shape)).first;
-  }
-  const Shape &shape = *found->second;
+  const Shape &found = **shape;
+  if (layout.bias)
+    // The descriptor is shared by every command of this shape; the bias
+    // pointer is this command's (captured with the call into a CUDA graph).
+    api.cublasLtMatmulDescSetAttribute(found.desc,
+                                       CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias,
+                                       sizeof bias);
   double alpha64 = 1, beta64 = 0;
   float alpha32 = 1, beta32 = 0;
   bool f64 = mm.dtype == DType::F64;
   const void *alpha = f64 ? static_cast<const void *>(&alpha64) : &alpha32;
   const void *beta = f64 ? static_cast<const void *>(&beta64) : &beta32;
-  return api.check(
-      api.cublasLtMatmul(static_cast<cublasLtHandle_t>(handle_), shape.desc,
-                         alpha, reinterpret_cast<const void *>(rhs), shape.a,
-                         reinterpret_cast<const void *>(lhs), shape.b, beta,
-                         reinterpret_cast<const void *>(out), shape.c,
-                         reinterpret_cast<void *>(out), shape.c, &shape.algo,
-                         reinterpret_cast<void *>(workspace_), workspaceBytes_,
-                         reinterpret_cast<cudaStream_t>(stream)),
-      "cublasLtMatmul");
+  auto at = [&](CUdeviceptr base, int64_t offset) {
+    return reinterpret_cast<void *>(
+        base + static_cast<CUdeviceptr>(offset) * dtypeSize(mm.dtype));
+  };
+  for (const GemmCall &call : layout.calls)
+    if (Status s = api.check(
+            api.cublasLtMatmul(static_cast<cublasLtHandle_t>(handle_),
+                               found.desc, alpha, at(rhs, call.rhsOffset),
+                               found.a, at(lhs, call.lhsOffset), found.b, beta,
+                               at(out, call.outOffset), found.c,
+                               at(out, call.outOffset), found.c, &found.algo,
+                               reinterpret_cast<void *>(workspace_),
+                               workspaceBytes_,
+                               reinterpret_cast<cudaStream_t>(stream)),
+            "cublasLtMatmul");
+        !s)
+      return s;
+  return Status::ok();
+}
+
+StatusOr<const CublasLt::Shape *>
+CublasLt::shapeFor(const MatmulCommand &mm, const GemmLayout &layout,
+                   CUdeviceptr bias) {
+  std::string key = layout.cacheKey(mm.dtype);
+  if (auto found = shapes_.find(key); found != shapes_.end())
+    return found->second.get();
+  const Api &api = *api_;
+  auto shape = std::make_unique<Shape>();
+  shape->api = api_;
+  cudaDataType_t type = dataType(mm.dtype);
+  bool f64 = mm.dtype == DType::F64;
+  cublasComputeType_t compute = f64 ? CUBLAS_COMPUTE_64F : CUBLAS_COMPUTE_32F;
+  cudaDataType_t scale = f64 ? CUDA_R_64F : CUDA_R_32F;
+  if (Status s = api.check(
+          api.cublasLtMatmulDescCreate(&shape->desc, compute, scale),
+          "cublasLtMatmulDescCreate");
+      !s)
+    return s;
+  cublasOperation_t opA = layout.transposeA ? CUBLAS_OP_T : CUBLAS_OP_N;
+  cublasOperation_t opB = layout.transposeB ? CUBLAS_OP_T : CUBLAS_OP_N;
+  api.cublasLtMatmulDescSetAttribute(shape->desc, CUBLASLT_MATMUL_DESC_TRANSA,
+                                     &opA, sizeof opA);
+  api.cublasLtMatmulDescSetAttribute(shape->desc, CUBLASLT_MATMUL_DESC_TRANSB,
+                                     &opB, sizeof opB);
+  cublasLtEpilogue_t epilogue = epilogueOf(layout);
+  api.cublasLtMatmulDescSetAttribute(shape->desc, CUBLASLT_MATMUL_DESC_EPILOGUE,
+                                     &epilogue, sizeof epilogue);
+  if (layout.bias)
+    // The heuristic reads the pointer's alignment; the first command's
+    // stands for all (the runtime's buffers are all 256-byte aligned).
+    api.cublasLtMatmulDescSetAttribute(shape->desc,
+                                       CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias,
+                                       sizeof bias);
+  struct LayoutSpec {
+    cublasLtMatrixLayout_t *handle;
+    const ColumnMajorLayout &matrix;
+  } specs[] = {{&shape->a, layout.a}, {&shape->b, layout.b},
+               {&shape->c, layout.d}};
+  for (const LayoutSpec &spec : specs) {
+    if (Status s = api.check(api.cublasLtMatrixLayoutCreate(
+                                 spec.handle, type, spec.matrix.rows,
+                                 spec.matrix.cols, spec.matrix.leadingDim),
+                             "cublasLtMatrixLayoutCreate");
+        !s)
+      return s;
+    if (layout.batchCount > 1) {
+      int32_t count = static_cast<int32_t>(layout.batchCount);
+      api.cublasLtMatrixLayoutSetAttribute(
+          *spec.handle, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &count,
+          sizeof count);
+      int64_t stride = spec.matrix.batchStride;
+      api.cublasLtMatrixLayoutSetAttribute(
+          *spec.handle, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &stride,
+          sizeof stride);
+    }
+  }
+  cublasLtMatmulPreference_t preference = nullptr;
+  if (Status s = api.check(api.cublasLtMatmulPreferenceCreate(&preference),
+                           "cublasLtMatmulPreferenceCreate");
+      !s)
+    return s;
+  size_t workspace = workspaceBytes_;
+  api.cublasLtMatmulPreferenceSetAttribute(
+      preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace,
+      sizeof workspace);
+  cublasLtMatmulHeuristicResult_t result{};
+  int candidates = 0;
+  cublasStatus_t heuristic = api.cublasLtMatmulAlgoGetHeuristic(
+      static_cast<cublasLtHandle_t>(handle_), shape->desc, shape->a, shape->b,
+      shape->c, shape->c, preference, 1, &result, &candidates);
+  api.cublasLtMatmulPreferenceDestroy(preference);
+  if (Status s = api.check(heuristic, "cublasLtMatmulAlgoGetHeuristic"); !s)
+    return s;
+  if (candidates == 0)
+    return Status::error(
+        "cuBLASLt has no algorithm for a " + std::string(dtypeName(mm.dtype)) +
+        " " + std::to_string(mm.m) + "x" + std::to_string(mm.n) + "x" +
+        std::to_string(mm.k) + " matmul with epilogue " +
+        (layout.bias ? "bias+" : "") + matmulActivationName(layout.activation));
+  shape->algo = result.algo;
+  return shapes_.emplace(key, std::move(shape)).first->second.get();
 }

@@ -1,10 +1,11 @@
 //===- CublasLt.h - the plan's matmuls on cuBLASLt --------------*- C++ -*-===//
 //
 // libcublasLt is loaded at run time like the driver. A MatmulCommand (row
-// major, numpy-broadcast batch) is computed as its transpose in cuBLASLt's
-// column-major terms: D^T = op(rhs)^T op(lhs)^T. The algorithm for each
-// shape is chosen once by cuBLASLt's heuristic and cached with its
-// descriptors; one workspace, allocated at creation, serves every call.
+// major, numpy-broadcast batch, an optional bias/ReLU/GELU epilogue) is
+// computed as its transpose in cuBLASLt's column-major terms (GemmLayout.h).
+// The algorithm for each shape and epilogue is chosen once by cuBLASLt's
+// heuristic and cached with its descriptors; one workspace, allocated at
+// creation, serves every call.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +13,7 @@
 #define TCC_RUNTIME_SRC_CUDA_CUBLASLT_H
 
 #include "CudaApi.h"
+#include "GemmLayout.h"
 
 #include "tcc/runtime/Plan.h"
 
@@ -27,9 +29,10 @@ public:
   static StatusOr<std::unique_ptr<CublasLt>> create(const CudaApi &api);
   ~CublasLt();
 
-  /// Enqueues `command` on `stream` for operands at the given addresses.
+  /// Enqueues `command` on `stream` for operands at the given addresses
+  /// (`bias` is read only when the command has one).
   Status matmul(const MatmulCommand &command, CUdeviceptr lhs, CUdeviceptr rhs,
-                CUdeviceptr out, CUstream stream);
+                CUdeviceptr bias, CUdeviceptr out, CUstream stream);
 
   /// "cuBLASLt 13.0.2".
   std::string version() const;
@@ -41,9 +44,9 @@ public:
 
 private:
   CublasLt() = default;
-  Status matmulOnce(const MatmulCommand &command, int64_t batchCount,
-                    int64_t lhsStride, int64_t rhsStride, CUdeviceptr lhs,
-                    CUdeviceptr rhs, CUdeviceptr out, CUstream stream);
+  /// The cached descriptors and algorithm of `layout`, made on first use.
+  StatusOr<const Shape *> shapeFor(const MatmulCommand &command,
+                                   const GemmLayout &layout, CUdeviceptr bias);
 
   const CudaApi *cuda_ = nullptr;
   const Api *api_ = nullptr;

@@ -296,6 +296,9 @@ Status CudaExecutable::enqueueCommands(bool timeEach) {
     case Command::Kind::Matmul:
       status = blas_->matmul(command.matmul, address(command.matmul.lhs),
                              address(command.matmul.rhs),
+                             command.matmul.hasBias
+                                 ? address(command.matmul.bias)
+                                 : CUdeviceptr(0),
                              address(command.matmul.out), stream_);
       break;
     case Command::Kind::Copy:

@@ -283,6 +283,18 @@ Status checkBytes(const Reader &r, const Plan &plan, const BufferRef &ref,
 
 } // namespace
 
+const char *tcc::rt::matmulActivationName(MatmulActivation activation) {
+  switch (activation) {
+  case MatmulActivation::None:
+    return "none";
+  case MatmulActivation::Relu:
+    return "relu";
+  case MatmulActivation::GeluTanh:
+    return "gelu_tanh";
+  }
+  return "none";
+}
+
 const char *tcc::rt::collectiveKindName(CollectiveCommand::Kind kind) {
   switch (kind) {
   case CollectiveCommand::Kind::AllReduce:
@@ -400,6 +412,11 @@ std::string tcc::rt::serializePlan(const Plan &plan) {
       object.append("batch", intArray(mm.batch));
       object.append("lhs_batch", intArray(mm.lhsBatch));
       object.append("rhs_batch", intArray(mm.rhsBatch));
+      if (mm.hasBias)
+        object.append("bias", refJson(mm.bias));
+      if (mm.activation != MatmulActivation::None)
+        object.append("activation", JsonValue::string(
+                                        matmulActivationName(mm.activation)));
       break;
     }
     case Command::Kind::Copy:
@@ -576,6 +593,27 @@ StatusOr<Plan> tcc::rt::parsePlan(std::string_view json) {
       }
       if (mm.out.kind == BufferRef::Kind::Input)
         return cr.error("a matmul cannot write a program input");
+      if (c.find("bias")) {
+        mm.hasBias = true;
+        TCC_ASSIGN(mm.bias, parseRefField(cr, c, "bias", plan));
+        if (Status fits = checkBytes(cr, plan, mm.bias, mm.n * element,
+                                     "the bias of " + std::to_string(mm.n) +
+                                         " elements");
+            !fits)
+          return fits;
+      }
+      if (c.find("activation")) {
+        std::string activation;
+        TCC_ASSIGN(activation, cr.string(c, "activation"));
+        if (activation == "relu")
+          mm.activation = MatmulActivation::Relu;
+        else if (activation == "gelu_tanh")
+          mm.activation = MatmulActivation::GeluTanh;
+        else if (activation != "none")
+          return cr.at("activation")
+              .error("must be \"none\", \"relu\" or \"gelu_tanh\", got '" +
+                     activation + "'");
+      }
     } else if (op == "copy") {
       command.kind = Command::Kind::Copy;
       TCC_ASSIGN(command.copy.from, parseRefField(cr, c, "from", plan));

@@ -10,6 +10,7 @@
 #ifndef TCC_TARGET_CPU_CPUPIPELINE_H
 #define TCC_TARGET_CPU_CPUPIPELINE_H
 
+#include "tcc/Dialect/Tcc/IR/TccOps.h"
 #include "tcc/Target/CPU/CpuTarget.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -40,6 +41,25 @@ FailureOr<func::FuncOp> findCompilableEntry(ModuleOp program, StringRef name,
 /// Kernels are named tcc_kernel_<i>; `kernels` receives them.
 FailureOr<rt::Plan> outlineKernels(func::FuncOp entry, ModuleOp kernels,
                                    const CpuTargetOptions &options);
+
+/// The ops after a library matmul that the library applies to the product
+/// itself (rt::MatmulCommand's epilogue; LibraryEpilogue.cpp).
+struct LibraryEpilogue {
+  /// The ops the library computes, none of them needed by the group's other
+  /// ops or outputs but through `result`.
+  SmallVector<Operation *> absorbed;
+  /// The group input of n elements added to every row; null if none.
+  Value bias;
+  rt::MatmulActivation activation = rt::MatmulActivation::None;
+  /// What the library writes: the product, or the last absorbed op's result.
+  Value result;
+};
+
+/// The longest chain bias-add, then ReLU or tanh-GELU, after `matmul` in a
+/// group of `ops` reading `inputs` and yielding `outputs`.
+LibraryEpilogue matchLibraryEpilogue(MatmulOp matmul, ArrayRef<Operation *> ops,
+                                     ArrayRef<Value> inputs,
+                                     ArrayRef<Value> outputs);
 
 /// Merges elementwise producers with one use into their consumers (MLIR's
 /// elementwise fusion), except a computation on fewer elements than its

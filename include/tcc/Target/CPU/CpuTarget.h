@@ -19,6 +19,7 @@
 #include "mlir/IR/OwningOpRef.h"
 
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace mlir {
@@ -45,6 +46,12 @@ struct CpuTargetOptions {
   /// f16 and bf16 matmuls go to the library too (cuBLASLt has them,
   /// OpenBLAS does not).
   bool libraryMatmulsInHalf = false;
+  /// The library applies a library matmul's bias add and ReLU/tanh-GELU
+  /// (rt::MatmulCommand's epilogue) instead of the kernel after it. Unset:
+  /// the backend's choice (on for cuda, where cuBLASLt fuses them into the
+  /// GEMM; off for cpu, whose generated epilogue kernels are threaded and
+  /// vectorized).
+  std::optional<bool> matmulEpilogues;
   /// Group ops into fused kernels (tcc-fuse); without, each op is a kernel
   /// (`tcc verify` compares op by op this way).
   bool fuse = true;

@@ -78,15 +78,37 @@ struct KernelCommand {
 };
 
 /// out[b] = op(lhs[b]) x op(rhs[b]) for each batch index b, through the
-/// BLAS library (cuBLASLt on CUDA, which also takes f16 and bf16). Batch shapes are broadcast like numpy's: lhsBatch and
-/// rhsBatch have the rank of batch, with 1 where an operand is broadcast.
+/// BLAS library (cuBLASLt on CUDA, which also takes f16 and bf16). Batch
+/// shapes are broadcast like numpy's: lhsBatch and rhsBatch have the rank of
+/// batch, with 1 where an operand is broadcast.
+///
+/// The library applies the command's epilogue to each product before it is
+/// stored (cuBLASLt's CUBLASLT_EPILOGUE_*): out = act(product + bias), with
+/// `bias` a vector of n elements added to every row of every batch.
+enum class MatmulActivation : uint8_t {
+  None,
+  Relu,
+  /// 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), cuBLASLt's GELU.
+  GeluTanh
+};
+
 struct MatmulCommand {
   DType dtype = DType::F32;
   BufferRef lhs, rhs, out;
   int64_t m = 0, n = 0, k = 0;
   bool transposeLhs = false, transposeRhs = false;
   std::vector<int64_t> batch, lhsBatch, rhsBatch;
+  bool hasBias = false;
+  BufferRef bias;
+  MatmulActivation activation = MatmulActivation::None;
+
+  bool hasEpilogue() const {
+    return hasBias || activation != MatmulActivation::None;
+  }
 };
+
+/// "none", "relu", "gelu_tanh".
+const char *matmulActivationName(MatmulActivation activation);
 
 /// Copies bytes between buffers (a program input passed through, or an
 /// output that is also an input).
