@@ -28,7 +28,7 @@ import tcc  # noqa: E402
 from models import DTYPES, workloads  # noqa: E402
 
 SUITES = ["elementwise", "reductions", "nn", "data_movement", "conv_pool",
-          "dtypes", "cast_rounding", "examples"]
+          "dtypes", "cast_rounding", "examples", "matmul_epilogues"]
 
 
 def main():
