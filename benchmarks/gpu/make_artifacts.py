@@ -5,6 +5,8 @@
   .gpu/conformance/        the end-to-end suites' cases (test/e2e), each
                            compiled for cuda with its inputs and NumPy/PyTorch
                            reference results (TCC_E2E_RECORD_CUDA)
+  .gpu/bench/nccl/         nccl_one_device.mlir for cuda, its input and the
+                           evaluator's results: the NCCL path on one GPU
 
     /usr/bin/python3 benchmarks/gpu/make_artifacts.py [--arch sm_90] [--skip-conformance]
 
@@ -29,6 +31,22 @@ from models import DTYPES, workloads  # noqa: E402
 
 SUITES = ["elementwise", "reductions", "nn", "data_movement", "conv_pool",
           "dtypes", "cast_rounding", "examples", "matmul_epilogues"]
+
+
+def make_nccl_case(tcc_bin, arch, folder):
+    """Every collective on a one-device mesh: the artifact, an input and
+    `tcc eval`'s results for it (the reference the device compares with)."""
+    import numpy as np
+    os.makedirs(folder)
+    source = os.path.join(ROOT, "benchmarks", "gpu", "nccl_one_device.mlir")
+    subprocess.run([tcc_bin, "compile", source, "--target=cuda",
+                    f"--gpu-arch={arch}", "--no-cache", "--quiet", "-o",
+                    os.path.join(folder, "collectives.tccm")], check=True)
+    x = np.random.default_rng(5).standard_normal((4, 6)).astype(np.float32)
+    np.save(os.path.join(folder, "x.npy"), x)
+    subprocess.run([tcc_bin, "eval", source, "--quiet",
+                    f"--input=x=@{os.path.join(folder, 'x.npy')}",
+                    "--output-dir", os.path.join(folder, "want")], check=True)
 
 
 def main():
@@ -58,6 +76,7 @@ def main():
                         "-o", os.path.join(bench, f"{name}.tccm")], check=True)
         print(f"bench {name}: {time.time() - start:.1f} s")
 
+    make_nccl_case(tcc_bin, args.arch, os.path.join(bench, "nccl"))
     if args.skip_conformance:
         return
     record = os.path.join(args.out, "conformance")

@@ -44,16 +44,10 @@ void cpu::prepareContext(MLIRContext *context) {
 
 FailureOr<func::FuncOp> cpu::findCompilableEntry(ModuleOp program,
                                                  StringRef name,
-                                                 StringRef backend,
-                                                 bool runsPerDevicePrograms) {
+                                                 StringRef backend) {
   FailureOr<func::FuncOp> entry = findEntryFunction(program, name);
   if (failed(entry))
     return failure();
-  if (functionMesh(*entry) && !runsPerDevicePrograms)
-    return entry->emitOpError("is a per-device program (tcc.mesh); the ")
-           << backend
-           << " backend compiles single-device programs until its NCCL "
-              "communicator exists (--target=cpu runs it on MPI)";
   for (auto [i, type] : llvm::enumerate(entry->getArgumentTypes()))
     if (!isa<RankedTensorType>(type))
       return entry->emitOpError("argument ")
@@ -72,8 +66,7 @@ FailureOr<CpuCompilation> mlir::tcc::compileForCpu(
   cpu::prepareContext(module.getContext());
   OwningOpRef<ModuleOp> program(cast<ModuleOp>(module->clone()));
   FailureOr<func::FuncOp> entry =
-      cpu::findCompilableEntry(*program, options.entry, "CPU",
-                               /*runsPerDevicePrograms=*/true);
+      cpu::findCompilableEntry(*program, options.entry, "CPU");
   if (failed(entry))
     return failure();
   // A per-device program must return as replicated only what is the same

@@ -4,6 +4,7 @@
 
 #include "CudaPipeline.h"
 
+#include "tcc/Analysis/Replication.h"
 #include "tcc/Target/CPU/CpuPipeline.h"
 #include "tcc/Transforms/Passes.h"
 
@@ -45,10 +46,12 @@ mlir::tcc::compileForCuda(ModuleOp module, const CudaTargetOptions &options,
 
   OwningOpRef<ModuleOp> program(cast<ModuleOp>(module->clone()));
   FailureOr<func::FuncOp> entry =
-      cpu::findCompilableEntry(*program, options.common.entry, "CUDA",
-                               // until the NCCL communicator exists
-                               /*runsPerDevicePrograms=*/false);
+      cpu::findCompilableEntry(*program, options.common.entry, "CUDA");
   if (failed(entry))
+    return failure();
+  // A per-device program's collectives run on NCCL; like on the CPU, it
+  // must return as replicated only what is the same on every device.
+  if (failed(checkReplication(*entry)))
     return failure();
 
   CudaCompilation result;

@@ -13,6 +13,8 @@
 #include "tcc/runtime/Communicator.h"
 #include "tcc/runtime/Plan.h"
 
+#include "../exec/CollectiveGroups.h"
+
 #include <map>
 #include <memory>
 #include <string>
@@ -43,7 +45,7 @@ private:
   Communicator *world_ = nullptr;
   int64_t skip_ = -1, issued_ = 0;
   MeshSpec mesh_;
-  std::map<std::vector<std::string>, std::unique_ptr<Communicator>> groups_;
+  GroupCommunicators groups_;
   std::vector<char> scratch_;
 };
 

@@ -13,12 +13,19 @@
 // the commands are captured into a CUDA graph and replayed (one launch for
 // the whole program), unless tracing asks for per-command timings.
 //
+// A per-device program's collectives go to NCCL on the same stream
+// (NcclCollectives.h); the wait then polls against the collective timeout
+// and names the collective a missing rank left waiting.
+//
 //===----------------------------------------------------------------------===//
 
 #include "../exec/ExecutableBackend.h"
 
 #include "CublasLt.h"
 #include "CudaApi.h"
+#ifdef TCC_RUNTIME_HAS_NCCL
+#include "NcclCollectives.h"
+#endif
 
 #include "tcc/runtime/KernelStatus.h"
 
@@ -26,6 +33,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 using namespace tcc::rt;
 using namespace tcc::rt::cuda;
@@ -70,6 +78,10 @@ private:
   /// Enqueues the status reset and every command on the stream.
   Status enqueueCommands(bool timeEach);
   Status captureGraph();
+  /// Waits for the stream; with collectives, polls it against the
+  /// collective timeout and NCCL's asynchronous errors, and names the first
+  /// collective that did not complete.
+  Status waitForStream();
 
   const CudaApi *api_ = nullptr;
   std::string origin_;
@@ -83,6 +95,28 @@ private:
   /// Per command: its status word's index, or -1.
   std::vector<int64_t> statusSlot_;
   std::unique_ptr<CublasLt> blas_;
+  /// A per-device program's collectives, with an event recorded after
+  /// each (in plan order) to tell which one a timeout stopped at.
+#ifdef TCC_RUNTIME_HAS_NCCL
+  std::unique_ptr<NcclCollectives> collectives_;
+#else
+  /// Built without nccl.h: load() refuses per-device programs.
+  struct NoCollectives {
+    Status enqueue(const CollectiveCommand &, CUdeviceptr, CUdeviceptr,
+                   CUstream) {
+      return Status::error("built without NCCL");
+    }
+    Status asyncError() const { return Status::ok(); }
+    void abort() {}
+  };
+  std::unique_ptr<NoCollectives> collectives_;
+#endif
+  std::vector<CUevent> collectiveDone_;
+  /// Per command: its index among the collectives, or -1.
+  std::vector<int64_t> collectiveSlot_;
+  std::chrono::milliseconds collectiveTimeout_{0};
+  int64_t collectivesIssued_ = 0;
+  int rank_ = 0;
   CUdeviceptr arena_ = 0, status_ = 0;
   std::vector<CUdeviceptr> inputs_, outputs_, allocations_;
   int64_t kernels_ = 0;
@@ -106,6 +140,9 @@ CudaExecutable::~CudaExecutable() {
   if (graph_)
     api_->cuGraphExecDestroy(graph_);
   blas_.reset();
+  collectives_.reset();
+  for (CUevent event : collectiveDone_)
+    api_->cuEventDestroy(event);
   for (CUdeviceptr pointer : allocations_)
     api_->cuMemFree(pointer);
   for (CUevent event : {start_, stop_})
@@ -208,6 +245,11 @@ Status CudaExecutable::load(const Artifact &artifact, Plan plan,
   for (const Command &command : plan_.commands) {
     CUfunction function = nullptr;
     statusSlot_.push_back(-1);
+    collectiveSlot_.push_back(-1);
+    if (command.kind == Command::Kind::Collective) {
+      collectiveSlot_.back() = static_cast<int64_t>(collectiveDone_.size());
+      collectiveDone_.push_back(nullptr);
+    }
     if (command.kind == Command::Kind::Kernel) {
       if (Status s = cu.check(cu.cuModuleGetFunction(
                                   &function, module_,
@@ -229,6 +271,37 @@ Status CudaExecutable::load(const Artifact &artifact, Plan plan,
                             "cuEventCreate");
         !s)
       return s;
+  if (!plan_.mesh.empty()) {
+#ifndef TCC_RUNTIME_HAS_NCCL
+    return Status::error(
+        origin_ + " is a per-device program for a mesh of " +
+        std::to_string(plan_.mesh.numDevices()) + " devices (" +
+        plan_.mesh.describe() +
+        "); this tcc-run was built without NCCL's header (nccl.h), so it "
+        "cannot run collectives on the GPU: rebuild the runtime with "
+        "-DTCC_NCCL_INCLUDE=<folder of nccl.h>");
+#else
+    collectiveTimeout_ = std::chrono::milliseconds(options.collectiveTimeoutMs);
+    rank_ = options.communicator ? options.communicator->rank() : 0;
+    StatusOr<std::unique_ptr<NcclCollectives>> collectives =
+        NcclCollectives::create(plan_, options.communicator, cu, origin_,
+                                collectiveTimeout_, options.skipCollective);
+    if (!collectives.isOk())
+      return collectives.status();
+    collectives_ = std::move(*collectives);
+    inUse_ += collectives_->scratchBytes();
+    peak_ = std::max(peak_, inUse_);
+    for (CUevent &event : collectiveDone_)
+      if (Status s = cu.check(cu.cuEventCreate(&event, CU_EVENT_DISABLE_TIMING),
+                              "cuEventCreate");
+          !s)
+        return s;
+    // Replaying a graph would hide which collective a timeout stopped at
+    // (and a skipped collective, for the fault-injection tests): a
+    // per-device program enqueues its commands on every run.
+    useGraphs_ = false;
+#endif
+  }
   if (needsBlas) {
     StatusOr<std::unique_ptr<CublasLt>> blas = CublasLt::create(cu);
     if (!blas.isOk())
@@ -308,8 +381,14 @@ Status CudaExecutable::enqueueCommands(bool timeEach) {
                                              stream_),
                         "cuMemcpyDtoDAsync");
       break;
-    case Command::Kind::Collective: // refused at load
-      status = Status::error("collectives need NCCL");
+    case Command::Kind::Collective:
+      status = collectives_->enqueue(command.collective,
+                                     address(command.collective.in),
+                                     address(command.collective.out), stream_);
+      if (status)
+        status = cu.check(
+            cu.cuEventRecord(collectiveDone_[collectiveSlot_[c]], stream_),
+            "cuEventRecord");
       break;
     }
     if (!status)
@@ -320,9 +399,11 @@ Status CudaExecutable::enqueueCommands(bool timeEach) {
       float startMs = 0, durationMs = 0;
       cu.cuEventElapsedTime(&startMs, start_, before);
       cu.cuEventElapsedTime(&durationMs, before, after);
-      const char *category = command.kind == Command::Kind::Kernel   ? "kernel"
-                             : command.kind == Command::Kind::Matmul ? "matmul"
-                                                                     : "copy";
+      const char *category =
+          command.kind == Command::Kind::Kernel       ? "kernel"
+          : command.kind == Command::Kind::Matmul     ? "matmul"
+          : command.kind == Command::Kind::Collective ? "collective"
+                                                      : "copy";
       double base = std::chrono::duration<double, std::micro>(
                         std::chrono::steady_clock::now() - origin_time_)
                         .count();
@@ -401,8 +482,7 @@ Status CudaExecutable::run(const std::vector<const HostArray *> &inputs,
                             "cuMemcpyDtoHAsync");
         !s)
       return s;
-  if (Status s = cu.check(cu.cuStreamSynchronize(stream_), "cuStreamSynchronize");
-      !s)
+  if (Status s = waitForStream(); !s)
     return s.withContext(origin_ + ": running on " + deviceName_);
   float ms = 0;
   cu.cuEventElapsedTime(&ms, start_, stop_);
@@ -415,20 +495,50 @@ Status CudaExecutable::run(const std::vector<const HostArray *> &inputs,
   return Status::ok();
 }
 
+Status CudaExecutable::waitForStream() {
+  const CudaApi &cu = *api_;
+  int64_t issuedBefore = collectivesIssued_;
+  collectivesIssued_ += static_cast<int64_t>(collectiveDone_.size());
+  if (!collectives_)
+    return cu.check(cu.cuStreamSynchronize(stream_), "cuStreamSynchronize");
+  auto deadline = std::chrono::steady_clock::now() + collectiveTimeout_;
+  for (;;) {
+    CUresult state = cu.cuStreamQuery(stream_);
+    if (state != CUDA_ERROR_NOT_READY)
+      return cu.check(state, "cuStreamQuery");
+    if (Status s = collectives_->asyncError(); !s) {
+      collectives_->abort();
+      return s.withContext("rank " + std::to_string(rank_));
+    }
+    if (std::chrono::steady_clock::now() > deadline)
+      break;
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  // The first collective whose event has not fired is the one waiting.
+  size_t stuck = 0;
+  while (stuck < collectiveDone_.size() &&
+         cu.cuEventQuery(collectiveDone_[stuck]) == CUDA_SUCCESS)
+    ++stuck;
+  std::string what = "the commands after the last collective";
+  for (size_t c = 0; c < plan_.commands.size(); ++c)
+    if (collectiveSlot_[c] == static_cast<int64_t>(stuck))
+      what = "collective #" + std::to_string(issuedBefore + int64_t(stuck)) +
+             " (" + plan_.commands[c].label + ", " +
+             collectiveKindName(plan_.commands[c].collective.kind) + ")";
+  collectives_->abort();
+  return Status::error(
+      "rank " + std::to_string(rank_) + ": " + what + " did not complete within " +
+      std::to_string(collectiveTimeout_.count()) +
+      " ms: another rank did not arrive or failed (NCCL cannot tell which; "
+      "every rank that waits reports its own; the communicators were "
+      "aborted)");
+}
+
 } // namespace
 
 StatusOr<std::unique_ptr<ExecutableBackend>>
 cuda::loadExecutable(const Artifact &artifact, Plan plan,
                      const ExecutableOptions &options) {
-  // NCCL comes with the distribution work; until then a per-device
-  // program runs on the CPU backend's MPI communicator only.
-  if (!plan.mesh.empty())
-    return Status::error(artifact.sourceName() +
-                         " is a per-device program for a mesh of " +
-                         std::to_string(plan.mesh.numDevices()) + " devices (" +
-                         plan.mesh.describe() +
-                         "); the CUDA executor has no NCCL communicator yet: "
-                         "compile it for --target=cpu");
   auto executable = std::make_unique<CudaExecutable>();
   if (Status s = executable->load(artifact, std::move(plan), options); !s)
     return s;

@@ -9,25 +9,30 @@
 #define TCC_RUNTIME_TOOLS_JOBCOMMUNICATOR_H
 
 #include "tcc/runtime/Communicator.h"
+#include "tcc/runtime/LoopbackCommunicator.h"
 #include "tcc/runtime/MpiCommunicator.h"
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace tcc::rt {
 
-/// The job's MPI communicator when an MPI launcher started this process,
-/// null otherwise (a per-device program then says how to launch it; other
-/// programs run as one process). Its waits time out after `timeoutMs`.
+/// The job's MPI communicator when an MPI launcher started this process;
+/// otherwise a job of this process alone (one rank), which runs
+/// single-device programs and per-device programs for a mesh of one device
+/// (a per-device program for more says how to launch it). Its waits time
+/// out after `timeoutMs`.
 inline StatusOr<std::unique_ptr<Communicator>>
 jobCommunicator(uint64_t timeoutMs) {
 #ifdef TCC_RUNTIME_HAS_MPI
   if (launchedByMpi())
     return createMpiCommunicator(std::chrono::milliseconds(timeoutMs));
 #endif
-  (void)timeoutMs;
-  return std::unique_ptr<Communicator>();
+  std::vector<std::unique_ptr<Communicator>> alone =
+      createLoopbackGroup(1, std::chrono::milliseconds(timeoutMs));
+  return std::move(alone.front());
 }
 
 } // namespace tcc::rt

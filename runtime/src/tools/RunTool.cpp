@@ -248,6 +248,7 @@ int prepare(const Tool &tool, const Options &options, bool trace,
   executableOptions.threads = options.threads;
   executableOptions.trace = trace;
   executableOptions.communicator = communicator.get();
+  executableOptions.collectiveTimeoutMs = options.collectiveTimeoutMs;
   executableOptions.skipCollective =
       options.skip.forRank(communicator ? communicator->rank() : 0);
   auto loaded = Executable::load(*artifact, executableOptions);

@@ -340,6 +340,7 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
   ExecutableOptions executableOptions;
   executableOptions.threads = o.threads;
   executableOptions.communicator = communicator.get();
+  executableOptions.collectiveTimeoutMs = o.collectiveTimeoutMs;
   executableOptions.skipCollective =
       o.skip.forRank(communicator ? communicator->rank() : 0);
   // A resumed run multiplies with the library the checkpointed run used:

@@ -29,11 +29,9 @@ inline constexpr char kTilesAttr[] = "tcc_tiles";
 void prepareContext(MLIRContext *context);
 
 /// The function `name` of `program` (or its only public one) if `backend`
-/// ("CPU", "CUDA", for messages) can compile it: tensors in and out, and
-/// single-device unless the backend runs per-device programs.
+/// ("CPU", "CUDA", for messages) can compile it: tensors in and out.
 FailureOr<func::FuncOp> findCompilableEntry(ModuleOp program, StringRef name,
-                                            StringRef backend,
-                                            bool runsPerDevicePrograms);
+                                            StringRef backend);
 
 /// Splits the fused entry function into kernels (functions on memrefs with
 /// a linalg-on-tensors body: inputs, outputs, a status memref<1xi32>, and

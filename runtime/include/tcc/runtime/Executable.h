@@ -51,6 +51,10 @@ struct ExecutableOptions {
   /// process leaves out its collective number `skipCollective` (counted
   /// from 0 over all runs), or none when negative.
   int64_t skipCollective = -1;
+  /// CUDA: how long a run waits for its collectives (NCCL) before it
+  /// aborts them and names the one that did not complete. (On the CPU the
+  /// communicator has its own timeout.)
+  uint64_t collectiveTimeoutMs = 60000;
 };
 
 class Executable {
