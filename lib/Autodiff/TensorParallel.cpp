@@ -1,12 +1,38 @@
-//===- TensorParallel.cpp - Megatron's split of matmul pairs --------------===//
+//===- TensorParallel.cpp - Megatron's split of matmul regions ------------===//
 //
-// A pair is found from its first matmul: the values that follow it are
-// walked through their users while each user is an elementwise op (whose
-// other operands are broadcasts of a 0-d value or of the pair's bias) or a
-// reshape that keeps the last dimension, until the second matmul reads one
-// of them. Anything else reading a value of the pair (a second consumer, a
-// result of the function, a reduction over H, dropout, whose mask would
-// differ per slice) leaves the pair whole.
+// A region is found from its first matmul (x W1^T, W1 a parameter read
+// nowhere else) by walking the ops after it in program order. Every value
+// the region computes carries a Split: one dimension, viewed as
+// [outer, size, inner], whose middle factor is cut into tp blocks (a
+// device holds its block of every outer group). The first matmul's result
+// is split along its last dimension, with `outer` the number of groups its
+// weight's rows form (1 for an MLP's up projection; 3 for a fused qkv
+// projection, whose q, k and v are sliced apart later). Each op of the
+// region maps its operands' splits to its result's:
+//
+//   elementwise ops   the same split (other operands: splat constants,
+//                     broadcasts that repeat along the split dimension, or a
+//                     broadcast bias, which is then split like the values)
+//   slice             the same split, or one whole group of the split
+//                     dimension (q of qkv: outer 3 -> 1)
+//   reshape           the split factor found in the result's dimensions
+//                     ([B, T, C] -> [B, T, H, D]: C's blocks are heads;
+//                     [B, H, T, D] -> [B*H, T, D]: H inside the merged batch)
+//   transpose         the permuted dimension
+//   softmax           the same split, over another dimension
+//   matmul            both operands split alike along a batch dimension
+//                     (attention's q k^T and p v, per head); or the region's
+//                     end: the lhs split along the contracted dimension and
+//                     the rhs a parameter W2, whose columns are then split
+//                     (row-parallel), followed by an all_reduce over tp.
+//
+// Anything else reading a region value (a result of the function, a
+// reduction over the split dimension, dropout, whose mask would differ per
+// slice, a matmul with an unsplit operand) leaves the region whole, as do
+// sizes tp does not divide. A weight whose groups interleave (fused qkv)
+// becomes the argument [groups, rows / groups / tp, D], split along
+// dimension 1, with tcc.user_shape recording the user's [rows, D]: the
+// runtime cuts and joins checkpoints through that view.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +43,9 @@
 #include "tcc/Dialect/Tcc/IR/Contract.h"
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
 
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
 
 #include <optional>
@@ -27,11 +56,43 @@ using namespace mlir::tcc::autodiff;
 
 namespace {
 
-struct Pair {
-  MatmulOp first, second;
-  BlockArgument w1, b1, w2;
-  /// The values whose last dimension (H) becomes H / tp.
-  llvm::SetVector<Value> hidden;
+RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+/// Dimension `dim`, of extent outer * size * inner, with its `size` factor
+/// cut into tp blocks.
+struct Split {
+  int64_t dim = 0, outer = 1, size = 1, inner = 1;
+
+  bool operator==(const Split &other) const {
+    return dim == other.dim && outer == other.outer && size == other.size &&
+           inner == other.inner;
+  }
+  int64_t group() const { return size * inner; }
+};
+
+/// A parameter the region splits: along `dim` into tp blocks, or, when
+/// `groups` > 1, viewed as [groups, rows / groups, ...] and split along
+/// dimension 1.
+struct SplitParameter {
+  BlockArgument argument;
+  int64_t dim = 0, groups = 1;
+};
+
+/// An operand that repeats along the split dimension: replaced by a copy
+/// of its splat constant or broadcast with the local type.
+struct Repeated {
+  Operation *user;
+  unsigned operand;
+  Split split;
+};
+
+struct SplitRegion {
+  MatmulOp first;
+  SmallVector<MatmulOp> ends;
+  llvm::MapVector<Value, Split> values;
+  SmallVector<std::pair<SliceOp, Split>> slices;
+  SmallVector<Repeated> repeated;
+  SmallVector<SplitParameter> parameters;
 };
 
 /// `value` when it is a parameter argument of `function` read by one op.
@@ -44,93 +105,339 @@ BlockArgument soleParameter(func::FuncOp function, Value value) {
   return argument;
 }
 
-RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
-
-std::optional<Pair> matchPair(func::FuncOp function, MatmulOp first,
-                              int64_t tp) {
-  if (!first.getTransposeRhs() || first.getTransposeLhs())
-    return std::nullopt;
-  Pair pair;
-  pair.first = first;
-  pair.w1 = soleParameter(function, first.getRhs());
-  if (!pair.w1 || typeOf(pair.w1).getRank() != 2)
-    return std::nullopt;
-  int64_t hidden = typeOf(pair.w1).getDimSize(0);
-  if (hidden % tp != 0)
-    return std::nullopt;
-  auto endsInHidden = [&](Value v) {
-    auto type = dyn_cast<RankedTensorType>(v.getType());
-    return type && type.getRank() >= 1 && type.getShape().back() == hidden;
-  };
-  // A side input of an elementwise op: a broadcast, read once, of a 0-d
-  // value or of the bias.
-  auto takeSideInput = [&](Value operand) {
-    auto broadcast = operand.getDefiningOp<BroadcastOp>();
-    if (!broadcast || !broadcast->hasOneUse() || !endsInHidden(operand))
-      return false;
-    RankedTensorType source = typeOf(broadcast.getOperand());
-    if (source.getRank() == 0) {
-      pair.hidden.insert(operand);
-      return true;
-    }
-    BlockArgument bias = soleParameter(function, broadcast.getOperand());
-    if (pair.b1 || !bias || source.getRank() != 1 ||
-        source.getDimSize(0) != hidden)
-      return false;
-    pair.b1 = bias;
-    pair.hidden.insert(operand);
-    return true;
-  };
-
-  SmallVector<Value> worklist{first.getResult()};
-  pair.hidden.insert(first.getResult());
-  llvm::SetVector<Operation *> visited;
-  while (!worklist.empty()) {
-    Value value = worklist.pop_back_val();
-    for (Operation *user : value.getUsers()) {
-      if (auto second = dyn_cast<MatmulOp>(user)) {
-        BlockArgument w2 = soleParameter(function, second.getRhs());
-        if (second.getLhs() != value || !second.getTransposeRhs() ||
-            second.getTransposeLhs() || !w2 || typeOf(w2).getRank() != 2 ||
-            typeOf(w2).getDimSize(1) != hidden ||
-            (pair.second && pair.second != second))
-          return std::nullopt;
-        pair.second = second;
-        pair.w2 = w2;
-        continue;
-      }
-      if (!visited.insert(user))
-        continue;
-      bool takes = false;
-      if (isa<ReshapeOp>(user)) {
-        takes = true;
-      } else if (user->hasTrait<OpTrait::Elementwise>()) {
-        takes = llvm::all_of(user->getOperands(), [&](Value operand) {
-          return pair.hidden.contains(operand) || takeSideInput(operand);
-        });
-      }
-      if (!takes || user->getNumRegions() != 0)
-        return std::nullopt;
-      for (Value result : user->getResults()) {
-        if (!endsInHidden(result))
-          return std::nullopt;
-        if (pair.hidden.insert(result))
-          worklist.push_back(result);
-      }
-    }
-  }
-  if (!pair.second)
-    return std::nullopt;
-  return pair;
+/// Row-major strides of `shape`.
+SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (size_t d = shape.size(); d-- > 1;)
+    strides[d - 1] = strides[d] * shape[d];
+  return strides;
 }
 
-/// Makes argument `argument` of `function` its shard along `dim`.
-void shardArgument(func::FuncOp function, BlockArgument argument, int64_t dim,
-                   FlatSymbolRefAttr mesh, StringRef axis, int64_t tp) {
+/// The split of a reshape's result: the split factor occupies elements
+/// stride * [0, size) of the flat index (stride: the factor's own); a
+/// result dimension holds it when its extent is outer' * size' * inner'
+/// with the factor (regrouped by k, which keeps the blocks whole:
+/// size' = size / k, inner' * its stride = stride * k) inside.
+std::optional<Split> splitThroughReshape(const Split &split,
+                                         ArrayRef<int64_t> from,
+                                         ArrayRef<int64_t> to, int64_t tp) {
+  int64_t stride = stridesOf(from)[split.dim] * split.inner;
+  int64_t block = split.size / tp;
+  SmallVector<int64_t> toStrides = stridesOf(to);
+  for (size_t e = 0; e < to.size(); ++e)
+    for (int64_t k = 1; k <= block; ++k) {
+      if (block % k != 0 || (stride * k) % toStrides[e] != 0)
+        continue;
+      int64_t inner = stride * k / toStrides[e];
+      int64_t size = split.size / k;
+      if (inner == 0 || to[e] % (size * inner) != 0)
+        continue;
+      // Every element of the factor must lie inside dimension e: the
+      // factor's span must not reach past it.
+      return Split{int64_t(e), to[e] / (size * inner), size, inner};
+    }
+  return std::nullopt;
+}
+
+class RegionMatcher {
+public:
+  RegionMatcher(func::FuncOp function, int64_t tp,
+                const llvm::DenseSet<Operation *> &taken)
+      : function(function), tp(tp), taken(taken) {}
+
+  std::optional<SplitRegion> match(MatmulOp first, int64_t groups);
+
+private:
+  LogicalResult visit(Operation *op);
+  LogicalResult visitMatmul(MatmulOp matmul);
+  LogicalResult visitElementwise(Operation *op);
+  /// Whether `operand` of `user` repeats along `split` (kept, with a local
+  /// copy) or is the region's bias (split with it).
+  bool takeSideInput(Operation *user, unsigned operand, const Split &split);
+  void setSplit(Value value, const Split &split) {
+    region.values[value] = split;
+  }
+  std::optional<Split> splitOf(Value value) const {
+    auto it = region.values.find(value);
+    if (it == region.values.end())
+      return std::nullopt;
+    return it->second;
+  }
+
+  func::FuncOp function;
+  int64_t tp;
+  const llvm::DenseSet<Operation *> &taken;
+  SplitRegion region;
+};
+
+std::optional<SplitRegion> RegionMatcher::match(MatmulOp first, int64_t groups) {
+  region = SplitRegion();
+  region.first = first;
+  if (!first.getTransposeRhs() || first.getTransposeLhs())
+    return std::nullopt;
+  BlockArgument w1 = soleParameter(function, first.getRhs());
+  if (!w1 || typeOf(w1).getRank() != 2)
+    return std::nullopt;
+  int64_t rows = typeOf(w1).getDimSize(0);
+  if (rows % (groups * tp) != 0)
+    return std::nullopt;
+  region.parameters.push_back({w1, 0, groups});
+  RankedTensorType result = typeOf(first.getResult());
+  setSplit(first.getResult(),
+           Split{result.getRank() - 1, groups, rows / groups, 1});
+  Block &body = function.getBody().front();
+  for (Operation *op = first->getNextNode(); op && op != body.getTerminator();
+       op = op->getNextNode()) {
+    if (llvm::none_of(op->getOperands(),
+                      [&](Value v) { return region.values.contains(v); }))
+      continue;
+    if (failed(visit(op)))
+      return std::nullopt;
+  }
+  // A region value the function returns would be a slice.
+  for (Value v : body.getTerminator()->getOperands())
+    if (region.values.contains(v))
+      return std::nullopt;
+  if (region.ends.empty())
+    return std::nullopt;
+  return std::move(region);
+}
+
+LogicalResult RegionMatcher::visit(Operation *op) {
+  if (taken.contains(op) || op->getNumRegions() != 0)
+    return failure();
+  if (auto matmul = dyn_cast<MatmulOp>(op))
+    return visitMatmul(matmul);
+  if (auto slice = dyn_cast<SliceOp>(op)) {
+    Split split = *splitOf(slice.getOperand());
+    int64_t d = split.dim;
+    int64_t extent = typeOf(slice.getOperand()).getDimSize(d);
+    int64_t start = slice.getStart()[d], limit = slice.getLimit()[d],
+            stride = slice.getStride()[d];
+    if (start == 0 && limit == extent && stride == 1) {
+      setSplit(slice.getResult(), split);
+      return success();
+    }
+    // Whole groups of the split dimension: q out of [q | k | v].
+    if (stride != 1 || start % split.group() != 0 ||
+        limit % split.group() != 0)
+      return failure();
+    region.slices.push_back({slice, split});
+    setSplit(slice.getResult(), Split{d, (limit - start) / split.group(),
+                                      split.size, split.inner});
+    return success();
+  }
+  if (auto reshape = dyn_cast<ReshapeOp>(op)) {
+    std::optional<Split> split =
+        splitThroughReshape(*splitOf(reshape.getOperand()),
+                            typeOf(reshape.getOperand()).getShape(),
+                            typeOf(reshape.getResult()).getShape(), tp);
+    if (!split)
+      return failure();
+    setSplit(reshape.getResult(), *split);
+    return success();
+  }
+  if (auto transpose = dyn_cast<TransposeOp>(op)) {
+    Split split = *splitOf(transpose.getOperand());
+    ArrayRef<int64_t> permutation = transpose.getPermutation();
+    for (size_t e = 0; e < permutation.size(); ++e)
+      if (permutation[e] == split.dim) {
+        split.dim = int64_t(e);
+        setSplit(transpose.getResult(), split);
+        return success();
+      }
+    return failure();
+  }
+  if (auto softmax = dyn_cast<SoftmaxOp>(op)) {
+    Split split = *splitOf(softmax.getOperand());
+    if (int64_t(softmax.getDim()) == split.dim)
+      return failure();
+    setSplit(softmax.getResult(), split);
+    return success();
+  }
+  if (op->hasTrait<OpTrait::Elementwise>() && !isa<DropoutOp>(op))
+    return visitElementwise(op);
+  return failure();
+}
+
+LogicalResult RegionMatcher::visitMatmul(MatmulOp matmul) {
+  std::optional<Split> lhs = splitOf(matmul.getLhs());
+  std::optional<Split> rhs = splitOf(matmul.getRhs());
+  RankedTensorType lhsType = typeOf(matmul.getLhs());
+  int64_t lhsRank = lhsType.getRank();
+  // The region's end: the contracted dimension is split, the weight's
+  // columns are split alike.
+  if (lhs && !rhs) {
+    BlockArgument w2 = soleParameter(function, matmul.getRhs());
+    if (!w2 || typeOf(w2).getRank() != 2 || !matmul.getTransposeRhs() ||
+        matmul.getTransposeLhs() || lhs->dim != lhsRank - 1 ||
+        lhs->outer != 1)
+      return failure();
+    region.ends.push_back(matmul);
+    region.parameters.push_back({w2, 1, 1});
+    return success();
+  }
+  // Both split alike along a batch dimension, aligned in the result.
+  if (!lhs || !rhs)
+    return failure();
+  int64_t rank = typeOf(matmul.getResult()).getRank();
+  int64_t lhsDim = lhs->dim + (rank - lhsRank);
+  int64_t rhsDim = rhs->dim + (rank - typeOf(matmul.getRhs()).getRank());
+  if (lhsDim != rhsDim || lhsDim >= rank - 2 || lhs->outer != rhs->outer ||
+      lhs->size != rhs->size || lhs->inner != rhs->inner ||
+      lhsType.getDimSize(lhs->dim) !=
+          typeOf(matmul.getRhs()).getDimSize(rhs->dim))
+    return failure();
+  Split split = *lhs;
+  split.dim = lhsDim;
+  setSplit(matmul.getResult(), split);
+  return success();
+}
+
+LogicalResult RegionMatcher::visitElementwise(Operation *op) {
+  std::optional<Split> split;
+  for (Value operand : op->getOperands())
+    if (std::optional<Split> s = splitOf(operand)) {
+      if (split && !(*split == *s))
+        return failure();
+      split = s;
+    }
+  RankedTensorType result = typeOf(op->getResult(0));
+  for (OpOperand &operand : op->getOpOperands())
+    if (!region.values.contains(operand.get()) &&
+        (typeOf(operand.get()).getShape() != result.getShape() ||
+         !takeSideInput(op, operand.getOperandNumber(), *split)))
+      return failure();
+  for (Value value : op->getResults())
+    setSplit(value, *split);
+  return success();
+}
+
+bool RegionMatcher::takeSideInput(Operation *user, unsigned operand,
+                                  const Split &split) {
+  Value value = user->getOperand(operand);
+  if (auto constant = value.getDefiningOp<ConstantOp>()) {
+    auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+    if (!dense || !dense.isSplat())
+      return false;
+    region.repeated.push_back({user, operand, split});
+    return true;
+  }
+  auto broadcast = value.getDefiningOp<BroadcastOp>();
+  if (!broadcast)
+    return false;
+  RankedTensorType source = typeOf(broadcast.getOperand());
+  int64_t sourceDim =
+      split.dim - (typeOf(broadcast.getResult()).getRank() - source.getRank());
+  if (sourceDim < 0 || source.getDimSize(sourceDim) == 1) {
+    region.repeated.push_back({user, operand, split});
+    return true;
+  }
+  // The bias of the first matmul (or of any split vector): a parameter
+  // vector along the split dimension, split with it.
+  BlockArgument bias = soleParameter(function, broadcast.getOperand());
+  if (!bias || source.getRank() != 1 || !broadcast->hasOneUse() ||
+      split.inner * split.size * split.outer != source.getDimSize(0) ||
+      (split.inner != 1 && split.outer != 1))
+    return false;
+  region.parameters.push_back({bias, 0, split.outer});
+  setSplit(broadcast.getResult(), split);
+  return true;
+}
+
+/// The local type of a value split by `split`.
+RankedTensorType localType(RankedTensorType type, const Split &split,
+                           int64_t tp) {
+  return shardType(type, split.dim, tp);
+}
+
+/// Makes `parameter` the device's part, with its tcc.sharding over `axis`
+/// (and, for a grouped weight, the view recorded in tcc.user_shape).
+void splitParameter(func::FuncOp function, const SplitParameter &parameter,
+                    FlatSymbolRefAttr mesh, StringRef axis, int64_t tp) {
+  BlockArgument argument = parameter.argument;
   RankedTensorType type = typeOf(argument);
-  argument.setType(shardType(type, dim, tp));
-  function.setArgAttr(argument.getArgNumber(), attrs::kSharding,
-                      splitSharding(mesh, type.getRank(), dim, axis));
+  unsigned index = argument.getArgNumber();
+  if (parameter.groups == 1) {
+    argument.setType(shardType(type, parameter.dim, tp));
+    function.setArgAttr(index, attrs::kSharding,
+                        splitSharding(mesh, type.getRank(), parameter.dim,
+                                      axis));
+    return;
+  }
+  // [rows, ...] viewed as [groups, rows / groups, ...]; each device holds
+  // its rows of every group, which the function reads as [rows / tp, ...].
+  SmallVector<int64_t> view{parameter.groups,
+                            type.getDimSize(0) / parameter.groups / tp};
+  llvm::append_range(view, type.getShape().drop_front());
+  auto viewType = RankedTensorType::get(view, type.getElementType());
+  argument.setType(viewType);
+  function.setArgAttr(index, attrs::kSharding,
+                      splitSharding(mesh, viewType.getRank(), 1, axis));
+  function.setArgAttr(index, attrs::kUserShape,
+                      DenseI64ArrayAttr::get(function.getContext(),
+                                             type.getShape()));
+  OpBuilder b = OpBuilder::atBlockBegin(&function.getBody().front());
+  Value rows = ReshapeOp::create(b, argument.getLoc(),
+                                 shardType(type, 0, tp), argument);
+  argument.replaceAllUsesExcept(rows, rows.getDefiningOp());
+}
+
+void apply(func::FuncOp function, SplitRegion &region, FlatSymbolRefAttr mesh,
+           StringRef axis, int64_t tp) {
+  // Local copies of the repeated operands, made before any type changes;
+  // an original nothing else reads goes.
+  llvm::SetVector<Operation *> originals;
+  for (const Repeated &repeated : region.repeated) {
+    Value value = repeated.user->getOperand(repeated.operand);
+    originals.insert(value.getDefiningOp());
+    RankedTensorType local = localType(typeOf(value), repeated.split, tp);
+    OpBuilder b(repeated.user);
+    Value copy;
+    if (auto constant = value.getDefiningOp<ConstantOp>()) {
+      auto dense = cast<DenseElementsAttr>(constant.getValue());
+      copy = ConstantOp::create(
+          b, constant.getLoc(),
+          DenseElementsAttr::get(local, dense.getSplatValue<Attribute>()));
+    } else {
+      auto broadcast = value.getDefiningOp<BroadcastOp>();
+      copy = BroadcastOp::create(b, broadcast.getLoc(), local,
+                                 broadcast.getOperand());
+    }
+    repeated.user->setOperand(repeated.operand, copy);
+  }
+  for (Operation *original : originals)
+    if (original->use_empty())
+      original->erase();
+  for (auto &[slice, split] : region.slices) {
+    int64_t local = split.group() / tp;
+    SmallVector<int64_t> start(slice.getStart()), limit(slice.getLimit());
+    start[split.dim] = start[split.dim] / split.group() * local;
+    limit[split.dim] = limit[split.dim] / split.group() * local;
+    slice.setStart(start);
+    slice.setLimit(limit);
+  }
+  for (auto &[value, split] : region.values)
+    value.setType(localType(typeOf(value), split, tp));
+  for (const SplitParameter &parameter : region.parameters)
+    splitParameter(function, parameter, mesh, axis, tp);
+  // Each device's product covers its part of the contracted dimension: a
+  // partial sum.
+  for (MatmulOp end : region.ends) {
+    OpBuilder b(end->getContext());
+    b.setInsertionPointAfter(end);
+    Value partial = end.getResult();
+    auto w2 = cast<BlockArgument>(end.getRhs());
+    Value sum = because(
+        AllReduceOp::create(
+            b, end.getLoc(), partial.getType(), partial,
+            CollectiveKindAttr::get(b.getContext(), CollectiveKind::sum), mesh,
+            b.getStrArrayAttr({axis})),
+        "tp: sums the devices' partial products of " +
+            argumentName(function, w2.getArgNumber()) +
+            " (Megatron's row-parallel matmul)");
+    partial.replaceAllUsesExcept(sum, sum.getDefiningOp());
+  }
 }
 
 } // namespace
@@ -139,43 +446,34 @@ unsigned autodiff::splitMatmulPairs(func::FuncOp forward,
                                     FlatSymbolRefAttr mesh, StringRef axis,
                                     int64_t tp) {
   Block &body = forward.getBody().front();
-  SmallVector<Pair> pairs;
-  llvm::DenseSet<Operation *> paired;
+  std::vector<SplitRegion> regions;
+  llvm::DenseSet<Operation *> taken;
   for (auto matmul : body.getOps<MatmulOp>()) {
-    if (paired.contains(matmul))
+    if (taken.contains(matmul))
       continue;
-    if (std::optional<Pair> pair = matchPair(forward, matmul, tp)) {
-      paired.insert(pair->second);
-      pairs.push_back(std::move(*pair));
-    }
+    RegionMatcher matcher(forward, tp, taken);
+    std::optional<SplitRegion> region;
+    // A weight of one group (an MLP's up projection) or of several whose
+    // rows the program slices apart (q, k and v).
+    for (int64_t groups : {1, 2, 3, 4})
+      if ((region = matcher.match(matmul, groups)))
+        break;
+    if (!region)
+      continue;
+    taken.insert(matmul);
+    for (auto &[value, split] : region->values)
+      if (Operation *op = value.getDefiningOp())
+        taken.insert(op);
+    for (MatmulOp end : region->ends)
+      taken.insert(end);
+    regions.push_back(std::move(*region));
   }
-  for (Pair &pair : pairs) {
-    shardArgument(forward, pair.w1, 0, mesh, axis, tp);
-    if (pair.b1)
-      shardArgument(forward, pair.b1, 0, mesh, axis, tp);
-    shardArgument(forward, pair.w2, 1, mesh, axis, tp);
-    for (Value value : pair.hidden) {
-      RankedTensorType type = typeOf(value);
-      value.setType(shardType(type, type.getRank() - 1, tp));
-    }
-    // Each device's product covers its slice of H: a partial sum.
-    OpBuilder b(pair.second->getContext());
-    b.setInsertionPointAfter(pair.second);
-    Value partial = pair.second.getResult();
-    Value sum = because(
-        AllReduceOp::create(
-            b, pair.second.getLoc(), partial.getType(), partial,
-            CollectiveKindAttr::get(b.getContext(), CollectiveKind::sum), mesh,
-            b.getStrArrayAttr({axis})),
-        "tp: sums the devices' partial products of " +
-            argumentName(forward, pair.w2.getArgNumber()) +
-            " (Megatron's row-parallel matmul)");
-    partial.replaceAllUsesExcept(sum, sum.getDefiningOp());
-  }
+  for (SplitRegion &region : regions)
+    apply(forward, region, mesh, axis, tp);
   SmallVector<Type> inputs;
   for (BlockArgument argument : body.getArguments())
     inputs.push_back(argument.getType());
   forward.setType(FunctionType::get(forward.getContext(), inputs,
                                     forward.getResultTypes()));
-  return pairs.size();
+  return regions.size();
 }

@@ -541,6 +541,9 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
       if (sharding)
         step.setArgAttr(step.getNumArguments() - 1, attrs::kSharding,
                         sharding);
+      // A slot is stored in its parameter's view (tp's fused qkv).
+      if (Attribute view = step.getArgAttr(parameters[k], attrs::kUserShape))
+        step.setArgAttr(step.getNumArguments() - 1, attrs::kUserShape, view);
       slotValues[k].push_back(state);
     }
   }
@@ -723,14 +726,16 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
                          contractAttrs(b, resultName(forward, i), "loss"));
     }
   }
-  // A shard's result carries its argument's sharding.
+  // A shard's result carries its argument's sharding (and view).
   auto withShardingOf = [&](DictionaryAttr attrs, Value argument) -> Attribute {
-    Attribute sharding = step.getArgAttr(
-        cast<BlockArgument>(argument).getArgNumber(), attrs::kSharding);
+    unsigned index = cast<BlockArgument>(argument).getArgNumber();
+    Attribute sharding = step.getArgAttr(index, attrs::kSharding);
     if (!sharding)
       return attrs;
     NamedAttrList list(attrs);
     list.set(attrs::kSharding, sharding);
+    if (Attribute view = step.getArgAttr(index, attrs::kUserShape))
+      list.set(attrs::kUserShape, view);
     return list.getDictionary(context);
   };
   for (unsigned k = 0; k < parameters.size(); ++k) {

@@ -115,15 +115,20 @@ mlir::tcc::bindArguments(func::FuncOp function, ArrayRef<std::string> specs,
       error() << path << ": " << tensor.status().message() << "\n";
       return failure();
     }
+    // The user's tensor: the global one, or the tensor it views.
     RankedTensorType type = globalArgumentType(function, index);
-    if (tensor->shape() != type.getShape() ||
+    RankedTensorType user = type;
+    if (auto view = function.getArgAttrOfType<DenseI64ArrayAttr>(
+            index, attrs::kUserShape))
+      user = type.clone(view.asArrayRef());
+    if (tensor->shape() != user.getShape() ||
         tensor->dtype() != dtypeOf(type.getElementType())) {
       error() << "--input '" << name << "': " << path << " holds "
               << describeTensor(tensor->dtype(), tensor->shape()) << ", but @"
-              << function.getSymName() << " expects " << type << "\n";
+              << function.getSymName() << " expects " << user << "\n";
       return failure();
     }
-    bound[index] = std::move(*tensor);
+    bound[index] = tensor->reshaped(type.getShape());
     result.inputPaths.push_back(path.str());
   }
   for (unsigned i = 0; i < count; ++i) {

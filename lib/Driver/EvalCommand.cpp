@@ -129,9 +129,14 @@ FailureOr<SmallVector<Tensor>> evaluateOnMesh(func::FuncOp function,
     SmallVector<Tensor> shards;
     for (auto &device : *out)
       shards.push_back(device[i]);
-    results.push_back(assembleShards(
+    Tensor whole = assembleShards(
         shards, function.getResultAttrOfType<ShardingAttr>(i, attrs::kSharding),
-        mesh));
+        mesh);
+    // In the user's shape where the global tensor is a view of it.
+    if (auto view = function.getResultAttrOfType<DenseI64ArrayAttr>(
+            i, attrs::kUserShape))
+      whole = whole.reshaped(view.asArrayRef());
+    results.push_back(std::move(whole));
   }
   return results;
 }

@@ -89,8 +89,15 @@ void mlir::tcc::explainDistribution(func::FuncOp step, raw_ostream &os) {
                        role.str().c_str(), describe(type).c_str())
        << describeSharding(
               step.getArgAttrOfType<ShardingAttr>(i, attrs::kSharding),
-              cast<RankedTensorType>(type), mesh)
-       << "\n";
+              cast<RankedTensorType>(type), mesh);
+    // A view of the user's tensor (tp's fused qkv weight, split per head).
+    if (auto view =
+            step.getArgAttrOfType<DenseI64ArrayAttr>(i, attrs::kUserShape))
+      os << ", a view of the user's "
+         << describe(RankedTensorType::get(
+                view.asArrayRef(),
+                cast<RankedTensorType>(type).getElementType()));
+    os << "\n";
     if (role == "parameter")
       held[0] += bytesOf(type);
     if (role == "optimizer_state")

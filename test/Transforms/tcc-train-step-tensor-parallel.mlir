@@ -1,11 +1,12 @@
 // Tensor parallelism over tp = 2 (Megatron): the MLP pair c_fc -> gelu ->
 // c_proj is split column- then row-parallel; the projection before it and
 // the head after it stay whole (each of their results has another reader,
-// or a loss reads it).
+// or a loss reads it). Attention is split per head (ATTN, below).
 // RUN: tcc-opt %S/Inputs/residual_mlp.mlir -tcc-train-step="optimizer=sgd tensor-parallel=2" | FileCheck %s
 // RUN: tcc-opt %S/Inputs/residual_mlp.mlir -tcc-train-step="optimizer=sgd tensor-parallel=2 data-parallel=2" | FileCheck %s --check-prefix=MESH2D
 // RUN: tcc-opt %S/Inputs/residual_mlp.mlir -tcc-train-step="optimizer=sgd tensor-parallel=3" 2>&1 | FileCheck %s --check-prefix=NODIV
 // RUN: not tcc-opt %S/Inputs/residual_mlp.mlir -tcc-train-step="tensor-parallel=2 data-parallel=2 zero=1" 2>&1 | FileCheck %s --check-prefix=ZERO
+// RUN: tcc-opt %S/Inputs/attention_block.mlir -tcc-train-step="optimizer=sgd tensor-parallel=2" | FileCheck %s --check-prefix=ATTN
 
 // CHECK: tcc.mesh @tcc_mesh (tp = 2)
 // CHECK-LABEL: func.func @train_step(
@@ -48,3 +49,38 @@
 // NODIV-NOT: tcc.all_reduce
 
 // ZERO: error: ZeRO together with tensor parallelism is not implemented yet
+
+// Attention, per head: each device holds 2 of the 4 heads. The fused qkv
+// weight [24, 8] (q, k, v of 8 rows each) is held as [3, 4, 8], the rows of
+// this device's heads in each of q, k and v, a view of the user's tensor;
+// the slices take q, k and v of the local [q | k | v]; the heads merged
+// into the batch of the bmms are this device's (2 batches x 2 heads); the
+// mask and the scale are local copies; c_proj's columns are split
+// (row-parallel) and its partial products summed once.
+// ATTN-LABEL: func.func @train_step(
+// ATTN-SAME: %arg4: tensor<3x4x8xf32> {tcc.name = "attn.c_attn.weight", tcc.role = "parameter", tcc.sharding = #tcc.sharding<@tcc_mesh, {{\[\[}}], ["tp"], []]>, tcc.user_shape = array<i64: 24, 8>}
+// ATTN-SAME: %arg5: tensor<3x4xf32> {tcc.name = "attn.c_attn.bias", tcc.role = "parameter", tcc.sharding = #tcc.sharding<@tcc_mesh, {{\[\[}}], ["tp"]]>, tcc.user_shape = array<i64: 24>}
+// ATTN-SAME: %arg6: tensor<8x4xf32> {tcc.name = "attn.c_proj.weight", tcc.role = "parameter", tcc.sharding = #tcc.sharding<@tcc_mesh, {{\[\[}}], ["tp"]]>}
+// ATTN-SAME: %arg7: tensor<8xf32> {tcc.name = "attn.c_proj.bias", tcc.role = "parameter"}
+// ATTN-SAME: -> (tensor<f32> {{.*}}, tensor<3x4x8xf32> {{{.*}}tcc.user_shape = array<i64: 24, 8>}
+// ATTN: %[[B:.*]] = tcc.reshape %arg5 : tensor<3x4xf32> -> tensor<12xf32>
+// ATTN: %[[W:.*]] = tcc.reshape %arg4 : tensor<3x4x8xf32> -> tensor<12x8xf32>
+// ATTN: tcc.matmul %{{.*}}, %[[W]] {transpose_rhs} : (tensor<8x8xf32>, tensor<12x8xf32>) -> tensor<8x12xf32>
+// ATTN: tcc.broadcast %[[B]] : tensor<12xf32> -> tensor<8x12xf32>
+// ATTN: tcc.slice %{{.*}}, start = [0, 0, 0], limit = [2, 4, 4]
+// ATTN: tcc.slice %{{.*}}, start = [0, 0, 4], limit = [2, 4, 8]
+// ATTN: tcc.slice %{{.*}}, start = [0, 0, 8], limit = [2, 4, 12]
+// ATTN: tcc.reshape %{{.*}} : tensor<2x4x4xf32> -> tensor<2x4x2x2xf32>
+// ATTN: tcc.matmul %{{.*}}, %{{.*}} : (tensor<4x4x2xf32>, tensor<4x2x4xf32>) -> tensor<4x4x4xf32>
+// ATTN: tcc.constant dense<0.707106769> : tensor<2x2x4x4xf32>
+// ATTN: tcc.broadcast %{{.*}} : tensor<4x4xi1> -> tensor<2x2x4x4xi1>
+// ATTN: tcc.softmax %{{.*}} dim = 3 : tensor<2x2x4x4xf32>
+// ATTN: tcc.matmul %{{.*}}, %{{.*}} : (tensor<4x4x4xf32>, tensor<4x4x2xf32>) -> tensor<4x4x2xf32>
+// ATTN: %[[O:.*]] = tcc.reshape %{{.*}} : tensor<2x4x2x2xf32> -> tensor<8x4xf32>
+// ATTN: %[[P:.*]] = tcc.matmul %[[O]], %arg6 {transpose_rhs} : (tensor<8x4xf32>, tensor<8x4xf32>) -> tensor<8x8xf32>
+// ATTN-NEXT: tcc.all_reduce sum %[[P]] over @tcc_mesh ["tp"] : tensor<8x8xf32>
+// The backward: the gradient of ln_1's output through the qkv projection,
+// a partial sum, summed before it reaches ln_1's parameters.
+// ATTN: tcc.all_reduce sum %{{.*}} over @tcc_mesh ["tp"] : tensor<8x8xf32>
+// ATTN-NOT: tcc.all_reduce
+// ATTN: return

@@ -170,6 +170,25 @@ TEST(Plan, MeshCollectivesAndShardingsRoundTrip) {
   EXPECT_EQ(cc.dim, 1);
 }
 
+TEST(Plan, UserShapesRoundTripAndHoldWholeShards) {
+  Plan plan = meshPlan();
+  // x's global [4, 4] viewed from the user's [16].
+  plan.inputs[0].userShape = {16};
+  std::string json = serializePlan(plan);
+  EXPECT_NE(json.find("\"user_shape\":[16]"), std::string::npos) << json;
+  StatusOr<Plan> parsed = parsePlan(json);
+  ASSERT_TRUE(parsed.isOk()) << parsed.status().message();
+  EXPECT_EQ(parsed->inputs[0].userShape, std::vector<int64_t>{16});
+  plan.inputs[0].userShape = {12};
+  StatusOr<Plan> partial = parsePlan(serializePlan(plan));
+  ASSERT_FALSE(partial.isOk());
+  EXPECT_NE(partial.status().message().find(
+                "inputs[0].user_shape: must be the shape of a sharded "
+                "tensor's whole (a multiple of its 8 elements)"),
+            std::string::npos)
+      << partial.status().message();
+}
+
 TEST(Plan, RejectsBadCollectives) {
   EXPECT_NE(meshErrorAfter("\"axes\":[\"tp\"]", "\"axes\":[\"pp\"]")
                 .find("axis 'pp' is not an axis of the mesh (dp=2, tp=2)"),

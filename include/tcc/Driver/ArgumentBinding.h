@@ -17,9 +17,10 @@
 
 namespace mlir::tcc {
 
-/// The type of the tensor a user supplies for argument `index`: in a
-/// per-device function the declared type is one device's shard, and the
-/// user gives the global tensor that the argument's sharding splits.
+/// The global type of argument `index`: in a per-device function the
+/// declared type is one device's shard, and the user gives the global
+/// tensor that the argument's sharding splits (or, with tcc.user_shape, the
+/// tensor it is a view of).
 RankedTensorType globalArgumentType(func::FuncOp function, unsigned index);
 
 /// Deterministic random values for argument `index` (global shape): normal

@@ -149,6 +149,9 @@ LogicalResult Outliner::signature() {
     spec.random = randomInitFor(entry, i, type);
     spec.sharding = shardingOf(entry.getArgAttrOfType<ShardingAttr>(i, attrs::kSharding),
                                type.getRank());
+    if (auto view =
+            entry.getArgAttrOfType<DenseI64ArrayAttr>(i, attrs::kUserShape))
+      spec.userShape.assign(view.asArrayRef().begin(), view.asArrayRef().end());
     plan.inputs.push_back(std::move(spec));
     refs[arg] = {rt::BufferRef::Kind::Input, static_cast<int64_t>(i)};
   }
@@ -162,6 +165,9 @@ LogicalResult Outliner::signature() {
     spec.sharding = shardingOf(
         entry.getResultAttrOfType<ShardingAttr>(i, attrs::kSharding),
         tensor.getRank());
+    if (auto view = entry.getResultAttrOfType<DenseI64ArrayAttr>(
+            i, attrs::kUserShape))
+      spec.userShape.assign(view.asArrayRef().begin(), view.asArrayRef().end());
     plan.outputs.push_back(std::move(spec));
   }
   if (MeshOp mesh = functionMesh(entry)) {

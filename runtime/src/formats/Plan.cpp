@@ -58,6 +58,8 @@ JsonValue specJson(const TensorSpec &spec) {
       dims.append(stringArray(axes));
     object.append("sharding", std::move(dims));
   }
+  if (!spec.userShape.empty())
+    object.append("user_shape", intArray(spec.userShape));
   return object;
 }
 
@@ -208,6 +210,19 @@ StatusOr<TensorSpec> parseSpec(const Reader &r, const JsonValue &v) {
       TCC_ASSIGN(axes, r.at("sharding", d).strings((*sharding)[d]));
       spec.sharding.push_back(std::move(axes));
     }
+  }
+  if (v.find("user_shape")) {
+    TCC_ASSIGN(spec.userShape, r.ints(v, "user_shape"));
+    TensorSpec user;
+    user.dtype = spec.dtype;
+    user.shape = spec.userShape;
+    int64_t elements = user.numElements(), local = spec.numElements();
+    if (user.byteSize() < 0 || spec.sharding.empty() ||
+        (local == 0 ? elements != 0 : elements % local != 0))
+      return r.at("user_shape")
+          .error("must be the shape of a sharded tensor's whole (a multiple "
+                 "of its " +
+                 std::to_string(local) + " elements)");
   }
   return spec;
 }

@@ -259,8 +259,8 @@ int prepare(const Tool &tool, const Options &options, bool trace,
   // A per-device program takes the global tensors the user sees; each
   // rank keeps its block.
   int64_t rank = communicator ? communicator->rank() : 0;
-  auto userShape = [&](const TensorSpec &spec) {
-    return plan.mesh.empty() ? spec.shape : globalShape(spec, plan.mesh);
+  auto shapeOf = [&](const TensorSpec &spec) {
+    return plan.mesh.empty() ? spec.shape : userShape(spec, plan.mesh);
   };
   auto toShard = [&](size_t i, HostArray array) {
     if (plan.mesh.empty() || plan.inputs[i].sharding.empty())
@@ -275,7 +275,7 @@ int prepare(const Tool &tool, const Options &options, bool trace,
   values.assign(plan.inputs.size(), HostArray());
   auto bind = [&](size_t i, HostArray array, const std::string &source) -> int {
     const TensorSpec &spec = plan.inputs[i];
-    std::vector<int64_t> shape = userShape(spec);
+    std::vector<int64_t> shape = shapeOf(spec);
     if (array.dtype != spec.dtype || array.shape != shape)
       return tool.fail(source + " holds " + describeTensor(array.dtype, array.shape) +
                        ", but input '" + spec.name + "' is " +
@@ -319,7 +319,7 @@ int prepare(const Tool &tool, const Options &options, bool trace,
     for (size_t i = 0; i < plan.inputs.size(); ++i) {
       const TensorSpec &spec = plan.inputs[i];
       if (!bound[i] && (spec.role == "parameter" || spec.role == "buffer"))
-        expected[spec.name] = {spec.dtype, userShape(spec)};
+        expected[spec.name] = {spec.dtype, shapeOf(spec)};
     }
     Status match = checkTensorsMatch(expected, file->tensors, options.weights);
     if (!match)
@@ -334,7 +334,7 @@ int prepare(const Tool &tool, const Options &options, bool trace,
       continue;
     // Drawn whole, as the evaluator draws the global tensor, then cut.
     TensorSpec global = plan.inputs[i];
-    global.shape = userShape(global);
+    global.shape = shapeOf(global);
     values[i] = toShard(i, randomInput(global, static_cast<unsigned>(i),
                                        options.seed));
     if (!options.quiet && rank == 0)

@@ -81,6 +81,11 @@ std::vector<int64_t> tcc::rt::globalShape(const TensorSpec &spec,
   return shape;
 }
 
+std::vector<int64_t> tcc::rt::userShape(const TensorSpec &spec,
+                                        const MeshSpec &mesh) {
+  return spec.userShape.empty() ? globalShape(spec, mesh) : spec.userShape;
+}
+
 HostArray tcc::rt::shardOf(const HostArray &global, const TensorSpec &spec,
                            const MeshSpec &mesh, int64_t rank) {
   HostArray local;
@@ -105,7 +110,7 @@ HostArray tcc::rt::joinShards(const std::vector<HostArray> &shards,
                               const TensorSpec &spec, const MeshSpec &mesh) {
   HostArray global;
   global.dtype = spec.dtype;
-  global.shape = globalShape(spec, mesh);
+  global.shape = userShape(spec, mesh);
   size_t element = dtypeSize(spec.dtype);
   global.bytes.assign(
       size_t(checkedNumElements(global.shape).value_or(0)) * element, 0);

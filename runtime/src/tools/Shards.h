@@ -29,12 +29,18 @@ std::pair<int64_t, int64_t> blockAlong(const TensorSpec &spec,
 /// shard count).
 std::vector<int64_t> globalShape(const TensorSpec &spec, const MeshSpec &mesh);
 
-/// The block of `global` that device `rank` holds under `spec`'s sharding.
+/// The shape of the tensor the user holds: spec.userShape when the global
+/// tensor is a view of it, else the global shape.
+std::vector<int64_t> userShape(const TensorSpec &spec, const MeshSpec &mesh);
+
+/// The block of `global` (the global tensor, or the user's tensor it views:
+/// the same bytes) that device `rank` holds under `spec`'s sharding.
 HostArray shardOf(const HostArray &global, const TensorSpec &spec,
                   const MeshSpec &mesh, int64_t rank);
 
-/// The global tensor from every rank's block (`shards[rank]`); a block
-/// held by several ranks (replicated over an axis) is taken from the first.
+/// The global tensor from every rank's block (`shards[rank]`), in the
+/// user's shape (userShape); a block held by several ranks (replicated over
+/// an axis) is taken from the first.
 HostArray joinShards(const std::vector<HostArray> &shards,
                      const TensorSpec &spec, const MeshSpec &mesh);
 

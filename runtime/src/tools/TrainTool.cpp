@@ -367,7 +367,7 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
     const TensorSpec &spec = plan.inputs[it->second];
     // A sharded tensor (ZeRO, tp) is stored whole; this rank takes its
     // block.
-    std::vector<int64_t> whole = globalShape(spec, plan.mesh);
+    std::vector<int64_t> whole = userShape(spec, plan.mesh);
     if (array.dtype != spec.dtype || array.shape != whole)
       return fail(tool, source + ": '" + name + "' holds " +
                             describeTensor(array.dtype, array.shape) +
@@ -386,7 +386,7 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
     for (const TensorSpec &spec : plan.inputs)
       if (spec.role == "parameter" || spec.role == "buffer" ||
           (!o.resume.empty() && spec.role == "optimizer_state"))
-        expected[spec.name] = {spec.dtype, globalShape(spec, plan.mesh)};
+        expected[spec.name] = {spec.dtype, userShape(spec, plan.mesh)};
     Status match = checkTensorsMatch(expected, file->tensors, stateSource);
     if (!match)
       return fail(tool, match.message());

@@ -144,3 +144,30 @@ tcc.mesh @world(dp = 2)
 func.func @mesh_nested() attributes {tcc.mesh = @world::@inner} {
   return
 }
+
+// -----
+
+tcc.mesh @world(tp = 2)
+// tcc.user_shape: the user's tensor a sharded tensor views, only in a
+// per-device function.
+// expected-error@+1 {{'tcc.user_shape' must be an array of i64 on a tensor argument of a per-device function}}
+func.func @user_shape_outside_mesh(%x: tensor<3x4xf32> {tcc.user_shape = array<i64: 12>}) {
+  return
+}
+
+// -----
+
+tcc.mesh @world(tp = 2)
+// expected-error@+1 {{'tcc.user_shape' has a negative size}}
+func.func @user_shape_negative(%x: tensor<3x4xf32> {tcc.user_shape = array<i64: -24>}) attributes {tcc.mesh = @world} {
+  return
+}
+
+// -----
+
+tcc.mesh @world(tp = 2)
+// 10 elements are not whole shards of a 12-element shard.
+// expected-error@+1 {{'tcc.user_shape' of 10 elements cannot hold whole shards of the argument's 'tensor<3x4xf32>'}}
+func.func @user_shape_partial(%x: tensor<3x4xf32> {tcc.user_shape = array<i64: 10>}) attributes {tcc.mesh = @world} {
+  return
+}

@@ -68,6 +68,28 @@ LogicalResult verifyValueAttr(Operation *op, NamedAttribute attr, Type type,
     }
     return success();
   }
+  if (name == attrs::kUserShape) {
+    auto shape = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!shape || !tensor || !op->hasAttr(attrs::kMesh))
+      return op->emitError() << "'" << name
+                             << "' must be an array of i64 on a tensor "
+                             << what << " of a per-device function";
+    // The user's tensor holds the global one: whole shards of this one.
+    int64_t elements = 1;
+    for (int64_t size : shape.asArrayRef()) {
+      if (size < 0)
+        return op->emitError() << "'" << name << "' has a negative size";
+      elements *= size;
+    }
+    int64_t local = tensor.getNumElements();
+    if (local == 0 ? elements != 0 : elements % local != 0)
+      return op->emitError()
+             << "'" << name << "' of " << elements
+             << " elements cannot hold whole shards of the " << what << "'s "
+             << tensor;
+    return success();
+  }
   if (name == attrs::kSharding) {
     auto sharding = dyn_cast<ShardingAttr>(attr.getValue());
     auto tensor = dyn_cast<RankedTensorType>(type);

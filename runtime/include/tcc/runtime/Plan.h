@@ -42,6 +42,11 @@ struct TensorSpec {
   /// (empty: not split), so that `shape` is one device's shard of the
   /// tensor the user sees. Empty for a single-device program.
   std::vector<std::vector<std::string>> sharding;
+  /// The shape of the tensor the user holds when the global tensor is a
+  /// row-major view of it (tensor parallelism keeps a fused qkv weight
+  /// [3C, C] as [3, C, C], split per head along dimension 1); empty: the
+  /// global shape.
+  std::vector<int64_t> userShape;
 
   int64_t numElements() const;
   int64_t byteSize() const;

@@ -36,6 +36,11 @@ inline constexpr llvm::StringLiteral kName = "tcc.name";
 inline constexpr llvm::StringLiteral kRole = "tcc.role";
 /// On a function argument or result: its layout (a ShardingAttr).
 inline constexpr llvm::StringLiteral kSharding = "tcc.sharding";
+/// On a per-device function's argument or result: the shape of the tensor
+/// the user holds, when the global tensor (the shard times the sharding) is
+/// a row-major view of it, e.g. a fused qkv weight [3C, C] split per head
+/// as [3, C, C] (a DenseI64ArrayAttr).
+inline constexpr llvm::StringLiteral kUserShape = "tcc.user_shape";
 /// On an op (a collective the compiler inserted): why it is there, for
 /// `tcc compile --explain` (a StringAttr).
 inline constexpr llvm::StringLiteral kWhy = "tcc.why";
