@@ -442,7 +442,7 @@ void apply(func::FuncOp function, SplitRegion &region, FlatSymbolRefAttr mesh,
 
 } // namespace
 
-unsigned autodiff::splitMatmulPairs(func::FuncOp forward,
+unsigned autodiff::splitMatmulRegions(func::FuncOp forward,
                                     FlatSymbolRefAttr mesh, StringRef axis,
                                     int64_t tp) {
   Block &body = forward.getBody().front();

@@ -1,13 +1,15 @@
-//===- TensorParallel.h - Megatron's split of matmul pairs ------*- C++ -*-===//
+//===- TensorParallel.h - Megatron's split of matmul regions ----*- C++ -*-===//
 //
-// Tensor parallelism as Megatron-LM does it for a transformer's MLP
-// (Shoeybi et al. 2019): in `act(x W1^T + b1) W2^T + b2`, each of `tp`
-// devices holds a slice of W1's rows and b1 (column-parallel) and the same
-// slice of W2's columns (row-parallel), computes its slice of the hidden
-// activation, and the devices' partial products of the second matmul are
-// summed by one all_reduce over tp. The backward's matching all_reduce (of
-// the gradient of x, which every device holds whole) comes from autodiff's
-// rule for per-device programs (ReverseMode.cpp).
+// Tensor parallelism as Megatron-LM does it for a transformer (Shoeybi et
+// al. 2019): in an MLP `act(x W1^T + b1) W2^T + b2`, each of `tp` devices
+// holds a slice of W1's rows and b1 (column-parallel) and the same slice of
+// W2's columns (row-parallel), computes its slice of the hidden activation,
+// and the devices' partial products of the second matmul are summed by one
+// all_reduce over tp. Attention is split the same way per head: each
+// device holds q, k and v of its heads (rows of the fused qkv weight) and
+// the output projection's matching columns. The backward's matching
+// all_reduce (of the gradient of x, which every device holds whole) comes
+// from autodiff's rule for per-device programs (ReverseMode.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,15 +20,15 @@
 
 namespace mlir::tcc::autodiff {
 
-/// Splits every pair `forward` (a per-device function on `mesh`) computes
-/// as `matmul(h(matmul(x, W1^T) [+ broadcast(b1)]), W2^T)`, where W1 [H, D],
-/// b1 [H] and W2 [O, H] are parameters read nowhere else, h is
-/// elementwise ops and reshapes that keep the last dimension H, and `tp`
-/// divides H: the parameters become the device's slices (with their
-/// tcc.sharding over `axis`), the values in between are retyped to H / tp,
-/// and the second matmul's partial products are summed over `axis`.
-/// Returns how many pairs it split.
-unsigned splitMatmulPairs(func::FuncOp forward, FlatSymbolRefAttr mesh,
+/// Splits every region `forward` (a per-device function on `mesh`)
+/// computes from a matmul `x W1^T` (W1 a parameter read nowhere else) to
+/// matmuls `h W2^T` (W2 likewise), through the ops TensorParallel.cpp
+/// lists, where `tp` divides every size it cuts: the parameters become the
+/// device's parts (with their tcc.sharding over `axis`, and tcc.user_shape
+/// for a weight of interleaved groups such as fused qkv), the values in
+/// between are retyped to their local shapes, and each end's partial
+/// products are summed over `axis`. Returns how many regions it split.
+unsigned splitMatmulRegions(func::FuncOp forward, FlatSymbolRefAttr mesh,
                           StringRef axis, int64_t tp);
 
 } // namespace mlir::tcc::autodiff

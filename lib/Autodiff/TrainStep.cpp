@@ -435,7 +435,7 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
     source.setName((forward.getName() + ".tp").str());
     source->setAttr(attrs::kMesh, mesh);
     copies.push_back(source);
-    if (!splitMatmulPairs(source, mesh, kTensorParallelAxis,
+    if (!splitMatmulRegions(source, mesh, kTensorParallelAxis,
                           options.tensorParallel))
       forward.emitWarning("tensor parallelism found no matmul pair to split "
                           "(matmul -> elementwise ops -> matmul, weights "

@@ -268,7 +268,7 @@ int mlir::tcc::compileMain(int argc, char **argv) {
       cl::desc("With --train: the device mesh, e.g. dp=4 (data parallelism: "
                "each device trains on its own batch of the model's size and "
                "gradients are averaged; run with mpirun -np 4), tp=2 "
-               "(Megatron's split of MLP matmul pairs) or dp=2,tp=2"),
+               "(Megatron's MLP and per-head attention splits) or dp=2,tp=2"),
       cl::cat(category));
   cl::opt<int> zero(
       "zero",

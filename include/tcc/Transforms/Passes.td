@@ -178,7 +178,7 @@ def TccTrainStep : Pass<"tcc-train-step", "::mlir::ModuleOp"> {
            "(0: one per gradient)">,
     Option<"tensorParallel", "tensor-parallel", "int64_t", "1",
            "Tensor parallelism over this many devices (a mesh tp): "
-           "Megatron's split of matmul pairs">,
+           "Megatron's split of MLP and attention regions">,
     Option<"zeroStage", "zero", "int", "0",
            "Data parallelism: ZeRO's stage, 0-3 (shard the optimizer "
            "state; also the gradients; also the parameters over dp)">,
