@@ -213,17 +213,35 @@ Attribute autodiff::splitSharding(FlatSymbolRefAttr mesh, int64_t rank,
 }
 
 Attribute autodiff::dataParallelSharding(MLIRContext *context, int64_t rank,
-                                         int64_t dim) {
-  return splitSharding(meshRef(context), rank, dim, kDataParallelAxis);
+                                         int64_t dim, Attribute existing) {
+  auto sharding = dyn_cast_or_null<ShardingAttr>(existing);
+  if (!sharding)
+    return splitSharding(meshRef(context), rank, dim, kDataParallelAxis);
+  OpBuilder b(context);
+  SmallVector<Attribute> dims;
+  for (int64_t d = 0; d < rank; ++d) {
+    SmallVector<StringRef> axes = sharding.getDimAxes(d);
+    if (d == dim)
+      axes.push_back(kDataParallelAxis);
+    dims.push_back(b.getStrArrayAttr(axes));
+  }
+  return ShardingAttr::get(context, sharding.getMesh(), b.getArrayAttr(dims),
+                           b.getArrayAttr({}), CollectiveKind::sum);
 }
 
 Value autodiff::reduceOverDp(OpBuilder &b, Value value, CollectiveKind kind) {
+  return reduceOver(b, value, kind, {kDataParallelAxis.str()});
+}
+
+Value autodiff::reduceOver(OpBuilder &b, Value value, CollectiveKind kind,
+                           ArrayRef<std::string> axes) {
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointAfterValue(value);
   MLIRContext *context = b.getContext();
+  SmallVector<StringRef> names(axes.begin(), axes.end());
   return AllReduceOp::create(b, value.getLoc(), value.getType(), value,
                              CollectiveKindAttr::get(context, kind),
-                             meshRef(context), dpAxes(b));
+                             meshRef(context), b.getStrArrayAttr(names));
 }
 
 Value autodiff::sliceOverDp(OpBuilder &b, Value full, int64_t dim,
@@ -318,7 +336,9 @@ Value autodiff::shardParameter(func::FuncOp step, unsigned argument,
   step.setType(
       FunctionType::get(step.getContext(), inputs, step.getResultTypes()));
   step.setArgAttr(argument, attrs::kSharding,
-                  dataParallelSharding(step.getContext(), type.getRank(), dim));
+                  dataParallelSharding(step.getContext(), type.getRank(), dim,
+                                       step.getArgAttr(argument,
+                                                       attrs::kSharding)));
   OpBuilder b = OpBuilder::atBlockBegin(&body);
   Value full =
       because(AllGatherOp::create(b, parameter.getLoc(), type, parameter,

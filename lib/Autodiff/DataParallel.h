@@ -54,8 +54,11 @@ std::optional<int64_t> zeroShardDim(RankedTensorType type, int64_t devices);
 /// `type` with dimension `dim` divided by `devices`: one device's shard.
 RankedTensorType shardType(RankedTensorType type, int64_t dim, int64_t devices);
 
-/// The sharding attribute of a shard split along `dim` over dp.
-Attribute dataParallelSharding(MLIRContext *context, int64_t rank, int64_t dim);
+/// The sharding attribute of a shard split along `dim` over dp: `existing`
+/// (a tensor-parallel slice's sharding, or null) with dp added to `dim`'s
+/// axes, minor to those already there (ZeRO splits the device's tp slice).
+Attribute dataParallelSharding(MLIRContext *context, int64_t rank, int64_t dim,
+                               Attribute existing = {});
 
 /// The sharding of a rank-`rank` tensor split along `dim` over `axis` of
 /// `mesh`.
@@ -64,6 +67,10 @@ Attribute splitSharding(FlatSymbolRefAttr mesh, int64_t rank, int64_t dim,
 
 /// `kind` (sum, avg, ...) of `value` over dp, right after `value` exists.
 Value reduceOverDp(OpBuilder &b, Value value, CollectiveKind kind);
+
+/// `kind` of `value` over the mesh axes `axes`, right after `value` exists.
+Value reduceOver(OpBuilder &b, Value value, CollectiveKind kind,
+                 ArrayRef<std::string> axes);
 
 /// This device's slice of `full` (the same on every device) along `dim`,
 /// at `b`'s insertion point.

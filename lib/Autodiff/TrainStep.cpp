@@ -25,10 +25,12 @@
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
 
 #include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <numeric>
+#include <map>
 #include <set>
 
 using namespace mlir;
@@ -189,24 +191,33 @@ RankedTensorType findLossType(func::FuncOp forward) {
   return {};
 }
 
+/// The mesh axes each gradient is split over: a tp slice's, and dp for a
+/// ZeRO shard (the same on every device: sorted).
+using GradientAxes = SmallVector<std::vector<std::string>>;
+
 /// The sum over `gradients` of `term(gradient)` (0-d values): the terms of
-/// gradient shards (`sharded`, ZeRO-2/3) are summed over dp as well, so
-/// every device gets the total over the whole gradients.
+/// gradients split over mesh axes (`axes`: tp slices, ZeRO shards) are
+/// summed over those axes as well, one all_reduce per set of axes, so every
+/// device gets the total over the whole gradients.
 Value totalOverGradients(GradientBuilder &g, ArrayRef<Value> gradients,
-                         ArrayRef<bool> sharded, StringRef what,
+                         const GradientAxes &axes, StringRef what,
                          llvm::function_ref<Value(Value)> term) {
-  Value whole, parts;
-  for (auto [gradient, isShard] : llvm::zip_equal(gradients, sharded)) {
-    Value &total = isShard ? parts : whole;
+  std::map<std::vector<std::string>, Value> totals;
+  for (auto [gradient, split] : llvm::zip_equal(gradients, axes)) {
+    Value &total = totals[split];
     Value t = term(gradient);
     total = total ? g.add(total, t) : t;
   }
-  if (parts)
-    parts = because(reduceOverDp(g.b, parts, CollectiveKind::sum),
-                    "sums the " + what + " of the devices' gradient shards");
-  if (!whole)
-    return parts;
-  return parts ? g.add(whole, parts) : whole;
+  Value sum;
+  for (auto &[split, total] : totals) {
+    Value part = total;
+    if (!split.empty())
+      part = because(reduceOver(g.b, total, CollectiveKind::sum, split),
+                     "sums the " + what + " of the devices' parts of the "
+                     "gradients split over " + llvm::join(split, "x"));
+    sum = sum ? g.add(sum, part) : part;
+  }
+  return sum;
 }
 
 /// The loss-scaling state of a step (TrainStepOptions::Precision::F16).
@@ -222,7 +233,7 @@ struct LossScaling {
 /// whether any gradient overflowed.
 LossScaling unscaleGradients(GradientBuilder &g, Value stored,
                              MutableArrayRef<Value> gradients,
-                             ArrayRef<bool> sharded,
+                             const GradientAxes &axes,
                              const LossScaleOptions &options) {
   LossScaling scaling;
   {
@@ -241,7 +252,7 @@ LossScaling unscaleGradients(GradientBuilder &g, Value stored,
   // infinities and NaNs without relying on NaN propagating through
   // arithmetic.
   Value nonFinite = totalOverGradients(
-      g, gradients, sharded, "inf and NaN counts (f16 loss scaling)",
+      g, gradients, axes, "inf and NaN counts (f16 loss scaling)",
       [&](Value grad) {
         auto element = cast<FloatType>(g.typeOf(grad).getElementType());
         double largest =
@@ -398,9 +409,6 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
     return forward.emitError("tensor parallelism needs at least one device, "
                              "got ")
            << options.tensorParallel;
-  if (options.zeroStage > 0 && options.tensorParallel > 1)
-    return forward.emitError("ZeRO together with tensor parallelism is not "
-                             "implemented yet");
   bool distributed = options.dataParallel > 1 || options.tensorParallel > 1;
   if (distributed && functionMesh(forward))
     return forward.emitError("is already a per-device program (tcc.mesh); "
@@ -528,11 +536,12 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   };
   for (unsigned k = 0; k < parameters.size(); ++k) {
     RankedTensorType type = parameterTypes[k];
-    // A slot is split as its parameter is: ZeRO's dp shard, or the tp slice.
-    Attribute sharding =
-        shardDims[k] ? dataParallelSharding(context, type.getRank(),
-                                            *shardDims[k])
-                     : step.getArgAttr(parameters[k], attrs::kSharding);
+    // A slot is split as its parameter is: the tp slice, ZeRO's dp shard
+    // of it (ZeRO-3's parameter already is one; ZeRO-1/2's slots are).
+    Attribute sharding = step.getArgAttr(parameters[k], attrs::kSharding);
+    if (shardDims[k] && zero < 3)
+      sharding = dataParallelSharding(context, type.getRank(), *shardDims[k],
+                                      sharding);
     for (StringRef slot : slots) {
       Value state =
           append(shardDims[k] ? shardType(type, *shardDims[k], devices) : type,
@@ -581,9 +590,14 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   if (devices > 1)
     averageGradients(devices, options.bucketBytes, gradients, scatterDims,
                      layouts, names);
-  SmallVector<bool> gradientIsShard;
+  GradientAxes gradientAxes;
   for (unsigned k = 0; k < parameters.size(); ++k) {
-    gradientIsShard.push_back(shardDims[k].has_value());
+    std::set<std::string> split;
+    for (Attribute axis : cast<ArrayAttr>(layouts[k]))
+      split.insert(cast<StringAttr>(axis).str());
+    if (shardDims[k])
+      split.insert(kDataParallelAxis.str());
+    gradientAxes.emplace_back(split.begin(), split.end());
     if (zero == 1 && shardDims[k]) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointAfterValue(gradients[k]);
@@ -600,7 +614,7 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   if (lossScaling) {
     scaling = unscaleGradients(
         g, body.getArgument(forward.getNumArguments()), gradients,
-        gradientIsShard, options.lossScale);
+        gradientAxes, options.lossScale);
     scaling.tracker =
         append(i64Scalar, (Twine(kLossScale) + ".growth_tracker").str(),
                "optimizer_state");
@@ -609,7 +623,7 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   // Clipping by global norm: g *= min(1, max_norm / (norm + 1e-6)).
   if (options.clipGradNorm > 0) {
     Value total = totalOverGradients(
-        g, gradients, gradientIsShard,
+        g, gradients, gradientAxes,
         "squares (clipping by global norm)", [&](Value grad) {
           SmallVector<int64_t> dims(g.typeOf(grad).getRank());
           std::iota(dims.begin(), dims.end(), 0);
@@ -748,11 +762,10 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
     results.push_back(updated);
     DictionaryAttr attrs =
         contractAttrs(b, argumentName(step, parameters[k]), "parameter");
-    // ZeRO-1/2 gathered the parameter whole again.
+    // As its argument: ZeRO-1/2 gathered the dp shards back into what the
+    // device holds (whole, or its tp slice).
     resultAttrs.push_back(
-        (zero == 1 || zero == 2) && shardDims[k]
-            ? attrs
-            : withShardingOf(attrs, body.getArgument(parameters[k])));
+        withShardingOf(attrs, body.getArgument(parameters[k])));
   }
   unsigned slotIndex = 0;
   for (unsigned k = 0; k < parameters.size(); ++k)

@@ -413,11 +413,6 @@ int mlir::tcc::compileMain(int argc, char **argv) {
       error() << "--zero=" << zero << ": ZeRO has stages 0, 1, 2 and 3\n";
       return 1;
     }
-    if (zero > 0 && trainOptions.tensorParallel > 1) {
-      error() << "--zero with a tp axis: ZeRO together with tensor "
-                 "parallelism is not implemented yet\n";
-      return 1;
-    }
     if (zero > 0 && trainOptions.dataParallel < 2) {
       error() << "--zero=" << zero
               << " shards over data-parallel devices: give --mesh=dp=N with "

@@ -207,7 +207,7 @@ def resume_on_another_mesh(first, second, name="mlp", noise=None):
 
 
 MESHES = (("dp=2", 0), ("dp=4", 0), ("dp=4", 1), ("dp=4", 2), ("dp=4", 3),
-          ("tp=2", 0), ("dp=2,tp=2", 0))
+          ("tp=2", 0), ("dp=2,tp=2", 0), ("dp=2,tp=2", 1), ("dp=2,tp=2", 3))
 compare("mlp", mlp.MLP(),
         lambda b: (torch.randn(b, 64), torch.randint(0, 10, (b,))), 16, MESHES)
 resume_on_another_mesh(("dp=2", 0), ("dp=4", 0))

@@ -5,7 +5,7 @@
 // RUN: tcc-opt %S/Inputs/residual_mlp.mlir -tcc-train-step="optimizer=sgd tensor-parallel=2" | FileCheck %s
 // RUN: tcc-opt %S/Inputs/residual_mlp.mlir -tcc-train-step="optimizer=sgd tensor-parallel=2 data-parallel=2" | FileCheck %s --check-prefix=MESH2D
 // RUN: tcc-opt %S/Inputs/residual_mlp.mlir -tcc-train-step="optimizer=sgd tensor-parallel=3" 2>&1 | FileCheck %s --check-prefix=NODIV
-// RUN: not tcc-opt %S/Inputs/residual_mlp.mlir -tcc-train-step="tensor-parallel=2 data-parallel=2 zero=1" 2>&1 | FileCheck %s --check-prefix=ZERO
+// RUN: tcc-opt %S/Inputs/residual_mlp.mlir -tcc-train-step="tensor-parallel=2 data-parallel=2 zero=3" | FileCheck %s --check-prefix=ZERO
 // RUN: tcc-opt %S/Inputs/attention_block.mlir -tcc-train-step="optimizer=sgd tensor-parallel=2" | FileCheck %s --check-prefix=ATTN
 
 // CHECK: tcc.mesh @tcc_mesh (tp = 2)
@@ -48,7 +48,16 @@
 // NODIV-NOT: tcc.sharding
 // NODIV-NOT: tcc.all_reduce
 
-// ZERO: error: ZeRO together with tensor parallelism is not implemented yet
+// ZeRO-3 with tp: a tp slice is split again over dp (dp minor on a
+// dimension tp already splits: c_fc's rows are [tp block][dp block]); the
+// gathers before use are over dp only and give back the tp slice.
+// ZERO-LABEL: func.func @train_step(
+// ZERO-SAME: %arg2: tensor<8x16xf32> {tcc.name = "proj.weight", tcc.role = "parameter", tcc.sharding = #tcc.sharding<@tcc_mesh, {{\[\[}}"dp"], []]>}
+// ZERO-SAME: %arg3: tensor<16x16xf32> {tcc.name = "mlp.c_fc.weight", tcc.role = "parameter", tcc.sharding = #tcc.sharding<@tcc_mesh, {{\[\[}}"tp", "dp"], []]>}
+// ZERO-SAME: %arg5: tensor<8x32xf32> {tcc.name = "mlp.c_proj.weight", tcc.role = "parameter", tcc.sharding = #tcc.sharding<@tcc_mesh, {{\[\[}}"dp"], ["tp"]]>}
+// ZERO-SAME: %arg9: tensor<16x16xf32> {tcc.name = "mlp.c_fc.weight.exp_avg", tcc.role = "optimizer_state", tcc.sharding = #tcc.sharding<@tcc_mesh, {{\[\[}}"tp", "dp"], []]>}
+// ZERO: tcc.all_gather %arg3 over @tcc_mesh ["dp"] dim = 0 : tensor<16x16xf32> -> tensor<32x16xf32>
+// ZERO: tcc.reduce_scatter avg %{{.*}} over @tcc_mesh ["dp"] dim = 0
 
 // Attention, per head: each device holds 2 of the 4 heads. The fused qkv
 // weight [24, 8] (q, k, v of 8 rows each) is held as [3, 4, 8], the rows of
