@@ -26,6 +26,7 @@ losses of an uninterrupted dp=2 run."""
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -148,32 +149,42 @@ def compare(name, model, make_batch, global_batch, meshes):
               f"{sorted(missing)})")
 
 
-def resume_on_another_mesh(first, second, name="mlp", noise=None):
+def resume_on_another_mesh(first, second, name="mlp", noise=None,
+                           sharded=False):
     """A checkpoint saved on one mesh continues on another: a checkpoint
     holds whole tensors (ZeRO's shards and tp's slices gathered by the
-    runtime), and the global batch is the same on both
-    meshes; 5 + 5 steps give the losses and state of 10 steps on the first
-    within 1e-5 (the sums run in another order). `first` and `second`:
-    (--mesh value, ZeRO stage). `noise`: entries whose exact gradient is
-    zero (key_bias_entries), left out as in compare()."""
+    runtime), or with `sharded` each rank's blocks and a manifest
+    (--save-sharded; each rank of the second mesh assembles its blocks),
+    and the global batch is the same on both meshes; 5 + 5 steps give the
+    losses and state of 10 steps on the first within 1e-5 (the sums run in
+    another order). `first` and `second`: (--mesh value, ZeRO stage), or
+    None for one device. `noise`: entries whose exact gradient is zero
+    (key_bias_entries), left out as in compare()."""
     noise = noise or {}
     weights = os.path.join(out, f"{name}-init.safetensors")
     data = os.path.join(out, f"{name}-data.npz")
     arts, devices = {}, {}
-    for which, (mesh, zero) in (("first", first), ("second", second)):
+    for which, placement in (("first", first), ("second", second)):
+        mesh, zero = placement or (None, 0)
         dp, tp = axes(mesh)
         devices[which] = dp * tp
         arts[which] = os.path.join(out, f"{name}-resume-{which}.tccm")
+        flags = [f"--mesh={mesh}", f"--zero={zero}"] if mesh else []
         subprocess.run([TCC, "compile", "--quiet", "--train",
-                        "--optimizer=adamw", "--lr=0.003", f"--mesh={mesh}",
-                        f"--zero={zero}", os.path.join(out, f"{name}-{dp}.mlir"),
+                        "--optimizer=adamw", "--lr=0.003", *flags,
+                        os.path.join(out, f"{name}-{dp}.mlir"),
                         "-o", arts[which]], check=True)
+    checkpoint = os.path.join(out, "ckpt" if sharded else "ckpt.safetensors")
+    shutil.rmtree(checkpoint, ignore_errors=True)
 
     def run(which, steps, state, save):
-        flag = "--resume" if state.endswith("ckpt.safetensors") else "--weights"
-        command = mpirun + ["-np", str(devices[which]), TCC, "run", arts[which],
-                            flag, state, "--data", data, "--steps",
-                            str(steps), "--save", save]
+        flag = "--resume" if state == checkpoint else "--weights"
+        store = ("--save-sharded" if sharded and save == checkpoint
+                 else "--save")
+        launch = (mpirun + ["-np", str(devices[which])]
+                  if devices[which] > 1 else [])
+        command = launch + [TCC, "run", arts[which], flag, state, "--data",
+                            data, "--steps", str(steps), store, save]
         done = subprocess.run(command, capture_output=True, text=True,
                               env=ENV)
         if done.returncode:
@@ -182,16 +193,17 @@ def resume_on_another_mesh(first, second, name="mlp", noise=None):
                 re.findall(r"^step \d+ loss (\S+)", done.stderr, re.M)]
 
     whole = run("first", STEPS, weights, os.path.join(out, "whole.safetensors"))
-    losses = run("first", STEPS // 2, weights,
-                 os.path.join(out, "ckpt.safetensors"))
-    losses += run("second", STEPS - STEPS // 2,
-                  os.path.join(out, "ckpt.safetensors"),
+    losses = run("first", STEPS // 2, weights, checkpoint)
+    losses += run("second", STEPS - STEPS // 2, checkpoint,
                   os.path.join(out, "resumed.safetensors"))
     both = losses
     worst = max((abs(a - b) / abs(b) for a, b in zip(both, whole)),
                 default=1.0) if len(both) == STEPS else 1.0
-    label = (f"{first[0]} zero={first[1]} checkpoint resumed on {second[0]} "
-             f"zero={second[1]}")
+    def where(placement):
+        return (f"{placement[0]} zero={placement[1]}" if placement
+                else "one device")
+    label = (f"{name} {where(first)} {'sharded ' if sharded else ''}"
+             f"checkpoint resumed on {where(second)}")
     check(worst <= TOLERANCE, f"{label}: {len(both)} "
           f"losses (worst step) {worst:.1e} <= {TOLERANCE}")
     got = safetensors.load(os.path.join(out, "resumed.safetensors"))[0]
@@ -212,6 +224,8 @@ compare("mlp", mlp.MLP(),
         lambda b: (torch.randn(b, 64), torch.randint(0, 10, (b,))), 16, MESHES)
 resume_on_another_mesh(("dp=2", 0), ("dp=4", 0))
 resume_on_another_mesh(("dp=2", 3), ("dp=4", 1))
+resume_on_another_mesh(("dp=2", 3), ("dp=4", 1), sharded=True)
+resume_on_another_mesh(("dp=4", 2), None, sharded=True)
 resume_on_another_mesh(("dp=2,tp=2", 0), ("dp=4", 0))
 config = gpt.GPTConfig(dropout=0.0)
 compare("gpt", gpt.GPT(config),
@@ -221,6 +235,10 @@ compare("gpt", gpt.GPT(config),
 # user's [3C, C]: the checkpoint holds the user's tensors.
 resume_on_another_mesh(("dp=2,tp=2", 0), ("dp=4", 0), name="gpt",
                        noise=key_bias_entries(gpt.GPT(config)))
+# Sharded: tp's qkv blocks tile the view [3, C, C], dp=4's the user's
+# [3C, C]; zero=3 on the second mesh cuts yet other blocks.
+resume_on_another_mesh(("dp=2,tp=2", 1), ("dp=4", 3), name="gpt",
+                       noise=key_bias_entries(gpt.GPT(config)), sharded=True)
 
 print(f"{failures} failed")
 sys.exit(1 if failures else 0)

@@ -3,7 +3,8 @@
 // tcc run train.tccm --weights init.safetensors --data data.npz --steps N
 //     [--lr X] [--lr-schedule constant|warmup-cosine --warmup-steps W
 //      --total-steps T] [--batch-seed S] [--save out.safetensors
-//      [--checkpoint-every K]] [--resume ckpt.safetensors] [--threads N]
+//      [--checkpoint-every K]] [--save-sharded DIR]
+//     [--resume ckpt.safetensors|DIR] [--threads N]
 //
 // Parameters, buffers and optimizer state stay in host arrays between
 // steps: each step's outputs become the next step's inputs by name. The
@@ -19,6 +20,7 @@
 #include "Flags.h"
 #include "JobCommunicator.h"
 #include "SameFile.h"
+#include "ShardedCheckpoint.h"
 #include "Shards.h"
 
 #include "tcc/runtime/Artifact.h"
@@ -46,7 +48,7 @@ using namespace tcc::rt;
 namespace {
 
 struct TrainOptions {
-  std::string model, weights, data, save, saveFull, resume;
+  std::string model, weights, data, save, saveFull, saveSharded, resume;
   int64_t steps = 0, checkpointEvery = 0, warmupSteps = 0, totalSteps = 0;
   std::optional<double> lr;
   std::string schedule = "constant";
@@ -99,6 +101,8 @@ int parseTrainOptions(const char *tool, int argc, char **argv,
       o.save = v;
     else if (const char *v = value("--save-full"))
       o.saveFull = v;
+    else if (const char *v = value("--save-sharded"))
+      o.saveSharded = v;
     else if (const char *v = value("--resume"))
       o.resume = v;
     else if (const char *v = value("--steps")) {
@@ -166,18 +170,21 @@ int parseTrainOptions(const char *tool, int argc, char **argv,
   if (o.weights.empty() && o.resume.empty())
     return fail(tool, "a training run needs --weights FILE.safetensors (the "
                       "initial parameters) or --resume CHECKPOINT");
-  if (o.checkpointEvery && o.save.empty())
-    return fail(tool, "--checkpoint-every needs --save FILE");
+  if (o.checkpointEvery && o.save.empty() && o.saveSharded.empty())
+    return fail(tool, "--checkpoint-every needs --save FILE or --save-sharded "
+                      "DIR");
   // Outputs never overwrite what the run reads; a checkpoint may replace
   // the one it resumes from (it is written whole, then renamed).
   struct Named {
     const char *flag;
     const std::string *path;
   };
-  for (Named out : {Named{"--save", &o.save}, Named{"--save-full", &o.saveFull}})
+  for (Named out : {Named{"--save", &o.save}, Named{"--save-full", &o.saveFull},
+                    Named{"--save-sharded", &o.saveSharded}})
     for (Named in : {Named{"the artifact", &o.model},
                      Named{"--weights", &o.weights}, Named{"--data", &o.data},
-                     Named{"--resume", &o.resume}, Named{"--save", &o.save}}) {
+                     Named{"--resume", &o.resume}, Named{"--save", &o.save},
+                     Named{"--save-full", &o.saveFull}}) {
       bool allowed = out.path == in.path ||
                      (out.path == &o.save && in.path == &o.resume);
       if (!allowed && !out.path->empty() && !in.path->empty() &&
@@ -325,10 +332,24 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
   // State: a checkpoint (everything), or initial weights (parameters and
   // buffers) with the optimizer's slots at zero.
   std::string stateSource = o.resume.empty() ? o.weights : o.resume;
-  StatusOr<SafetensorsFile> stateFile = readSafetensors(stateSource);
-  if (!stateFile)
-    return fail(tool, stateFile.status().message());
-  std::map<std::string, std::string> checkpointMetadata = stateFile->metadata;
+  // A sharded checkpoint (--save-sharded) is a folder: each rank reads the
+  // blocks it needs after the program is loaded.
+  std::unique_ptr<ShardedCheckpoint> sharded;
+  StatusOr<SafetensorsFile> stateFile = SafetensorsFile();
+  std::map<std::string, std::string> checkpointMetadata;
+  if (!o.resume.empty() && isShardedCheckpoint(o.resume)) {
+    StatusOr<std::unique_ptr<ShardedCheckpoint>> opened =
+        ShardedCheckpoint::open(o.resume);
+    if (!opened)
+      return fail(tool, opened.status().message());
+    sharded = std::move(*opened);
+    checkpointMetadata = sharded->metadata();
+  } else {
+    stateFile = readSafetensors(stateSource);
+    if (!stateFile)
+      return fail(tool, stateFile.status().message());
+    checkpointMetadata = stateFile->metadata;
+  }
 
   // A data-parallel step runs one process per device (mpirun).
   StatusOr<std::unique_ptr<Communicator>> job =
@@ -387,12 +408,36 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
       if (spec.role == "parameter" || spec.role == "buffer" ||
           (!o.resume.empty() && spec.role == "optimizer_state"))
         expected[spec.name] = {spec.dtype, userShape(spec, plan.mesh)};
-    Status match = checkTensorsMatch(expected, file->tensors, stateSource);
-    if (!match)
-      return fail(tool, match.message());
-    for (auto &[name, array] : file->tensors)
-      if (int rc = bind(name, std::move(array), stateSource))
-        return rc;
+    if (sharded) {
+      NamedArrays held;
+      for (const auto &[name, type] : sharded->tensors()) {
+        HostArray described;
+        described.dtype = type.dtype;
+        described.shape = type.shape;
+        held.emplace_back(name, std::move(described));
+      }
+      Status match = checkTensorsMatch(expected, held, stateSource);
+      if (!match)
+        return fail(tool, match.message());
+      // This rank's blocks, assembled from the shards that hold them.
+      for (size_t i = 0; i < plan.inputs.size(); ++i) {
+        if (!expected.count(plan.inputs[i].name))
+          continue;
+        StatusOr<HostArray> block =
+            sharded->block(plan.inputs[i], plan.mesh, rank);
+        if (!block)
+          return fail(tool, block.status().message());
+        values[i] = std::move(*block);
+        bound[i] = true;
+      }
+    } else {
+      Status match = checkTensorsMatch(expected, file->tensors, stateSource);
+      if (!match)
+        return fail(tool, match.message());
+      for (auto &[name, array] : file->tensors)
+        if (int rc = bind(name, std::move(array), stateSource))
+          return rc;
+    }
   }
   for (size_t i = 0; i < plan.inputs.size(); ++i)
     if (!bound[i] && plan.inputs[i].role == "optimizer_state") {
@@ -566,6 +611,24 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
     return written ? 0 : fail(tool, written.message());
   };
 
+  // --save-sharded: every rank writes its blocks, nothing is gathered.
+  auto saveSharded = [&](int64_t stepsDone) -> int {
+    std::vector<LocalTensor> state;
+    for (size_t i = 0; i < plan.inputs.size(); ++i) {
+      const TensorSpec &spec = plan.inputs[i];
+      if (spec.role == "parameter" || spec.role == "buffer" ||
+          spec.role == "optimizer_state")
+        state.push_back({&spec, &values[i]});
+    }
+    Status written = writeShardedCheckpoint(
+        o.saveSharded, *communicator, plan.mesh, state,
+        {{"tcc", "training checkpoint"},
+         {"step", std::to_string(stepsDone)},
+         {"batch_seed", std::to_string(o.batchSeed)},
+         {"gemm", executable->gemmChoice()}});
+    return written ? 0 : fail(tool, written.message());
+  };
+
   // The iteration to continue from: a checkpoint's own count (with f16
   // loss scaling, `step` counts only the updates not skipped), else the
   // optimizer's step.
@@ -654,9 +717,14 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
                            : "");
     }
     if (o.checkpointEvery && done % o.checkpointEvery == 0 &&
-        done != start + o.steps)
-      if (int rc = saveState(o.save, /*optimizerState=*/true, done))
-        return rc;
+        done != start + o.steps) {
+      if (!o.save.empty())
+        if (int rc = saveState(o.save, /*optimizerState=*/true, done))
+          return rc;
+      if (!o.saveSharded.empty())
+        if (int rc = saveSharded(done))
+          return rc;
+    }
     if (!std::isfinite(loss) && !skipped)
       return fail(tool, "step " + std::to_string(done) + ": the loss is " +
                             std::to_string(loss) + "; stopping");
@@ -669,6 +737,9 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
       return rc;
   if (!o.save.empty())
     if (int rc = saveState(o.save, /*optimizerState=*/true, start + o.steps))
+      return rc;
+  if (!o.saveSharded.empty())
+    if (int rc = saveSharded(start + o.steps))
       return rc;
   if (!o.saveFull.empty())
     if (int rc = saveState(o.saveFull, /*optimizerState=*/false,
