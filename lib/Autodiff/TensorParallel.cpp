@@ -26,6 +26,11 @@
 //                     the rhs a parameter W2, whose columns are then split
 //                     (row-parallel), followed by an all_reduce over tp.
 //
+// Separate q, k and v projections are one region with three starts: a
+// walk that meets attention's matmul with an operand not yet split finds
+// the projection behind it (through views, slices and the bias add) and
+// starts again with both.
+//
 // Anything else reading a region value (a result of the function, a
 // reduction over the split dimension, dropout, whose mask would differ per
 // slice, a matmul with an unsplit operand) leaves the region whole, as do
@@ -88,6 +93,8 @@ struct Repeated {
 
 struct SplitRegion {
   MatmulOp first;
+  /// The column-parallel matmuls (first, and its sibling projections).
+  SmallVector<MatmulOp> starts;
   SmallVector<MatmulOp> ends;
   llvm::MapVector<Value, Split> values;
   SmallVector<std::pair<SliceOp, Split>> slices;
@@ -148,6 +155,10 @@ public:
   std::optional<SplitRegion> match(MatmulOp first, int64_t groups);
 
 private:
+  BlockArgument columnParallelWeight(MatmulOp matmul, int64_t groups) const;
+  /// The column-parallel matmul `value` is a view of (a projection the
+  /// region has not reached yet), or null.
+  MatmulOp producingColumnParallel(Value value) const;
   LogicalResult visit(Operation *op);
   LogicalResult visitMatmul(MatmulOp matmul);
   LogicalResult visitElementwise(Operation *op);
@@ -168,31 +179,66 @@ private:
   int64_t tp;
   const llvm::DenseSet<Operation *> &taken;
   SplitRegion region;
+  /// Set by a visit that failed for want of another projection.
+  MatmulOp discovered;
 };
 
+/// The weight of a column-parallel matmul `x W^T` that can start a region
+/// with `groups` groups of rows, or null.
+BlockArgument RegionMatcher::columnParallelWeight(MatmulOp matmul,
+                                                  int64_t groups) const {
+  if (!matmul.getTransposeRhs() || matmul.getTransposeLhs() ||
+      taken.contains(matmul))
+    return {};
+  BlockArgument weight = soleParameter(function, matmul.getRhs());
+  if (!weight || typeOf(weight).getRank() != 2 ||
+      typeOf(weight).getDimSize(0) % (groups * tp) != 0)
+    return {};
+  return weight;
+}
+
 std::optional<SplitRegion> RegionMatcher::match(MatmulOp first, int64_t groups) {
-  region = SplitRegion();
-  region.first = first;
-  if (!first.getTransposeRhs() || first.getTransposeLhs())
+  if (!columnParallelWeight(first, groups))
     return std::nullopt;
-  BlockArgument w1 = soleParameter(function, first.getRhs());
-  if (!w1 || typeOf(w1).getRank() != 2)
-    return std::nullopt;
-  int64_t rows = typeOf(w1).getDimSize(0);
-  if (rows % (groups * tp) != 0)
-    return std::nullopt;
-  region.parameters.push_back({w1, 0, groups});
-  RankedTensorType result = typeOf(first.getResult());
-  setSplit(first.getResult(),
-           Split{result.getRank() - 1, groups, rows / groups, 1});
+  // The region's column-parallel matmuls: `first`, and those found to feed
+  // the same attention (q, k and v projected apart); each discovery starts
+  // the walk again with one more seed.
+  SmallVector<MatmulOp> seeds{first};
   Block &body = function.getBody().front();
-  for (Operation *op = first->getNextNode(); op && op != body.getTerminator();
-       op = op->getNextNode()) {
-    if (llvm::none_of(op->getOperands(),
-                      [&](Value v) { return region.values.contains(v); }))
-      continue;
-    if (failed(visit(op)))
+  for (;;) {
+    region = SplitRegion();
+    region.first = first;
+    discovered = nullptr;
+    Operation *earliest = first;
+    for (MatmulOp seed : seeds)
+      if (seed->isBeforeInBlock(earliest))
+        earliest = seed;
+    bool failedWalk = false;
+    for (Operation *op = earliest; op && op != body.getTerminator();
+         op = op->getNextNode()) {
+      if (auto seed = dyn_cast<MatmulOp>(op);
+          seed && llvm::is_contained(seeds, seed)) {
+        int64_t g = seed == first ? groups : 1;
+        BlockArgument weight = columnParallelWeight(seed, g);
+        int64_t rows = typeOf(weight).getDimSize(0);
+        region.parameters.push_back({weight, 0, g});
+        setSplit(seed.getResult(), Split{typeOf(seed.getResult()).getRank() - 1,
+                                         g, rows / g, 1});
+        continue;
+      }
+      if (llvm::none_of(op->getOperands(),
+                        [&](Value v) { return region.values.contains(v); }))
+        continue;
+      if (failed(visit(op))) {
+        failedWalk = true;
+        break;
+      }
+    }
+    if (!failedWalk)
+      break;
+    if (!discovered || llvm::is_contained(seeds, discovered))
       return std::nullopt;
+    seeds.push_back(discovered);
   }
   // A region value the function returns would be a slice.
   for (Value v : body.getTerminator()->getOperands())
@@ -200,7 +246,29 @@ std::optional<SplitRegion> RegionMatcher::match(MatmulOp first, int64_t groups) 
       return std::nullopt;
   if (region.ends.empty())
     return std::nullopt;
+  region.starts.assign(seeds.begin(), seeds.end());
   return std::move(region);
+}
+
+MatmulOp RegionMatcher::producingColumnParallel(Value value) const {
+  // Through the ops that carry a projection's output to attention: views,
+  // slices and the bias add.
+  for (int depth = 0; depth < 16 && value; ++depth) {
+    Operation *op = value.getDefiningOp();
+    if (!op)
+      return {};
+    if (auto matmul = dyn_cast<MatmulOp>(op))
+      return columnParallelWeight(matmul, 1) ? matmul : MatmulOp();
+    if (isa<ReshapeOp, TransposeOp, SliceOp>(op)) {
+      value = op->getOperand(0);
+    } else if (auto add = dyn_cast<AddOp>(op)) {
+      value = add.getRhs().getDefiningOp<BroadcastOp>() ? add.getLhs()
+                                                         : add.getRhs();
+    } else {
+      return {};
+    }
+  }
+  return {};
 }
 
 LogicalResult RegionMatcher::visit(Operation *op) {
@@ -269,17 +337,22 @@ LogicalResult RegionMatcher::visitMatmul(MatmulOp matmul) {
   // columns are split alike.
   if (lhs && !rhs) {
     BlockArgument w2 = soleParameter(function, matmul.getRhs());
-    if (!w2 || typeOf(w2).getRank() != 2 || !matmul.getTransposeRhs() ||
-        matmul.getTransposeLhs() || lhs->dim != lhsRank - 1 ||
-        lhs->outer != 1)
-      return failure();
-    region.ends.push_back(matmul);
-    region.parameters.push_back({w2, 1, 1});
-    return success();
+    if (w2 && typeOf(w2).getRank() == 2 && matmul.getTransposeRhs() &&
+        !matmul.getTransposeLhs() && lhs->dim == lhsRank - 1 &&
+        lhs->outer == 1) {
+      region.ends.push_back(matmul);
+      region.parameters.push_back({w2, 1, 1});
+      return success();
+    }
   }
-  // Both split alike along a batch dimension, aligned in the result.
-  if (!lhs || !rhs)
+  // Both split alike along a batch dimension, aligned in the result. An
+  // operand outside the region may come from another projection of the
+  // same attention (k of separate q, k, v projections): the walk restarts
+  // with it.
+  if (!lhs || !rhs) {
+    discovered = producingColumnParallel(lhs ? matmul.getRhs() : matmul.getLhs());
     return failure();
+  }
   int64_t rank = typeOf(matmul.getResult()).getRank();
   int64_t lhsDim = lhs->dim + (rank - lhsRank);
   int64_t rhsDim = rhs->dim + (rank - typeOf(matmul.getRhs()).getRank());
@@ -460,7 +533,8 @@ unsigned autodiff::splitMatmulRegions(func::FuncOp forward,
         break;
     if (!region)
       continue;
-    taken.insert(matmul);
+    for (MatmulOp start : region->starts)
+      taken.insert(start);
     for (auto &[value, split] : region->values)
       if (Operation *op = value.getDefiningOp())
         taken.insert(op);
