@@ -3,6 +3,7 @@
 #include "../exec/ExecutableBackend.h"
 
 #include "Blas.h"
+#include "CollectiveQueue.h"
 #include "Collectives.h"
 #include "HostFeatures.h"
 #include "KernelLibrary.h"
@@ -25,6 +26,10 @@ public:
   std::unique_ptr<cpu::KernelLibrary> library;
   /// A per-device program's collectives (plans with a mesh).
   std::unique_ptr<cpu::CollectiveRunner> collectives;
+  /// With overlapCollectives: the thread the collectives run on, and per
+  /// command how many of them it waits for.
+  std::unique_ptr<cpu::CollectiveQueue> queue;
+  std::vector<int64_t> waits;
   /// Per command: its kernel, or null.
   std::vector<cpu::KernelFn> kernels;
   /// The library of the plan's f32 GEMMs.
@@ -38,6 +43,7 @@ public:
   double lastRunMicros = 0;
 
   ~CpuExecutable() override {
+    queue.reset(); // before the runner it calls
     if (driver && !arena.empty())
       (void)driver->release(arena);
   }
@@ -94,6 +100,11 @@ cpu::loadExecutable(const Artifact &artifact, Plan plan,
     if (!runner)
       return runner.status();
     impl->collectives = std::move(*runner);
+    // Traced runs time each collective where it is issued: in order.
+    if (options.overlapCollectives && !options.trace) {
+      impl->queue = std::make_unique<cpu::CollectiveQueue>(*impl->collectives);
+      impl->waits = cpu::collectiveWaits(impl->plan_);
+    }
   }
   StatusOr<ByteSpan> object =
       artifact.requireSection(SectionKind::HostObject, "kernels");
@@ -159,9 +170,23 @@ Status CpuExecutable::run(const std::vector<const HostArray *> &inputs,
     return impl.arenaBase() + plan.buffers[ref.index].offset;
   };
   double runStart = impl.nowUs();
+  // With a queue, nothing returns before the collectives in flight are
+  // done: they read and write the caller's arrays.
+  auto finish = [&](Status status) {
+    if (!impl.queue)
+      return status;
+    Status drained = impl.queue->drain();
+    return !status ? status : drained;
+  };
+  int64_t collectivesDone = 0;
   std::vector<void *> args;
   for (size_t c = 0; c < plan.commands.size(); ++c) {
     const Command &command = plan.commands[c];
+    if (impl.queue && impl.waits[c] > collectivesDone) {
+      if (Status s = impl.queue->waitFor(impl.waits[c]); !s)
+        return finish(s);
+      collectivesDone = impl.waits[c];
+    }
     double start = impl.tracing ? impl.nowUs() : 0;
     const char *category = "copy";
     switch (command.kind) {
@@ -187,10 +212,11 @@ Status CpuExecutable::run(const std::vector<const HostArray *> &inputs,
               return Status::ok();
             });
         if (!ran)
-          return ran;
+          return finish(ran);
       }
       if (status != 0)
-        return Status::error(command.label + ": " + kernelStatusMessage(status));
+        return finish(Status::error(command.label + ": " +
+                                    kernelStatusMessage(status)));
       break;
     }
     case Command::Kind::Matmul:
@@ -211,6 +237,10 @@ Status CpuExecutable::run(const std::vector<const HostArray *> &inputs,
     case Command::Kind::Collective: {
       category = "collective";
       const CollectiveCommand &cc = command.collective;
+      if (impl.queue) {
+        impl.queue->submit(cc, command.label, address(cc.in), address(cc.out));
+        break;
+      }
       if (Status s = impl.collectives->run(cc, address(cc.in), address(cc.out));
           !s)
         return s.withContext(command.label);
@@ -228,6 +258,8 @@ Status CpuExecutable::run(const std::vector<const HostArray *> &inputs,
       impl.trace_.push_back({name, category, start, impl.nowUs() - start});
     }
   }
+  if (Status s = finish(Status::ok()); !s)
+    return s;
   lastRunMicros = impl.nowUs() - runStart;
   if (impl.tracing)
     impl.trace_.push_back({"run", "run", runStart, lastRunMicros});

@@ -4,7 +4,7 @@
 //     [--lr X] [--lr-schedule constant|warmup-cosine --warmup-steps W
 //      --total-steps T] [--batch-seed S] [--save out.safetensors
 //      [--checkpoint-every K]] [--save-sharded DIR]
-//     [--resume ckpt.safetensors|DIR] [--threads N]
+//     [--resume ckpt.safetensors|DIR] [--threads N] [--overlap-collectives]
 //
 // Parameters, buffers and optimizer state stay in host arrays between
 // steps: each step's outputs become the next step's inputs by name. The
@@ -56,6 +56,7 @@ struct TrainOptions {
   bool batchSeedGiven = false;
   unsigned threads = 0;
   bool quiet = false;
+  bool overlapCollectives = false;
   uint64_t collectiveTimeoutMs = 60000;
   SkippedCollective skip;
 };
@@ -154,6 +155,8 @@ int parseTrainOptions(const char *tool, int argc, char **argv,
                               "' is not constant or warmup-cosine");
     } else if (arg == "--quiet") {
       o.quiet = true;
+    } else if (arg == "--overlap-collectives") {
+      o.overlapCollectives = true;
     } else if (!arg.empty() && arg[0] != '-' && o.model.empty()) {
       o.model = arg;
     } else {
@@ -362,6 +365,7 @@ int tcc::rt::trainMain(int argc, char **argv, const char *tool) {
   executableOptions.threads = o.threads;
   executableOptions.communicator = communicator.get();
   executableOptions.collectiveTimeoutMs = o.collectiveTimeoutMs;
+  executableOptions.overlapCollectives = o.overlapCollectives;
   executableOptions.skipCollective =
       o.skip.forRank(communicator ? communicator->rank() : 0);
   // A resumed run multiplies with the library the checkpointed run used:

@@ -51,6 +51,11 @@ struct ExecutableOptions {
   /// process leaves out its collective number `skipCollective` (counted
   /// from 0 over all runs), or none when negative.
   int64_t skipCollective = -1;
+  /// CPU: run a per-device program's collectives on a thread of their own,
+  /// overlapping the commands after them (each command waits only for the
+  /// collectives whose memory it touches). Off: collectives run in order,
+  /// where the plan issues them.
+  bool overlapCollectives = false;
   /// CUDA: how long a run waits for its collectives (NCCL) before it
   /// aborts them and names the one that did not complete. (On the CPU the
   /// communicator has its own timeout.)
