@@ -197,7 +197,8 @@ BlockArgument RegionMatcher::columnParallelWeight(MatmulOp matmul,
   return weight;
 }
 
-std::optional<SplitRegion> RegionMatcher::match(MatmulOp first, int64_t groups) {
+std::optional<SplitRegion> RegionMatcher::match(MatmulOp first,
+                                                int64_t groups) {
   if (!columnParallelWeight(first, groups))
     return std::nullopt;
   // The region's column-parallel matmuls: `first`, and those found to feed
@@ -222,8 +223,8 @@ std::optional<SplitRegion> RegionMatcher::match(MatmulOp first, int64_t groups) 
         BlockArgument weight = columnParallelWeight(seed, g);
         int64_t rows = typeOf(weight).getDimSize(0);
         region.parameters.push_back({weight, 0, g});
-        setSplit(seed.getResult(), Split{typeOf(seed.getResult()).getRank() - 1,
-                                         g, rows / g, 1});
+        setSplit(seed.getResult(),
+                 Split{typeOf(seed.getResult()).getRank() - 1, g, rows / g, 1});
         continue;
       }
       if (llvm::none_of(op->getOperands(),
@@ -263,7 +264,7 @@ MatmulOp RegionMatcher::producingColumnParallel(Value value) const {
       value = op->getOperand(0);
     } else if (auto add = dyn_cast<AddOp>(op)) {
       value = add.getRhs().getDefiningOp<BroadcastOp>() ? add.getLhs()
-                                                         : add.getRhs();
+                                                        : add.getRhs();
     } else {
       return {};
     }
@@ -287,8 +288,7 @@ LogicalResult RegionMatcher::visit(Operation *op) {
       return success();
     }
     // Whole groups of the split dimension: q out of [q | k | v].
-    if (stride != 1 || start % split.group() != 0 ||
-        limit % split.group() != 0)
+    if (stride != 1 || start % split.group() != 0 || limit % split.group() != 0)
       return failure();
     region.slices.push_back({slice, split});
     setSplit(slice.getResult(), Split{d, (limit - start) / split.group(),
@@ -296,10 +296,9 @@ LogicalResult RegionMatcher::visit(Operation *op) {
     return success();
   }
   if (auto reshape = dyn_cast<ReshapeOp>(op)) {
-    std::optional<Split> split =
-        splitThroughReshape(*splitOf(reshape.getOperand()),
-                            typeOf(reshape.getOperand()).getShape(),
-                            typeOf(reshape.getResult()).getShape(), tp);
+    std::optional<Split> split = splitThroughReshape(
+        *splitOf(reshape.getOperand()), typeOf(reshape.getOperand()).getShape(),
+        typeOf(reshape.getResult()).getShape(), tp);
     if (!split)
       return failure();
     setSplit(reshape.getResult(), *split);
@@ -350,7 +349,8 @@ LogicalResult RegionMatcher::visitMatmul(MatmulOp matmul) {
   // same attention (k of separate q, k, v projections): the walk restarts
   // with it.
   if (!lhs || !rhs) {
-    discovered = producingColumnParallel(lhs ? matmul.getRhs() : matmul.getLhs());
+    discovered =
+        producingColumnParallel(lhs ? matmul.getRhs() : matmul.getLhs());
     return failure();
   }
   int64_t rank = typeOf(matmul.getResult()).getRank();
@@ -433,9 +433,9 @@ void splitParameter(func::FuncOp function, const SplitParameter &parameter,
   unsigned index = argument.getArgNumber();
   if (parameter.groups == 1) {
     argument.setType(shardType(type, parameter.dim, tp));
-    function.setArgAttr(index, attrs::kSharding,
-                        splitSharding(mesh, type.getRank(), parameter.dim,
-                                      axis));
+    function.setArgAttr(
+        index, attrs::kSharding,
+        splitSharding(mesh, type.getRank(), parameter.dim, axis));
     return;
   }
   // [rows, ...] viewed as [groups, rows / groups, ...]; each device holds
@@ -447,12 +447,12 @@ void splitParameter(func::FuncOp function, const SplitParameter &parameter,
   argument.setType(viewType);
   function.setArgAttr(index, attrs::kSharding,
                       splitSharding(mesh, viewType.getRank(), 1, axis));
-  function.setArgAttr(index, attrs::kUserShape,
-                      DenseI64ArrayAttr::get(function.getContext(),
-                                             type.getShape()));
+  function.setArgAttr(
+      index, attrs::kUserShape,
+      DenseI64ArrayAttr::get(function.getContext(), type.getShape()));
   OpBuilder b = OpBuilder::atBlockBegin(&function.getBody().front());
-  Value rows = ReshapeOp::create(b, argument.getLoc(),
-                                 shardType(type, 0, tp), argument);
+  Value rows =
+      ReshapeOp::create(b, argument.getLoc(), shardType(type, 0, tp), argument);
   argument.replaceAllUsesExcept(rows, rows.getDefiningOp());
 }
 
@@ -501,24 +501,107 @@ void apply(func::FuncOp function, SplitRegion &region, FlatSymbolRefAttr mesh,
     b.setInsertionPointAfter(end);
     Value partial = end.getResult();
     auto w2 = cast<BlockArgument>(end.getRhs());
-    Value sum = because(
-        AllReduceOp::create(
-            b, end.getLoc(), partial.getType(), partial,
-            CollectiveKindAttr::get(b.getContext(), CollectiveKind::sum), mesh,
-            b.getStrArrayAttr({axis})),
-        "tp: sums the devices' partial products of " +
-            argumentName(function, w2.getArgNumber()) +
-            " (Megatron's row-parallel matmul)");
+    Value sum =
+        because(AllReduceOp::create(b, end.getLoc(), partial.getType(), partial,
+                                    CollectiveKindAttr::get(
+                                        b.getContext(), CollectiveKind::sum),
+                                    mesh, b.getStrArrayAttr({axis})),
+                "tp: sums the devices' partial products of " +
+                    argumentName(function, w2.getArgNumber()) +
+                    " (Megatron's row-parallel matmul)");
     partial.replaceAllUsesExcept(sum, sum.getDefiningOp());
   }
 }
 
+/// What a tcc.annotate on a parameter asks of tensor parallelism: the
+/// dimension split over tp, or none (replicated).
+struct Request {
+  Location loc;
+  std::optional<int64_t> dim;
+};
+
+/// Reads the annotations on parameters, and removes every annotation (the
+/// per-device program runs on tcc's mesh, not the one they name); fails on
+/// one tensor parallelism cannot honour, warns on those of other values
+/// (not honoured yet).
+FailureOr<DenseMap<Value, Request>> takeRequests(func::FuncOp forward,
+                                                 StringRef axis) {
+  DenseMap<Value, Request> requests;
+  Block &body = forward.getBody().front();
+  for (AnnotateOp annotate :
+       llvm::make_early_inc_range(body.getOps<AnnotateOp>())) {
+    auto argument = dyn_cast<BlockArgument>(annotate.getOperand());
+    if (!argument || argument.getOwner() != &body ||
+        argumentRole(forward, argument.getArgNumber()) != "parameter") {
+      annotate.emitWarning("tcc.annotate is honoured on parameters only "
+                           "(tensor parallelism's splits); this one is "
+                           "ignored");
+      annotate.replaceAllUsesWith(annotate.getOperand());
+      annotate.erase();
+      continue;
+    }
+    ShardingAttr sharding = annotate.getSharding();
+    Request request{annotate.getLoc(), std::nullopt};
+    for (unsigned d = 0, e = sharding.getDims().size(); d < e; ++d) {
+      SmallVector<StringRef> axes = sharding.getDimAxes(d);
+      if (axes.empty())
+        continue;
+      if (axes.size() != 1 || axes[0] != axis || request.dim)
+        return annotate.emitError("asks to split ")
+               << argumentName(forward, argument.getArgNumber())
+               << " other than along one dimension over '" << axis
+               << "': only tensor parallelism's splits of parameters are "
+                  "honoured (ZeRO chooses its own)";
+      request.dim = d;
+    }
+    if (requests.count(argument))
+      return annotate.emitError("annotates ")
+             << argumentName(forward, argument.getArgNumber()) << " twice";
+    requests.try_emplace(argument, request);
+    annotate.replaceAllUsesWith(annotate.getOperand());
+    annotate.erase();
+  }
+  return requests;
+}
+
+/// Whether `region` splits its parameters as their annotations ask.
+bool honours(const SplitRegion &region,
+             const DenseMap<Value, Request> &requests) {
+  for (const SplitParameter &parameter : region.parameters) {
+    auto it = requests.find(parameter.argument);
+    if (it == requests.end())
+      continue;
+    // A grouped weight (fused qkv) is split by rows, through its view.
+    int64_t dim = parameter.groups > 1 ? 0 : parameter.dim;
+    if (!it->second.dim || *it->second.dim != dim)
+      return false;
+  }
+  return true;
+}
+
 } // namespace
 
-unsigned autodiff::splitMatmulRegions(func::FuncOp forward,
-                                    FlatSymbolRefAttr mesh, StringRef axis,
-                                    int64_t tp) {
+LogicalResult autodiff::dropAnnotations(func::FuncOp function, StringRef axis) {
+  FailureOr<DenseMap<Value, Request>> requests = takeRequests(function, axis);
+  if (failed(requests))
+    return failure();
+  for (auto &[value, request] : *requests)
+    if (request.dim)
+      return emitError(request.loc)
+             << "asks to split "
+             << argumentName(function,
+                             cast<BlockArgument>(value).getArgNumber())
+             << " over '" << axis << "', but --mesh has no " << axis << " axis";
+  return success();
+}
+
+FailureOr<unsigned> autodiff::splitMatmulRegions(func::FuncOp forward,
+                                                 FlatSymbolRefAttr mesh,
+                                                 StringRef axis, int64_t tp) {
   Block &body = forward.getBody().front();
+  FailureOr<DenseMap<Value, Request>> requests = takeRequests(forward, axis);
+  if (failed(requests))
+    return failure();
   std::vector<SplitRegion> regions;
   llvm::DenseSet<Operation *> taken;
   for (auto matmul : body.getOps<MatmulOp>()) {
@@ -531,7 +614,7 @@ unsigned autodiff::splitMatmulRegions(func::FuncOp forward,
     for (int64_t groups : {1, 2, 3, 4})
       if ((region = matcher.match(matmul, groups)))
         break;
-    if (!region)
+    if (!region || !honours(*region, *requests))
       continue;
     for (MatmulOp start : region->starts)
       taken.insert(start);
@@ -544,6 +627,19 @@ unsigned autodiff::splitMatmulRegions(func::FuncOp forward,
   }
   for (SplitRegion &region : regions)
     apply(forward, region, mesh, axis, tp);
+  // A split asked for and not made is an error, not a silent replica.
+  for (auto &[value, request] : *requests)
+    if (request.dim &&
+        !forward.getArgAttr(cast<BlockArgument>(value).getArgNumber(),
+                            attrs::kSharding))
+      return emitError(request.loc)
+             << "asks to split "
+             << argumentName(forward, cast<BlockArgument>(value).getArgNumber())
+             << " along dimension " << *request.dim << " over '" << axis
+             << "', but it is in no region tensor parallelism splits that "
+                "way (a matmul x W^T whose result reaches matmuls h W2^T "
+                "through ops it can split, tp dividing every size it cuts; "
+                "W split by rows, W2 by columns: docs/distributed.md)";
   SmallVector<Type> inputs;
   for (BlockArgument argument : body.getArguments())
     inputs.push_back(argument.getType());

@@ -28,8 +28,21 @@ namespace mlir::tcc::autodiff {
 /// for a weight of interleaved groups such as fused qkv), the values in
 /// between are retyped to their local shapes, and each end's partial
 /// products are summed over `axis`. Returns how many regions it split.
-unsigned splitMatmulRegions(func::FuncOp forward, FlatSymbolRefAttr mesh,
-                          StringRef axis, int64_t tp);
+///
+/// A `tcc.annotate` on a parameter is honoured: replicated keeps every
+/// region that would split it whole; a split over `axis` along one
+/// dimension is made by the region that splits the parameter that way, and
+/// is an error (at the annotation) when there is none. Other annotations
+/// are dropped with a warning.
+FailureOr<unsigned> splitMatmulRegions(func::FuncOp forward,
+                                       FlatSymbolRefAttr mesh, StringRef axis,
+                                       int64_t tp);
+
+/// Removes the tcc.annotate ops of `function`, built into a per-device
+/// program without a tensor-parallel axis `axis` (it runs on tcc's own
+/// mesh): an annotation asking for a split over `axis` is an error, others
+/// are dropped with a warning.
+LogicalResult dropAnnotations(func::FuncOp function, StringRef axis);
 
 } // namespace mlir::tcc::autodiff
 

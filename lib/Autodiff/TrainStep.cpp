@@ -436,6 +436,17 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   if (distributed)
     mesh = declareMesh(forward->getParentOfType<ModuleOp>(), forward.getLoc(),
                        options.dataParallel, options.tensorParallel);
+  if (distributed && options.tensorParallel <= 1 &&
+      !forward.getBody().getOps<AnnotateOp>().empty()) {
+    // The per-device program runs on tcc's mesh, not the annotations'.
+    OpBuilder b(forward);
+    b.setInsertionPointAfter(forward);
+    source = cast<func::FuncOp>(b.clone(*forward));
+    source.setName((forward.getName() + ".dp").str());
+    copies.push_back(source);
+    if (failed(dropAnnotations(source, kTensorParallelAxis)))
+      return failure();
+  }
   if (options.tensorParallel > 1) {
     OpBuilder b(forward);
     b.setInsertionPointAfter(forward);
@@ -443,8 +454,11 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
     source.setName((forward.getName() + ".tp").str());
     source->setAttr(attrs::kMesh, mesh);
     copies.push_back(source);
-    if (!splitMatmulRegions(source, mesh, kTensorParallelAxis,
-                          options.tensorParallel))
+    FailureOr<unsigned> split = splitMatmulRegions(
+        source, mesh, kTensorParallelAxis, options.tensorParallel);
+    if (failed(split))
+      return failure();
+    if (*split == 0)
       forward.emitWarning("tensor parallelism found no matmul pair to split "
                           "(matmul -> elementwise ops -> matmul, weights "
                           "read nowhere else, hidden size divisible by ")

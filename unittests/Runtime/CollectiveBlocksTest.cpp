@@ -33,8 +33,7 @@ int64_t numElements(const std::vector<int64_t> &shape) {
 /// Element `index` of the tensor `whole` split along `dim` into `ranks`
 /// blocks: which block, and the element's index inside it.
 std::pair<int64_t, int64_t> blockOf(const std::vector<int64_t> &whole,
-                                    int64_t dim, int64_t ranks,
-                                    int64_t index) {
+                                    int64_t dim, int64_t ranks, int64_t index) {
   std::vector<int64_t> block = whole;
   block[size_t(dim)] /= ranks;
   std::vector<int64_t> wholeStrides = stridesOf(whole),
@@ -108,18 +107,17 @@ TEST_P(CollectiveBlocksTest, GatherScatterAndSliceMatchIndexArithmetic) {
   for (int64_t r = 0; r < split.ranks; ++r) {
     std::vector<int32_t> mine(size_t(perRank), -1);
     copyOnHost({slice.slice(size_t(r))}, whole.data(), mine.data());
-    EXPECT_TRUE(std::equal(mine.begin(), mine.end(),
-                           chunks.begin() + r * perRank))
+    EXPECT_TRUE(
+        std::equal(mine.begin(), mine.end(), chunks.begin() + r * perRank))
         << "rank " << r;
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Splits, CollectiveBlocksTest,
-    testing::Values(Split{{8}, 0, 4}, Split{{6, 5}, 0, 3},
-                    Split{{5, 6}, 1, 3}, Split{{2, 3, 8}, 2, 4},
-                    Split{{2, 4, 3}, 1, 2}, Split{{3, 1, 2, 4}, 3, 2},
-                    Split{{1, 6, 2}, 1, 6}));
+    testing::Values(Split{{8}, 0, 4}, Split{{6, 5}, 0, 3}, Split{{5, 6}, 1, 3},
+                    Split{{2, 3, 8}, 2, 4}, Split{{2, 4, 3}, 1, 2},
+                    Split{{3, 1, 2, 4}, 3, 2}, Split{{1, 6, 2}, 1, 6}));
 
 TEST(CollectiveBlocks, EmptyTensorsMoveNothing) {
   CollectiveCommand cc;

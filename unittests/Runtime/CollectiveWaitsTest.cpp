@@ -40,11 +40,11 @@ TEST(CollectiveWaits, CommandsWaitForTheCollectivesTheyTouch) {
     plan.buffers.push_back({offset, 64});
   plan.buffers.push_back({0, 64});
   plan.commands = {
-      kernel({buffer(0)}),                  // 0: produces the bucket
-      allReduce(buffer(0), buffer(1)),      // 1: collective #1
-      kernel({buffer(2)}),                  // 2: unrelated: no wait
-      allReduce(buffer(2), buffer(3)),      // 3: collective #2: no wait
-      kernel({buffer(4)}),                  // 4: overwrites #1's operand
+      kernel({buffer(0)}),                   // 0: produces the bucket
+      allReduce(buffer(0), buffer(1)),       // 1: collective #1
+      kernel({buffer(2)}),                   // 2: unrelated: no wait
+      allReduce(buffer(2), buffer(3)),       // 3: collective #2: no wait
+      kernel({buffer(4)}),                   // 4: overwrites #1's operand
       kernel({{BufferRef::Kind::Input, 0}}), // 5: the program's input
       kernel({buffer(3), {BufferRef::Kind::Output, 0}}), // 6: reads #2
   };

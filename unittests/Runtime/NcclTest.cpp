@@ -43,8 +43,7 @@ TEST(Nccl, LoadsAndSaysWhichVersion) {
   EXPECT_EQ((*api)->version().rfind("NCCL 2.", 0), 0u) << (*api)->version();
   // A failing result names the call and NCCL's message.
   Status failed = (*api)->check(ncclInvalidArgument, "ncclAllReduce");
-  EXPECT_NE(failed.message().find("ncclAllReduce failed: "),
-            std::string::npos);
+  EXPECT_NE(failed.message().find("ncclAllReduce failed: "), std::string::npos);
 }
 
 TEST(Nccl, WithoutADeviceJoiningFailsClearlyOnEveryRank) {

@@ -139,11 +139,10 @@ NcclComm::create(const NcclApi &api, Communicator &host,
   config.blocking = 0;
   ncclResult_t started = api.ncclCommInitRankConfig(&comm->comm_, host.size(),
                                                     id, host.rank(), &config);
-  Status joined =
-      started != ncclSuccess && started != ncclInProgress
-          ? api.check(started, "ncclCommInitRankConfig")
-          : comm->settle(started, "ncclCommInitRankConfig",
-                         Clock::now() + timeout);
+  Status joined = started != ncclSuccess && started != ncclInProgress
+                      ? api.check(started, "ncclCommInitRankConfig")
+                      : comm->settle(started, "ncclCommInitRankConfig",
+                                     Clock::now() + timeout);
   if (!joined)
     return joined.withContext("joining an NCCL communicator of " +
                               std::to_string(host.size()) + " ranks as rank " +

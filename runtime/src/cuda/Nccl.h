@@ -81,7 +81,8 @@ public:
 
   /// Waits while the communicator's last call is in progress (the result
   /// it returned was ncclInProgress), then reports its asynchronous error.
-  Status settle(ncclResult_t result, const char *call, Clock::time_point deadline);
+  Status settle(ncclResult_t result, const char *call,
+                Clock::time_point deadline);
   /// The communicator's asynchronous error, if any (a peer that failed).
   Status asyncError() const;
   /// Ends the communicator's outstanding work (after a timeout or error);

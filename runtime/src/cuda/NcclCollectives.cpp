@@ -50,16 +50,16 @@ NcclCollectives::create(const Plan &plan, Communicator *world,
     if (command.kind != Command::Kind::Collective)
       continue;
     const CollectiveCommand &cc = command.collective;
-    Communicator &host = cc.axes == plan.mesh.axes
-                             ? *world
-                             : *runner->hostGroups_.at(cc.axes);
+    Communicator &host =
+        cc.axes == plan.mesh.axes ? *world : *runner->hostGroups_.at(cc.axes);
     if (Status s = join(cc.axes, host); !s)
       return s.withContext(origin + ": " + command.label);
     BlockLayout blocks = blockLayoutOf(cc, size_t(host.size()));
     bool moves = cc.kind == CollectiveCommand::Kind::AllGather ||
                  cc.kind == CollectiveCommand::Kind::ReduceScatter;
     if (moves && !blocks.contiguous())
-      scratch = std::max(scratch, blocks.ranks * blocks.outer * blocks.rowBytes);
+      scratch =
+          std::max(scratch, blocks.ranks * blocks.outer * blocks.rowBytes);
   }
   if (scratch > 0) {
     if (Status s = cuda.check(cuda.cuMemAlloc(&runner->scratch_, scratch),
@@ -126,9 +126,9 @@ Status NcclCollectives::enqueue(const CollectiveCommand &cc, CUdeviceptr in,
                        "ncclBroadcast", deadline);
   case K::AllGather: {
     CUdeviceptr gathered = blocks.contiguous() ? out : scratch_;
-    if (Status st = comm.settle(api.ncclAllGather(ptr(in), ptr(gathered),
-                                                  count, type, nccl, s),
-                                "ncclAllGather", deadline);
+    if (Status st = comm.settle(
+            api.ncclAllGather(ptr(in), ptr(gathered), count, type, nccl, s),
+            "ncclAllGather", deadline);
         !st || blocks.contiguous())
       return st;
     for (const StridedCopy &copy : blocks.gatheredToTensor())

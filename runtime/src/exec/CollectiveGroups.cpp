@@ -37,11 +37,11 @@ tcc::rt::joinCollectiveGroups(const Plan &plan, Communicator *world,
                               const std::string &origin) {
   int64_t devices = plan.mesh.numDevices();
   if (!world || (world->size() == 1 && devices > 1))
-    return Status::error(
-        origin + " is a per-device program for a mesh of " +
-        std::to_string(devices) + " devices (" + plan.mesh.describe() +
-        "): launch one process per device, e.g. mpirun -np " +
-        std::to_string(devices) + " tcc-run " + origin);
+    return Status::error(origin + " is a per-device program for a mesh of " +
+                         std::to_string(devices) + " devices (" +
+                         plan.mesh.describe() +
+                         "): launch one process per device, e.g. mpirun -np " +
+                         std::to_string(devices) + " tcc-run " + origin);
   if (world->size() != devices)
     return Status::error(origin + " is compiled for a mesh of " +
                          std::to_string(devices) + " devices (" +
@@ -49,15 +49,16 @@ tcc::rt::joinCollectiveGroups(const Plan &plan, Communicator *world,
                          std::to_string(world->size()) + " ranks");
   uint32_t fingerprint = collectiveFingerprint(plan);
   std::vector<uint32_t> fingerprints(size_t(world->size()));
-  if (Status s = world->allGather(&fingerprint, fingerprints.data(), 4,
-                                  DType::U8);
+  if (Status s =
+          world->allGather(&fingerprint, fingerprints.data(), 4, DType::U8);
       !s)
     return s.withContext(origin + ": comparing the ranks' programs");
   for (size_t r = 1; r < fingerprints.size(); ++r)
     if (fingerprints[r] != fingerprints[0])
       return Status::error(
           origin + ": the ranks run different programs: rank " +
-          std::to_string(r) + "'s sequence of collectives differs from rank "
+          std::to_string(r) +
+          "'s sequence of collectives differs from rank "
           "0's (every rank must run the same per-device program)");
 
   GroupCommunicators groups;

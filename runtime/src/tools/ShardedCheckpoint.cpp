@@ -139,8 +139,8 @@ Status tcc::rt::writeShardedCheckpoint(
   int64_t me = comm.rank(), ranks = comm.size();
   Status made = Status::ok();
   if (::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST)
-    made = Status::error(dir + ": cannot create the folder: " +
-                         std::strerror(errno));
+    made = Status::error(dir +
+                         ": cannot create the folder: " + std::strerror(errno));
   // Each distinct block once, by the lowest rank holding it.
   auto owner = [&](const TensorSpec &spec, int64_t rank) {
     std::vector<int64_t> start = blockStart(spec, mesh, rank);
@@ -227,8 +227,7 @@ ShardedCheckpoint::open(const std::string &dir) {
   const JsonValue *tensors = root->find("tensors");
   if (!tensors || !tensors->isObject())
     return error("\"tensors\" must be an object");
-  auto intList = [](const JsonValue *v,
-                    std::vector<int64_t> &out) -> bool {
+  auto intList = [](const JsonValue *v, std::vector<int64_t> &out) -> bool {
     if (!v || !v->isArray())
       return false;
     out.clear();
@@ -246,9 +245,9 @@ ShardedCheckpoint::open(const std::string &dir) {
     std::string where = "tensor '" + name + "': ";
     Entry entry;
     const JsonValue *dtype = value.find("dtype");
-    std::optional<DType> parsed =
-        dtype && dtype->isString() ? parseDTypeName(dtype->text())
-                                   : std::nullopt;
+    std::optional<DType> parsed = dtype && dtype->isString()
+                                      ? parseDTypeName(dtype->text())
+                                      : std::nullopt;
     if (!parsed)
       return error(where + "\"dtype\" must name a dtype");
     entry.dtype = *parsed;
@@ -282,8 +281,8 @@ ShardedCheckpoint::open(const std::string &dir) {
                        " reaches outside the global shape");
       for (const Block &other : entry.blocks) {
         std::vector<int64_t> start, shape;
-        if (intersect(block.start, block.shape, other.start, other.shape,
-                      start, shape) &&
+        if (intersect(block.start, block.shape, other.start, other.shape, start,
+                      shape) &&
             volume(shape) > 0)
           return error(where + "blocks overlap");
       }
@@ -318,8 +317,8 @@ ShardedCheckpoint::blockData(const std::string &name, const Block &block) {
     if (tensorName == name) {
       if (array.dtype != entry.dtype || array.shape != block.shape)
         return Status::error(join(dir_, block.file) + ": '" + name +
-                             "' holds " + describeTensor(array.dtype,
-                                                         array.shape) +
+                             "' holds " +
+                             describeTensor(array.dtype, array.shape) +
                              ", but the manifest says " +
                              describeTensor(entry.dtype, block.shape));
       return &array;

@@ -49,10 +49,11 @@ struct LocalTensor {
 /// Writes `tensors` (this rank's blocks) into the folder `dir` (created if
 /// missing), with `metadata`; a collective over `comm`, a job of the
 /// plan's mesh. An error on any rank fails every rank.
-Status writeShardedCheckpoint(const std::string &dir, Communicator &comm,
-                              const MeshSpec &mesh,
-                              const std::vector<LocalTensor> &tensors,
-                              const std::map<std::string, std::string> &metadata);
+Status
+writeShardedCheckpoint(const std::string &dir, Communicator &comm,
+                       const MeshSpec &mesh,
+                       const std::vector<LocalTensor> &tensors,
+                       const std::map<std::string, std::string> &metadata);
 
 class ShardedCheckpoint {
 public:

@@ -45,10 +45,12 @@ def Tcc_AnnotateOp : Tcc_Op<"annotate",
   let summary = "Requests a sharding for a value";
   let description = [{
     Returns its operand unchanged and records that the value should be laid
-    out as `sharding` says. Written by frontends (`tcc.shard(t, spec)`) and
-    users; read by sharding propagation, which honours it over anything it
-    would infer; removed by the SPMD partitioner. The sharding's split axes
-    must divide the dimensions they split.
+    out as `sharding` says. Written by users (and, later, frontends). On a
+    parameter, `tcc-train-step`'s tensor parallelism honours it: a split
+    over tp along one dimension is made or is an error, replicated keeps
+    the parameter whole. Annotations of other values are dropped with a
+    warning (sharding propagation, which would honour them, is not built).
+    The sharding's split axes must divide the dimensions they split.
 
     ```mlir
     %w1 = tcc.annotate %w {sharding = #tcc.sharding<@world, [[], ["tp"]]>} : tensor<16x64xf32>
