@@ -1,5 +1,4 @@
-//===- CollectiveGroups.h - what every executor's collectives share -*- C++
-//-*-===//
+//===- CollectiveGroups.h - the executors' collectives ----------*- C++ -*-===//
 //
 // A per-device plan's collectives run over device groups: the ranks that
 // share every mesh coordinate but those along the collective's axes. The
