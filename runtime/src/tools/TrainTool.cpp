@@ -188,8 +188,11 @@ int parseTrainOptions(const char *tool, int argc, char **argv,
                      Named{"--weights", &o.weights}, Named{"--data", &o.data},
                      Named{"--resume", &o.resume}, Named{"--save", &o.save},
                      Named{"--save-full", &o.saveFull}}) {
+      // --save may replace the checkpoint it resumes from; a clash of
+      // --save and --save-full is reported once, as --save-full's.
       bool allowed = out.path == in.path ||
-                     (out.path == &o.save && in.path == &o.resume);
+                     (out.path == &o.save &&
+                      (in.path == &o.resume || in.path == &o.saveFull));
       if (!allowed && !out.path->empty() && !in.path->empty() &&
           sameFile(*out.path, *in.path))
         return fail(tool, std::string("refusing to write ") + out.flag + " '" +
