@@ -92,8 +92,7 @@ struct Repeated {
 };
 
 struct SplitRegion {
-  MatmulOp first;
-  /// The column-parallel matmuls (first, and its sibling projections).
+  /// The column-parallel matmuls (the first, and its sibling projections).
   SmallVector<MatmulOp> starts;
   SmallVector<MatmulOp> ends;
   llvm::MapVector<Value, Split> values;
@@ -208,7 +207,6 @@ std::optional<SplitRegion> RegionMatcher::match(MatmulOp first,
   Block &body = function.getBody().front();
   for (;;) {
     region = SplitRegion();
-    region.first = first;
     discovered = nullptr;
     Operation *earliest = first;
     for (MatmulOp seed : seeds)

@@ -141,18 +141,22 @@ Status tcc::rt::writeShardedCheckpoint(
   if (::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST)
     made = Status::error(dir +
                          ": cannot create the folder: " + std::strerror(errno));
-  // Each distinct block once, by the lowest rank holding it.
-  auto owner = [&](const TensorSpec &spec, int64_t rank) {
-    std::vector<int64_t> start = blockStart(spec, mesh, rank);
-    for (int64_t r = 0; r < rank; ++r)
-      if (blockStart(spec, mesh, r) == start)
-        return r;
-    return rank;
-  };
+  // Each distinct block once, by the lowest rank holding it: per tensor,
+  // the start of every block that rank writes (one pass over the ranks).
+  std::vector<std::map<int64_t, std::vector<int64_t>>> written;
+  for (const LocalTensor &t : tensors) {
+    std::map<std::vector<int64_t>, int64_t> owners;
+    for (int64_t r = 0; r < ranks; ++r)
+      owners.try_emplace(blockStart(*t.spec, mesh, r), r);
+    std::map<int64_t, std::vector<int64_t>> byRank;
+    for (auto &[start, r] : owners)
+      byRank.emplace(r, start);
+    written.push_back(std::move(byRank));
+  }
   NamedArrays mine;
-  for (const LocalTensor &t : tensors)
-    if (owner(*t.spec, me) == me)
-      mine.emplace_back(t.spec->name, *t.block);
+  for (size_t i = 0; i < tensors.size(); ++i)
+    if (written[i].count(me))
+      mine.emplace_back(tensors[i].spec->name, *tensors[i].block);
   if (made)
     made = writeSafetensors(join(dir, rankFile(me)), mine);
   if (Status s = agree(comm, made, "write its shards into " + dir); !s)
@@ -169,19 +173,17 @@ Status tcc::rt::writeShardedCheckpoint(
       meta.append(key, JsonValue::string(value));
     root.append("metadata", std::move(meta));
     JsonValue entries = JsonValue::object();
-    for (const LocalTensor &t : tensors) {
-      const TensorSpec &spec = *t.spec;
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      const TensorSpec &spec = *tensors[i].spec;
       JsonValue entry = JsonValue::object();
       entry.append("dtype", JsonValue::string(dtypeName(spec.dtype)));
       entry.append("shape", ints(userShape(spec, mesh)));
       entry.append("global_shape", ints(globalShape(spec, mesh)));
       JsonValue blocks = JsonValue::array();
-      for (int64_t r = 0; r < ranks; ++r) {
-        if (owner(spec, r) != r)
-          continue;
+      for (const auto &[r, start] : written[i]) {
         JsonValue block = JsonValue::object();
         block.append("file", JsonValue::string(rankFile(r)));
-        block.append("start", ints(blockStart(spec, mesh, r)));
+        block.append("start", ints(start));
         block.append("shape", ints(spec.shape));
         blocks.append(std::move(block));
       }
