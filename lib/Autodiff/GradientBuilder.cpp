@@ -49,12 +49,12 @@ Value GradientBuilder::transpose(Value x, ArrayRef<int64_t> permutation) {
       b.getDenseI64ArrayAttr(permutation));
 }
 
-static Value reduce(GradientBuilder &g, Value x, ArrayRef<int64_t> dims,
-                    bool keepdims, ReduceKind kind) {
+Value GradientBuilder::reduce(ReduceKind kind, Value x,
+                              ArrayRef<int64_t> dims, bool keepdims) {
   if (dims.empty())
     return x;
   SmallVector<int64_t> shape;
-  ArrayRef<int64_t> in = GradientBuilder::shapeOf(x);
+  ArrayRef<int64_t> in = shapeOf(x);
   for (int64_t d = 0, e = in.size(); d < e; ++d) {
     bool reduced = llvm::is_contained(dims, d);
     if (!reduced)
@@ -63,18 +63,17 @@ static Value reduce(GradientBuilder &g, Value x, ArrayRef<int64_t> dims,
       shape.push_back(1);
   }
   return ReduceOp::create(
-      g.b, g.loc,
-      RankedTensorType::get(shape, GradientBuilder::typeOf(x).getElementType()),
-      x, ReduceKindAttr::get(g.b.getContext(), kind),
-      g.b.getDenseI64ArrayAttr(dims), keepdims ? g.b.getUnitAttr() : UnitAttr());
+      b, loc, RankedTensorType::get(shape, typeOf(x).getElementType()), x,
+      ReduceKindAttr::get(b.getContext(), kind), b.getDenseI64ArrayAttr(dims),
+      keepdims ? b.getUnitAttr() : UnitAttr());
 }
 
 Value GradientBuilder::sum(Value x, ArrayRef<int64_t> dims, bool keepdims) {
-  return reduce(*this, x, dims, keepdims, ReduceKind::sum);
+  return reduce(ReduceKind::sum, x, dims, keepdims);
 }
 
 Value GradientBuilder::mean(Value x, ArrayRef<int64_t> dims, bool keepdims) {
-  return reduce(*this, x, dims, keepdims, ReduceKind::mean);
+  return reduce(ReduceKind::mean, x, dims, keepdims);
 }
 
 Value GradientBuilder::matmul(Value x, Value y, bool transposeX,

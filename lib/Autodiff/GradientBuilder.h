@@ -56,6 +56,10 @@ public:
   /// `x` with a new shape of the same element count.
   Value reshape(Value x, ArrayRef<int64_t> shape);
   Value transpose(Value x, ArrayRef<int64_t> permutation);
+  /// Reduces over `dims` (tcc.reduce), keeping them as size 1 when
+  /// `keepdims`; `x` itself when `dims` is empty.
+  Value reduce(ReduceKind kind, Value x, ArrayRef<int64_t> dims,
+               bool keepdims);
   /// Sum (or mean) over `dims`, keeping them as size 1 when `keepdims`.
   Value sum(Value x, ArrayRef<int64_t> dims, bool keepdims);
   Value mean(Value x, ArrayRef<int64_t> dims, bool keepdims);

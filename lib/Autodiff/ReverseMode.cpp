@@ -123,7 +123,8 @@ mlir::tcc::buildGradientFunction(func::FuncOp forward,
   for (unsigned i : wrt)
     active.insert(body.getArgument(i));
   for (Operation &op : body.without_terminator())
-    if (llvm::any_of(op.getOperands(),
+    if (!op.hasAttr(attrs::kNoGradient) &&
+        llvm::any_of(op.getOperands(),
                      [&](Value v) { return active.contains(v); }))
       for (Value result : op.getResults())
         if (isFloatTensor(result))

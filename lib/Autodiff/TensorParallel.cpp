@@ -44,6 +44,7 @@
 #include "TensorParallel.h"
 
 #include "DataParallel.h"
+#include "VocabParallel.h"
 
 #include "tcc/Dialect/Tcc/IR/Contract.h"
 #include "tcc/Dialect/Tcc/IR/TccOps.h"
@@ -416,6 +417,28 @@ bool RegionMatcher::takeSideInput(Operation *user, unsigned operand,
   return true;
 }
 
+} // namespace
+
+void autodiff::useLocalCopy(Operation *user, unsigned operand,
+                            RankedTensorType local) {
+  Value value = user->getOperand(operand);
+  OpBuilder b(user);
+  Value copy;
+  if (auto constant = value.getDefiningOp<ConstantOp>()) {
+    auto dense = cast<DenseElementsAttr>(constant.getValue());
+    copy = ConstantOp::create(
+        b, constant.getLoc(),
+        DenseElementsAttr::get(local, dense.getSplatValue<Attribute>()));
+  } else {
+    auto broadcast = value.getDefiningOp<BroadcastOp>();
+    copy = BroadcastOp::create(b, broadcast.getLoc(), local,
+                               broadcast.getOperand());
+  }
+  user->setOperand(operand, copy);
+}
+
+namespace {
+
 /// The local type of a value split by `split`.
 RankedTensorType localType(RankedTensorType type, const Split &split,
                            int64_t tp) {
@@ -462,20 +485,8 @@ void apply(func::FuncOp function, SplitRegion &region, FlatSymbolRefAttr mesh,
   for (const Repeated &repeated : region.repeated) {
     Value value = repeated.user->getOperand(repeated.operand);
     originals.insert(value.getDefiningOp());
-    RankedTensorType local = localType(typeOf(value), repeated.split, tp);
-    OpBuilder b(repeated.user);
-    Value copy;
-    if (auto constant = value.getDefiningOp<ConstantOp>()) {
-      auto dense = cast<DenseElementsAttr>(constant.getValue());
-      copy = ConstantOp::create(
-          b, constant.getLoc(),
-          DenseElementsAttr::get(local, dense.getSplatValue<Attribute>()));
-    } else {
-      auto broadcast = value.getDefiningOp<BroadcastOp>();
-      copy = BroadcastOp::create(b, broadcast.getLoc(), local,
-                                 broadcast.getOperand());
-    }
-    repeated.user->setOperand(repeated.operand, copy);
+    useLocalCopy(repeated.user, repeated.operand,
+                 localType(typeOf(value), repeated.split, tp));
   }
   for (Operation *original : originals)
     if (original->use_empty())
@@ -511,20 +522,12 @@ void apply(func::FuncOp function, SplitRegion &region, FlatSymbolRefAttr mesh,
   }
 }
 
-/// What a tcc.annotate on a parameter asks of tensor parallelism: the
-/// dimension split over tp, or none (replicated).
-struct Request {
-  Location loc;
-  std::optional<int64_t> dim;
-};
-
 /// Reads the annotations on parameters, and removes every annotation (the
 /// per-device program runs on tcc's mesh, not the one they name); fails on
 /// one tensor parallelism cannot honour, warns on those of other values
 /// (not honoured yet).
-FailureOr<DenseMap<Value, Request>> takeRequests(func::FuncOp forward,
-                                                 StringRef axis) {
-  DenseMap<Value, Request> requests;
+FailureOr<SplitRequests> takeRequests(func::FuncOp forward, StringRef axis) {
+  SplitRequests requests;
   Block &body = forward.getBody().front();
   for (AnnotateOp annotate :
        llvm::make_early_inc_range(body.getOps<AnnotateOp>())) {
@@ -539,7 +542,7 @@ FailureOr<DenseMap<Value, Request>> takeRequests(func::FuncOp forward,
       continue;
     }
     ShardingAttr sharding = annotate.getSharding();
-    Request request{annotate.getLoc(), std::nullopt};
+    SplitRequest request{annotate.getLoc(), std::nullopt};
     for (unsigned d = 0, e = sharding.getDims().size(); d < e; ++d) {
       SmallVector<StringRef> axes = sharding.getDimAxes(d);
       if (axes.empty())
@@ -563,8 +566,7 @@ FailureOr<DenseMap<Value, Request>> takeRequests(func::FuncOp forward,
 }
 
 /// Whether `region` splits its parameters as their annotations ask.
-bool honours(const SplitRegion &region,
-             const DenseMap<Value, Request> &requests) {
+bool honours(const SplitRegion &region, const SplitRequests &requests) {
   for (const SplitParameter &parameter : region.parameters) {
     auto it = requests.find(parameter.argument);
     if (it == requests.end())
@@ -580,7 +582,7 @@ bool honours(const SplitRegion &region,
 } // namespace
 
 LogicalResult autodiff::dropAnnotations(func::FuncOp function, StringRef axis) {
-  FailureOr<DenseMap<Value, Request>> requests = takeRequests(function, axis);
+  FailureOr<SplitRequests> requests = takeRequests(function, axis);
   if (failed(requests))
     return failure();
   for (auto &[value, request] : *requests)
@@ -597,7 +599,7 @@ FailureOr<unsigned> autodiff::splitMatmulRegions(func::FuncOp forward,
                                                  FlatSymbolRefAttr mesh,
                                                  StringRef axis, int64_t tp) {
   Block &body = forward.getBody().front();
-  FailureOr<DenseMap<Value, Request>> requests = takeRequests(forward, axis);
+  FailureOr<SplitRequests> requests = takeRequests(forward, axis);
   if (failed(requests))
     return failure();
   std::vector<SplitRegion> regions;
@@ -625,6 +627,7 @@ FailureOr<unsigned> autodiff::splitMatmulRegions(func::FuncOp forward,
   }
   for (SplitRegion &region : regions)
     apply(forward, region, mesh, axis, tp);
+  unsigned tables = splitVocabularies(forward, mesh, axis, tp, *requests);
   // A split asked for and not made is an error, not a silent replica.
   for (auto &[value, request] : *requests)
     if (request.dim &&
@@ -637,11 +640,13 @@ FailureOr<unsigned> autodiff::splitMatmulRegions(func::FuncOp forward,
              << "', but it is in no region tensor parallelism splits that "
                 "way (a matmul x W^T whose result reaches matmuls h W2^T "
                 "through ops it can split, tp dividing every size it cuts; "
-                "W split by rows, W2 by columns: docs/distributed.md)";
+                "W split by rows, W2 by columns) and no table it splits by "
+                "rows (read only by lookups and output heads x W^T, tp "
+                "dividing its rows): docs/distributed.md";
   SmallVector<Type> inputs;
   for (BlockArgument argument : body.getArguments())
     inputs.push_back(argument.getType());
   forward.setType(FunctionType::get(forward.getContext(), inputs,
                                     forward.getResultTypes()));
-  return regions.size();
+  return regions.size() + tables;
 }

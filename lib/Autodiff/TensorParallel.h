@@ -17,8 +17,19 @@
 #define TCC_LIB_AUTODIFF_TENSORPARALLEL_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <optional>
 
 namespace mlir::tcc::autodiff {
+
+/// What a tcc.annotate on a parameter asks of tensor parallelism: the
+/// dimension split over tp, or none (kept whole).
+struct SplitRequest {
+  Location loc;
+  std::optional<int64_t> dim;
+};
+using SplitRequests = llvm::DenseMap<Value, SplitRequest>;
 
 /// Splits every region `forward` (a per-device function on `mesh`)
 /// computes from a matmul `x W1^T` (W1 a parameter read nowhere else) to
@@ -37,6 +48,11 @@ namespace mlir::tcc::autodiff {
 FailureOr<unsigned> splitMatmulRegions(func::FuncOp forward,
                                        FlatSymbolRefAttr mesh, StringRef axis,
                                        int64_t tp);
+
+/// Replaces operand `operand` of `user`, a splat constant or a broadcast
+/// that repeats along a dimension being split, by a copy of type `local`
+/// (the device's part).
+void useLocalCopy(Operation *user, unsigned operand, RankedTensorType local);
 
 /// Removes the tcc.annotate ops of `function`, built into a per-device
 /// program without a tensor-parallel axis `axis` (it runs on tcc's own

@@ -459,10 +459,13 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
     if (failed(split))
       return failure();
     if (*split == 0)
-      forward.emitWarning("tensor parallelism found no matmul pair to split "
-                          "(matmul -> elementwise ops -> matmul, weights "
-                          "read nowhere else, hidden size divisible by ")
-          << options.tensorParallel << "): every device computes everything";
+      forward.emitWarning("tensor parallelism found nothing to split (no "
+                          "matmul pair: matmul -> elementwise ops -> "
+                          "matmul, weights read nowhere else, hidden size "
+                          "divisible by ")
+          << options.tensorParallel
+          << "; no vocabulary table whose rows it divides, read only by "
+             "lookups and output heads): every device computes everything";
   }
   if (options.precision == Precision::BF16) {
     source = castContractions(source, BFloat16Type::get(context),
@@ -817,6 +820,9 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
   rematerialize(step, options.remat);
   if (zero >= 3)
     placeParameterGathers(step, results[0]);
+  // The forward's outputs other than the loss and buffers are not the
+  // step's (under tp, GPT's logits would be gathered every step).
+  eraseUnreturned(step);
   if (!options.explain)
     dropLabels(step);
   return step;

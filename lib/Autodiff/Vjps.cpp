@@ -758,7 +758,9 @@ LogicalResult vjp(AvgPool2dOp op, GradientBuilder &g, ValueRange dy,
 
 /// In a per-device program the loss, and so the result's adjoint, is the
 /// same on every device: y = sum_r x_r gives each x_r the adjoint of y;
-/// y = mean_r x_r, 1/n of it. (max and min have no use here yet.)
+/// y = mean_r x_r, 1/n of it; y = max_r x_r (or min) splits it evenly
+/// among the devices whose x_r attains y, as tcc.reduce's max does among
+/// elements: the number of those is one more all_reduce.
 LogicalResult vjp(AllReduceOp op, GradientBuilder &g, ValueRange dy,
                   Grads &dx) {
   switch (op.getKind()) {
@@ -774,11 +776,35 @@ LogicalResult vjp(AllReduceOp op, GradientBuilder &g, ValueRange dy,
     return success();
   }
   case CollectiveKind::max:
-  case CollectiveKind::min:
-    break;
+  case CollectiveKind::min: {
+    // Integers carry no gradient (they are never active).
+    Value x = op.getOperand();
+    Value hit = g.convert(g.compare(CompareDirection::eq, x, op.getResult()),
+                          g.typeOf(x).getElementType());
+    Value hits = AllReduceOp::create(
+        g.b, g.loc, hit.getType(), hit,
+        CollectiveKindAttr::get(g.b.getContext(), CollectiveKind::sum),
+        op.getMeshAttr(), op.getAxes());
+    hits.getDefiningOp()->setAttr(
+        attrs::kWhy, g.b.getStringAttr("counts the devices that hold the " +
+                                       stringifyCollectiveKind(op.getKind()) +
+                                       " the gradient of an all_reduce goes to"));
+    dx.push_back(g.div(g.mul(dy[0], hit), hits));
+    return success();
   }
-  return op.emitOpError("has no gradient for a ")
-         << stringifyCollectiveKind(op.getKind()) << " reduction";
+  }
+  llvm_unreachable("every collective kind is handled above");
+}
+
+/// y = concat_r x_r is held whole by every device of the group, and so is
+/// its adjoint (the loss is the same on every device): x_r's adjoint is
+/// the device's own slice of it.
+LogicalResult vjp(AllGatherOp op, GradientBuilder &g, ValueRange dy,
+                  Grads &dx) {
+  dx.push_back(AllSliceOp::create(g.b, g.loc, op.getOperand().getType(),
+                                  dy[0], op.getMeshAttr(), op.getAxes(),
+                                  op.getDimAttr()));
+  return success();
 }
 
 /// The interface model of one op type, forwarding to its vjp() above.
@@ -807,6 +833,6 @@ void mlir::tcc::registerDifferentiableOpModels(DialectRegistry &registry) {
            BroadcastOp, BroadcastInDimOp, ReshapeOp, TransposeOp, SliceOp,
            ConcatOp, GatherOp, ScatterAddOp, ReduceOp, SoftmaxOp, LogSoftmaxOp, LayerNormOp,
            BatchNormOp, MatmulOp, CrossEntropyOp, MseLossOp, Conv2dOp,
-           MaxPool2dOp, AvgPool2dOp, AllReduceOp>(context);
+           MaxPool2dOp, AvgPool2dOp, AllReduceOp, AllGatherOp>(context);
   });
 }

@@ -98,9 +98,33 @@ tcc.mesh @m(tp = 2)
 func.func @all_reduce_max(%x: tensor<4xf32> {tcc.name = "x", tcc.role = "parameter"})
     -> (tensor<f32> {tcc.name = "loss", tcc.role = "loss"})
     attributes {tcc.mesh = @m} {
-  // expected-error@+1 {{'tcc.all_reduce' op has no gradient for a max reduction}}
+  // The devices holding the maximum share its adjoint: their count is one
+  // more all_reduce.
+  // CHECK-LABEL: func.func @all_reduce_max_grad
+  // CHECK: %[[MAX:.*]] = tcc.all_reduce max %[[X:.*]] over @m ["tp"]
+  // CHECK: %[[HIT:.*]] = tcc.compare eq, %[[X]], %[[MAX]]
+  // CHECK: %[[ONE:.*]] = tcc.cast %[[HIT]]
+  // CHECK: %[[HITS:.*]] = tcc.all_reduce sum %[[ONE]] over @m ["tp"] {tcc.why = "counts the devices that hold the max the gradient of an all_reduce goes to"}
+  // CHECK: %[[SHARE:.*]] = tcc.mul %{{.*}}, %[[ONE]]
+  // CHECK: tcc.div %[[SHARE]], %[[HITS]]
   %m = tcc.all_reduce max %x over @m ["tp"] : tensor<4xf32>
   %l = tcc.reduce sum %m dims = [0] : tensor<4xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
+// tcc.no_gradient: the op's results are constants to autodiff. Here the
+// gradient comes through %x's direct use only.
+func.func @no_gradient(%x: tensor<4xf32> {tcc.name = "x", tcc.role = "parameter"})
+    -> (tensor<f32> {tcc.name = "loss", tcc.role = "loss"}) {
+  // CHECK-LABEL: func.func @no_gradient_grad
+  // CHECK-NOT: tcc.compare
+  // CHECK: return
+  %m = tcc.reduce max %x dims = [0] {tcc.no_gradient} : tensor<4xf32> -> tensor<f32>
+  %b = tcc.broadcast %m : tensor<f32> -> tensor<4xf32>
+  %d = tcc.sub %x, %b : tensor<4xf32>
+  %l = tcc.reduce sum %d dims = [0] : tensor<4xf32> -> tensor<f32>
   return %l : tensor<f32>
 }
 

@@ -43,7 +43,7 @@
 
 // 3 divides neither hidden size: nothing is split (and tp = 3 still runs,
 // each device computing everything), with a warning saying so.
-// NODIV: warning: tensor parallelism found no matmul pair to split (matmul -> elementwise ops -> matmul, weights read nowhere else, hidden size divisible by 3): every device computes everything
+// NODIV: warning: tensor parallelism found nothing to split (no matmul pair: matmul -> elementwise ops -> matmul, weights read nowhere else, hidden size divisible by 3; no vocabulary table whose rows it divides, read only by lookups and output heads): every device computes everything
 // NODIV-LABEL: func.func @train_step(
 // NODIV-NOT: tcc.sharding
 // NODIV-NOT: tcc.all_reduce

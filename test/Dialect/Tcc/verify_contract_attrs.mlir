@@ -107,6 +107,14 @@ func.func @why_not_a_string(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
+func.func @no_gradient_not_unit(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{'tcc.no_gradient' must be a unit attribute}}
+  %0 = tcc.relu %x {tcc.no_gradient = true} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
 func.func @unknown_op_attr(%x: tensor<4xf32>) -> tensor<4xf32> {
   // expected-error@+1 {{unknown tcc attribute 'tcc.role' on an operation}}
   %0 = tcc.relu %x {tcc.role = "output"} : tensor<4xf32>

@@ -126,6 +126,12 @@ LogicalResult TccDialect::verifyOperationAttribute(Operation *op,
                              << "' must be a string saying why the op is there";
     return success();
   }
+  if (attr.getName() == attrs::kNoGradient) {
+    if (!isa<UnitAttr>(attr.getValue()))
+      return op->emitError() << "'" << attrs::kNoGradient
+                             << "' must be a unit attribute";
+    return success();
+  }
   if (attr.getName() != attrs::kMesh)
     return op->emitError() << "unknown tcc attribute '"
                            << attr.getName().getValue() << "' on an operation";

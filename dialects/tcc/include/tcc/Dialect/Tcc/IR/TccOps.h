@@ -44,6 +44,9 @@ inline constexpr llvm::StringLiteral kUserShape = "tcc.user_shape";
 /// On an op (a collective the compiler inserted): why it is there, for
 /// `tcc compile --explain` (a StringAttr).
 inline constexpr llvm::StringLiteral kWhy = "tcc.why";
+/// On an op: autodiff takes its results as constants (a UnitAttr), where
+/// their gradient cancels exactly: the maximum a log-sum-exp subtracts.
+inline constexpr llvm::StringLiteral kNoGradient = "tcc.no_gradient";
 } // namespace attrs
 
 /// Looks up the mesh named by `meshRef` from `from`'s nearest symbol table.
