@@ -56,8 +56,9 @@ void useLocalCopy(Operation *user, unsigned operand, RankedTensorType local);
 
 /// Removes the tcc.annotate ops of `function`, built into a per-device
 /// program without a tensor-parallel axis `axis` (it runs on tcc's own
-/// mesh): an annotation asking for a split over `axis` is an error, others
-/// are dropped with a warning.
+/// mesh), each with a warning: a split over `axis` (of size 1 here) holds
+/// the whole parameter, other annotations are not honoured. Fails on an
+/// annotation asking for a split over another axis.
 LogicalResult dropAnnotations(func::FuncOp function, StringRef axis);
 
 } // namespace mlir::tcc::autodiff

@@ -13,12 +13,16 @@ does the same from the command line (docs/frontend-pytorch.md).
     step = tcc.TrainStep(model, (x, y), optimizer="adamw", lr=3e-4)
     loss = step(x, y)   # forward, backward and AdamW update, compiled
 
+    tcc.shard(self.lm_head.weight, "tp", None)   # in forward: a hint that
+                                                 # --mesh=...,tp=N honours
+
 """
 
 from .errors import InputSpecError, TraceError, UnsupportedError
+from .sharding import shard
 from .tracer import Traced, trace
 from .compiler import CompiledModule, compile
 from .training import TrainStep
 
 __all__ = ["CompiledModule", "InputSpecError", "TraceError", "Traced",
-           "TrainStep", "UnsupportedError", "compile", "trace"]
+           "TrainStep", "UnsupportedError", "compile", "shard", "trace"]

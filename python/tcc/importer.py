@@ -139,11 +139,12 @@ class Importer:
     def _live_nodes(self):
         """Nodes the outputs depend on, plus ops that update state (an
         in-place op or a batch norm in training mode whose result is
-        unused still changes a buffer)."""
+        unused still changes a buffer) and tcc.shard's hints."""
         graph = self.gm.graph
         roots = [n for n in graph.nodes if n.op == "output"]
         roots += [n for n in graph.nodes if n.op == "call_function"
-                  and (_is_in_place(n.target) or "batch_norm" in str(n.target))]
+                  and (_is_in_place(n.target) or "batch_norm" in str(n.target)
+                       or str(n.target) == "tcc.shard.default")]
         live, stack = set(), roots
         while stack:
             n = stack.pop()

@@ -10,12 +10,16 @@ infers are computed here too, by the dialect's rules; tcc-opt re-checks
 every one when it parses the text.
 """
 
+import json
 import math
 import re
 
 import torch
 
 from . import dtypes
+
+# The mesh tcc.shard's hints name their axes in (sizes 1: --mesh sizes them).
+HINT_MESH = "tcc_hints"
 
 
 def tensor_type(shape, dtype):
@@ -287,6 +291,18 @@ class FunctionBuilder:
                         f"({table.type}, {indices.type}) -> {t}",
                         [(shape, table.dtype)], hint)
 
+    # -- hints -----------------------------------------------------------------
+
+    def annotate(self, x, spec, hint=None):
+        """tcc.annotate of `x` with the sharding dims `spec` (JSON text,
+        `[["tp"], []]`) over the hint mesh render() declares. Kept even
+        when nothing reads it: it is about `x`."""
+        axes = [a for dim in json.loads(spec) for a in dim]
+        return self._op("annotate", [x],
+                        f"tcc.annotate {x.name} {{sharding = #tcc.sharding<"
+                        f"@{HINT_MESH}, {spec}>}} : {x.type}",
+                        [(x.shape, x.dtype)], hint, {"axes": axes})
+
     # -- reductions and normalizations ---------------------------------------
 
     def reduce(self, kind, x, dims, keepdims, hint=None):
@@ -383,11 +399,11 @@ class FunctionBuilder:
     # -- printing ------------------------------------------------------------
 
     def _live_ops(self):
-        """The ops some result depends on (every tcc op is pure)."""
+        """The ops some result or hint depends on (every tcc op is pure)."""
         live = {id(v) for v, _ in self.results}
         keep = []
         for op in reversed(self.ops):
-            if any(id(r) in live for r in op.results):
+            if op.kind == "annotate" or any(id(r) in live for r in op.results):
                 keep.append(op)
                 live.update(id(v) for v in op.operands)
         return keep[::-1]
@@ -403,10 +419,17 @@ class FunctionBuilder:
             return " loc(" + locs[text] + ")"
 
         lines = [f"// {line}" if line else "//" for line in header.splitlines()]
+        ops = self._live_ops()
+        axes = list(dict.fromkeys(a for op in ops if op.kind == "annotate"
+                                  for a in op.info["axes"]))
+        if axes:
+            # tcc.shard's hints name axes; `tcc compile --mesh` sizes them.
+            lines.append(f"tcc.mesh @{HINT_MESH}("
+                         + ", ".join(f"{a} = 1" for a in axes) + ")")
         args = ",\n    ".join(f"{v.name}: {v.type} {{{a}}}" for v, a in self.arguments)
         outs = ",\n        ".join(f"{v.type} {{{a}}}" for v, a in self.results)
         lines.append(f"func.func @{self.name}(\n    {args})\n    -> ({outs}) {{")
-        for op in self._live_ops():
+        for op in ops:
             names = ", ".join(r.name for r in op.results)
             lines.append(f"  {names} = {op.text}{loc(op.loc)}")
         values = ", ".join(v.name for v, _ in self.results)

@@ -17,7 +17,7 @@ import os
 import torch
 from torch.fx.experimental.proxy_tensor import make_fx
 
-from . import locations, safetensors
+from . import locations, safetensors, sharding
 from .errors import TraceError
 from .files import write_atomically
 from .importer import Argument, import_graph
@@ -208,7 +208,8 @@ def trace(module, example_inputs, output_names=None, function_name="forward"):
                + [t.detach().clone() for t in buffers.values()])
 
     def _tcc_make_fx():
-        with locations.recording_stack_traces(), torch.no_grad():
+        with locations.recording_stack_traces(), torch.no_grad(), \
+                sharding.tracing():
             return make_fx(_tcc_traced_call)(*tensors)
 
     try:

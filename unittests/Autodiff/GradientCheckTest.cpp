@@ -146,7 +146,6 @@ const llvm::StringMap<std::string> &noGradient() {
       {"tcc.stage", "pipeline stages: the distribution issue"},
       {"tcc.send", "pipeline transfers: the distribution issue"},
       {"tcc.recv", "pipeline transfers: the distribution issue"},
-      {"tcc.all_gather", "collectives: inserted after autodiff"},
       {"tcc.reduce_scatter", "collectives: inserted after autodiff"},
       {"tcc.all_slice", "collectives: inserted after autodiff"},
       {"tcc.all_to_all", "collectives: inserted after autodiff"},
@@ -285,7 +284,8 @@ TEST_F(GradientCheck, EveryVjpMatchesCentralDifferences) {
 /// input that is itself trained): its loss is the same on every device, and
 /// each device's gradient of its shard, or of a replicated argument, must
 /// be the derivative of that loss by the global tensor's elements. This
-/// checks the VJP of all_reduce (sum and avg) and autodiff's rule that sums
+/// checks the VJPs of all_reduce (sum, avg, max) and all_gather (what
+/// vocabulary parallelism writes before autodiff), and autodiff's rule that sums
 /// over tp the contributions a replicated value gets from ops whose
 /// results differ along tp (ReverseMode.cpp).
 const char *kPerDeviceLoss = R"mlir(
@@ -306,7 +306,14 @@ func.func @f(%x: tensor<2x3xf64> {tcc.name = "x", tcc.role = "parameter"},
   %rb = tcc.broadcast %r : tensor<2xf64> -> tensor<2x2xf64>
   %y = tcc.mul %s, %rb : tensor<2x2xf64>
   %q = tcc.mul %y, %y : tensor<2x2xf64>
-  %l = tcc.reduce sum %q dims = [0, 1] : tensor<2x2xf64> -> tensor<f64>
+  %l0 = tcc.reduce sum %q dims = [0, 1] : tensor<2x2xf64> -> tensor<f64>
+  %g = tcc.all_gather %t over @m ["tp"] dim = 1 : tensor<2x2xf64> -> tensor<2x4xf64>
+  %g2 = tcc.mul %g, %g : tensor<2x4xf64>
+  %l1 = tcc.reduce sum %g2 dims = [0, 1] : tensor<2x4xf64> -> tensor<f64>
+  %mx = tcc.all_reduce max %t over @m ["tp"] : tensor<2x2xf64>
+  %l2 = tcc.reduce sum %mx dims = [0, 1] : tensor<2x2xf64> -> tensor<f64>
+  %l01 = tcc.add %l0, %l1 : tensor<f64>
+  %l = tcc.add %l01, %l2 : tensor<f64>
   return %l : tensor<f64>
 }
 )mlir";
@@ -387,7 +394,9 @@ TEST_F(GradientCheck, EveryRegisteredOpIsDifferentiableOrSaysWhyNot) {
   llvm::StringSet<> tested;
   for (const Case &c : cases())
     tested.insert(c.op);
-  tested.insert("tcc.all_reduce"); // PerDeviceProgramsMatchCentralDifferences
+  // PerDeviceProgramsMatchCentralDifferences:
+  tested.insert("tcc.all_reduce");
+  tested.insert("tcc.all_gather");
   for (RegisteredOperationName name : context.getRegisteredOperations()) {
     if (name.getDialectNamespace() != "tcc")
       continue;

@@ -58,6 +58,14 @@ FailureOr<func::FuncOp> cpu::findCompilableEntry(ModuleOp program,
       return entry->emitOpError("result ")
              << i << " has type " << type << "; the " << backend
              << " backend returns tensors";
+  // Sharding hints ask for a layout over devices, which tcc-train-step
+  // has chosen (a per-device program) or there is none (one device): each
+  // hint is its operand.
+  for (AnnotateOp hint :
+       llvm::make_early_inc_range(entry->getBody().getOps<AnnotateOp>())) {
+    hint.replaceAllUsesWith(hint.getOperand());
+    hint.erase();
+  }
   return entry;
 }
 

@@ -29,7 +29,9 @@ inline constexpr char kTilesAttr[] = "tcc_tiles";
 void prepareContext(MLIRContext *context);
 
 /// The function `name` of `program` (or its only public one) if `backend`
-/// ("CPU", "CUDA", for messages) can compile it: tensors in and out.
+/// ("CPU", "CUDA", for messages) can compile it: tensors in and out. Its
+/// sharding hints (tcc.annotate) are removed: a compiled program has its
+/// layout.
 FailureOr<func::FuncOp> findCompilableEntry(ModuleOp program, StringRef name,
                                             StringRef backend);
 

@@ -45,11 +45,14 @@ def Tcc_AnnotateOp : Tcc_Op<"annotate",
   let summary = "Requests a sharding for a value";
   let description = [{
     Returns its operand unchanged and records that the value should be laid
-    out as `sharding` says. Written by users (and, later, frontends). On a
-    parameter, `tcc-train-step`'s tensor parallelism honours it: a split
-    over tp along one dimension is made or is an error, replicated keeps
-    the parameter whole. Annotations of other values are dropped with a
-    warning (sharding propagation, which would honour them, is not built).
+    out as `sharding` says. Written by users, and by the PyTorch tracer for
+    `tcc.shard(tensor, *spec)`. On a parameter, `tcc-train-step`'s tensor
+    parallelism honours it: a split over tp along one dimension is made or
+    is an error (a warning when the mesh has no tp axis: the tensor stays
+    whole), replicated keeps the parameter whole. Annotations of other
+    values are dropped with a warning (sharding propagation, which would
+    honour them, is not built); compiled single-device programs ignore
+    them.
     The sharding's split axes must divide the dimensions they split.
 
     ```mlir
