@@ -13,12 +13,14 @@
 //   elementwise ops   the same split (other operands: splat constants,
 //                     broadcasts that repeat along the split dimension, or a
 //                     broadcast bias, which is then split like the values)
-//   slice             the same split, or one whole group of the split
-//                     dimension (q of qkv: outer 3 -> 1)
+//   slice             the same split (whole along the split dimension), or
+//                     one whole group of it (q of qkv: outer 3 -> 1)
 //   reshape           the split factor found in the result's dimensions
 //                     ([B, T, C] -> [B, T, H, D]: C's blocks are heads;
 //                     [B, H, T, D] -> [B*H, T, D]: H inside the merged batch)
 //   transpose         the permuted dimension
+//   concat            operands split alike, joined along another dimension
+//                     (rotary embeddings' rotate_half)
 //   softmax           the same split, over another dimension
 //   matmul            both operands split alike along a batch dimension
 //                     (attention's q k^T and p v, per head); or the region's
@@ -28,8 +30,9 @@
 //
 // Separate q, k and v projections are one region with three starts: a
 // walk that meets attention's matmul with an operand not yet split finds
-// the projection behind it (through views, slices and the bias add) and
-// starts again with both.
+// the projection behind it (through views, slices, concatenations and
+// elementwise ops: the bias add, a rotary embedding) and starts again
+// with both.
 //
 // Anything else reading a region value (a result of the function, a
 // reduction over the split dimension, dropout, whose mask would differ per
@@ -251,22 +254,27 @@ std::optional<SplitRegion> RegionMatcher::match(MatmulOp first,
 }
 
 MatmulOp RegionMatcher::producingColumnParallel(Value value) const {
-  // Through the ops that carry a projection's output to attention: views,
-  // slices and the bias add.
-  for (int depth = 0; depth < 16 && value; ++depth) {
-    Operation *op = value.getDefiningOp();
-    if (!op)
-      return {};
-    if (auto matmul = dyn_cast<MatmulOp>(op))
-      return columnParallelWeight(matmul, 1) ? matmul : MatmulOp();
-    if (isa<ReshapeOp, TransposeOp, SliceOp>(op)) {
-      value = op->getOperand(0);
-    } else if (auto add = dyn_cast<AddOp>(op)) {
-      value = add.getRhs().getDefiningOp<BroadcastOp>() ? add.getLhs()
-                                                        : add.getRhs();
-    } else {
-      return {};
+  // Back through the ops that carry a projection's output to attention:
+  // views, slices, concatenations and elementwise ops (the bias add, a
+  // rotary embedding), past their constant and broadcast side inputs.
+  SmallVector<Value> work{value};
+  llvm::DenseSet<Operation *> seen;
+  while (!work.empty() && seen.size() < 64) {
+    Operation *op = work.pop_back_val().getDefiningOp();
+    if (!op || !seen.insert(op).second)
+      continue;
+    if (auto matmul = dyn_cast<MatmulOp>(op)) {
+      if (columnParallelWeight(matmul, 1))
+        return matmul;
+      continue;
     }
+    if (!isa<ReshapeOp, TransposeOp, SliceOp, ConcatOp>(op) &&
+        (!op->hasTrait<OpTrait::Elementwise>() || isa<DropoutOp>(op)))
+      continue;
+    for (Value operand : op->getOperands())
+      if (!operand.getDefiningOp<ConstantOp>() &&
+          !operand.getDefiningOp<BroadcastOp>())
+        work.push_back(operand);
   }
   return {};
 }
@@ -282,7 +290,10 @@ LogicalResult RegionMatcher::visit(Operation *op) {
     int64_t extent = typeOf(slice.getOperand()).getDimSize(d);
     int64_t start = slice.getStart()[d], limit = slice.getLimit()[d],
             stride = slice.getStride()[d];
+    // Whole along the split dimension (rotate_half's halves of the head
+    // dimension): its limit there becomes the local extent.
     if (start == 0 && limit == extent && stride == 1) {
+      region.slices.push_back({slice, split});
       setSplit(slice.getResult(), split);
       return success();
     }
@@ -313,6 +324,20 @@ LogicalResult RegionMatcher::visit(Operation *op) {
         return success();
       }
     return failure();
+  }
+  // Halves joined back along another dimension (rotary embeddings'
+  // rotate_half: cat(-x2, x1) along the head dimension).
+  if (auto concat = dyn_cast<ConcatOp>(op)) {
+    std::optional<Split> split = splitOf(concat.getInputs().front());
+    for (Value input : concat.getInputs()) {
+      std::optional<Split> s = splitOf(input);
+      if (!s || !(*s == *split))
+        return failure();
+    }
+    if (int64_t(concat.getDim()) == split->dim)
+      return failure();
+    setSplit(concat.getResult(), *split);
+    return success();
   }
   if (auto softmax = dyn_cast<SoftmaxOp>(op)) {
     Split split = *splitOf(softmax.getOperand());

@@ -1,8 +1,10 @@
 # RUN: %python %s %t
-"""Attention split per head computes the single-device step. Two blocks:
-nanoGPT's (a fused qkv projection, heads merged into the bmm batch) and
+"""Attention split per head computes the single-device step. Three blocks:
+nanoGPT's (a fused qkv projection, heads merged into the bmm batch),
 Hugging Face's BERT/LLaMA form (separate q, k and v projections, 4-D
-batched matmuls). Each pair of train steps (tcc-opt -tcc-train-step) is
+batched matmuls), and LLaMA's with rotary embeddings (rotate_half's
+concatenation inside the split region, the cos/sin tables repeating over
+the heads). Each pair of train steps (tcc-opt -tcc-train-step) is
 evaluated by `tcc eval` (the tp=2 one on its simulated mesh) on the same
 user tensors; the fused qkv weight is given in the user's [24, 8] shape
 that tp views as [3, 8, 8]. Cases: AdamW (its slots split like their
@@ -16,6 +18,7 @@ test/Distributed/data_parallel.py. A qkv weight in the view's shape is
 refused with the shape expected."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -54,6 +57,15 @@ MODELS = {
         "attn.k_proj.weight": 0.3 * rng.standard_normal((8, 8)),
         "attn.v_proj.weight": 0.3 * rng.standard_normal((8, 8)),
         "attn.o_proj.weight": 0.3 * rng.standard_normal((8, 8)),
+    }),
+    "rotary": ("attention_rotary.mlir", {
+        "x": rng.standard_normal((2, 8, 16)),
+        "target": rng.standard_normal((2, 8, 16)),
+        "q_proj.weight": 0.3 * rng.standard_normal((16, 16)),
+        "k_proj.weight": 0.3 * rng.standard_normal((16, 16)),
+        "v_proj.weight": 0.3 * rng.standard_normal((16, 16)),
+        "o_proj.weight": 0.3 * rng.standard_normal((16, 16)),
+        "lr": np.array(0.1),
     }),
 }
 
@@ -142,8 +154,12 @@ for model in MODELS:
     # Split at all: each projection's weight is a tp slice.
     text = open(step_of(model, "tp-text",
                         "optimizer=sgd tensor-parallel=2")).read()
-    check(text.count("tcc.all_reduce sum") >= 2 and "[\"tp\"]" in text,
-          f"{model}: the step is split over tp")
+    for name in MODELS[model][1]:
+        if name.endswith(".weight") and not name.startswith("ln_"):
+            check(re.search(f'tcc.name = "{re.escape(name)}", tcc.role = '
+                            '"parameter", tcc.sharding = #tcc.sharding<'
+                            '@tcc_mesh, [^>]*"tp"', text),
+                  f"{model}: {name} is split over tp")
 
 # The clipping acted: without it, SGD's step differs.
 unclipped = evaluate("fused", "sgd-unclipped", "optimizer=sgd")

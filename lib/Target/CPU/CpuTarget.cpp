@@ -16,6 +16,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
@@ -65,6 +66,16 @@ FailureOr<func::FuncOp> cpu::findCompilableEntry(ModuleOp program,
        llvm::make_early_inc_range(entry->getBody().getOps<AnnotateOp>())) {
     hint.replaceAllUsesWith(hint.getOperand());
     hint.erase();
+  }
+  // What no result depends on is not computed (a traced model's unused
+  // values would each be a kernel). Backwards, so that what fed an erased
+  // op is seen after it.
+  Operation *op = entry->getBody().front().getTerminator()->getPrevNode();
+  while (op) {
+    Operation *before = op->getPrevNode();
+    if (isOpTriviallyDead(op))
+      op->erase();
+    op = before;
   }
   return entry;
 }

@@ -30,8 +30,8 @@ void prepareContext(MLIRContext *context);
 
 /// The function `name` of `program` (or its only public one) if `backend`
 /// ("CPU", "CUDA", for messages) can compile it: tensors in and out. Its
-/// sharding hints (tcc.annotate) are removed: a compiled program has its
-/// layout.
+/// sharding hints (tcc.annotate) are removed, as a compiled program has
+/// its layout, and so are ops no result depends on.
 FailureOr<func::FuncOp> findCompilableEntry(ModuleOp program, StringRef name,
                                             StringRef backend);
 
