@@ -420,10 +420,10 @@ class FunctionBuilder:
 
         lines = [f"// {line}" if line else "//" for line in header.splitlines()]
         ops = self._live_ops()
-        axes = list(dict.fromkeys(a for op in ops if op.kind == "annotate"
-                                  for a in op.info["axes"]))
-        if axes:
+        hints = [op for op in ops if op.kind == "annotate"]
+        if hints:
             # tcc.shard's hints name axes; `tcc compile --mesh` sizes them.
+            axes = dict.fromkeys(a for op in hints for a in op.info["axes"])
             lines.append(f"tcc.mesh @{HINT_MESH}("
                          + ", ".join(f"{a} = 1" for a in axes) + ")")
         args = ",\n    ".join(f"{v.name}: {v.type} {{{a}}}" for v, a in self.arguments)

@@ -73,8 +73,16 @@ check('tcc.annotate %head.weight {sharding = #tcc.sharding<@tcc_hints, '
       '[["tp"], []]>}' in text and
       'tcc.annotate %fc2.weight {sharding = #tcc.sharding<@tcc_hints, '
       '[[], []]>}' in text, "each hint is a tcc.annotate of its parameter")
-check("tcc.annotate" not in open(ir["plain"]).read(),
-      "no hints, no annotations")
+check("tcc.annotate" not in open(ir["plain"]).read() and
+      "tcc.mesh" not in open(ir["plain"]).read(),
+      "no hints, no annotations and no hint mesh")
+# Only whole tensors asked for: a mesh without axes.
+whole = Classifier(False)
+whole.forward = lambda x, y: (tcc.shard(whole.head.weight, None, None),
+                              Classifier.forward(whole, x, y))[1]
+text = tcc.trace(whole, (x, y)).mlir
+check("tcc.mesh @tcc_hints()" in text and "#tcc.sharding<@tcc_hints, "
+      "[[], []]>" in text, "a hint naming no axis declares a mesh of none")
 
 
 def explain(label, mesh):
