@@ -9,6 +9,8 @@
 //   head            z = x W^T: each device computes z_k = x W_k^T, its
 //                   tokens' logits (column-parallel, nothing sent); ops
 //                   that keep the vocabulary last carry the split.
+//   reduction       over the vocabulary (a z-loss): each device reduces
+//                   its part, an all_reduce (sum, avg, max, min) combines.
 //   cross-entropy   of z [N, V] against labels t [N], from [N] values:
 //                     m = all_reduce max over tp of max_c z_k
 //                     [s, p, q] = all_reduce sum over tp of
@@ -87,6 +89,9 @@ struct Head {
   /// Bias vectors [V], split with the table.
   SmallVector<BlockArgument> biases;
   SmallVector<CrossEntropyOp> losses;
+  /// Reductions over the vocabulary: each device reduces its part, an
+  /// all_reduce combines the parts.
+  SmallVector<ReduceOp> reductions;
   /// Uses that read logits whole: an all_gather each.
   SmallVector<OpOperand *> wholeReaders;
 };
@@ -129,6 +134,16 @@ bool HeadMatcher::carriesSplit(Operation *op) {
     if (!head.values.contains(loss.getLogits()))
       return false;
     head.losses.push_back(loss);
+    return true;
+  }
+  // A z-loss's log-sum-exp, a mean of squares: reduced where they are,
+  // then combined (a product would overflow or vanish per device first).
+  if (auto reduce = dyn_cast<ReduceOp>(op)) {
+    int64_t last = typeOf(reduce.getOperand()).getRank() - 1;
+    if (!llvm::is_contained(reduce.getDims(), last) ||
+        reduce.getKind() == ReduceKind::prod)
+      return false;
+    head.reductions.push_back(reduce);
     return true;
   }
   if (op->getNumResults() != 1 || op->getNumRegions() != 0)
@@ -272,6 +287,39 @@ void lookUpAcross(GatherOp lookup, Value ids, int64_t rows, StringRef table,
   lookup.erase();
 }
 
+/// Combines over `axis` what `reduce` computed from the device's part of
+/// the vocabulary: sums and extrema as such; a mean of equal parts is the
+/// mean of the parts' means.
+void combineAcross(ReduceOp reduce, StringRef table, FlatSymbolRefAttr mesh,
+                   StringRef axis) {
+  OpBuilder b(reduce->getContext());
+  b.setInsertionPointAfter(reduce);
+  CollectiveKind kind = CollectiveKind::sum;
+  switch (reduce.getKind()) {
+  case ReduceKind::sum:
+    break;
+  case ReduceKind::prod:
+    llvm_unreachable("HeadMatcher leaves products of logits whole");
+  case ReduceKind::mean:
+    kind = CollectiveKind::avg;
+    break;
+  case ReduceKind::max:
+    kind = CollectiveKind::max;
+    break;
+  case ReduceKind::min:
+    kind = CollectiveKind::min;
+    break;
+  }
+  Value part = reduce.getResult();
+  Value whole = because(
+      AllReduceOp::create(b, reduce.getLoc(), part.getType(), part,
+                          CollectiveKindAttr::get(b.getContext(), kind), mesh,
+                          b.getStrArrayAttr({axis})),
+      "tp: combines the devices' " + stringifyReduceKind(reduce.getKind()) +
+          "s of " + table + "'s logits over the vocabulary's parts");
+  part.replaceAllUsesExcept(whole, whole.getDefiningOp());
+}
+
 /// Replaces `loss`, whose logits hold the device's tokens `ids` out of
 /// `vocab`, by the cross-entropy computed across the devices of `axis`.
 void crossEntropyAcross(CrossEntropyOp loss, Value ids, int64_t vocab,
@@ -404,6 +452,9 @@ void apply(func::FuncOp function, Vocabulary &vocabulary,
                          b.getI64IntegerAttr(0)),
       "tp: the ids of the tokens whose rows of " + name + " the device holds");
 
+  for (Head &head : vocabulary.heads)
+    for (ReduceOp reduce : head.reductions)
+      combineAcross(reduce, name, mesh, axis);
   for (GatherOp lookup : vocabulary.lookups)
     lookUpAcross(lookup, ids, rows, name, mesh, axis);
   for (Head &head : vocabulary.heads)

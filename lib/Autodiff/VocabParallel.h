@@ -30,7 +30,8 @@ namespace mlir::tcc::autodiff {
 /// when an annotation asks for it, or when W is a vocabulary (V >= C) that
 /// a head feeds a loss with or that is looked up at indices computed from
 /// the data (position tables, looked up at constant positions, and narrow
-/// classifier heads stay whole). A reader of the logits other than those
+/// classifier heads stay whole). A reduction over the vocabulary reduces
+/// each device's part and combines them; any other reader of the logits
 /// gets them whole from an all_gather. `requests`: the annotations on
 /// parameters; one asking for a whole table keeps it whole. Returns how
 /// many tables it split.

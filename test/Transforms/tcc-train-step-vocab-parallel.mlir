@@ -47,19 +47,26 @@
 // CHECK: return
 
 // An untied head with its bias, both split; the temperature is copied
-// locally; the penalty on the logits' squares reads them whole (an
-// all_gather; its gradient is the device's slice).
+// locally. The z-loss's max and sum over the vocabulary and the mean
+// square are reduced per device, then combined (max, sum, avg); the
+// softmax reads the logits whole (an all_gather; its gradient is the
+// device's slice).
 // BIAS-LABEL: func.func @train_step(
 // BIAS-SAME: %arg2: tensor<8x8xf32> {tcc.name = "head.weight", tcc.role = "parameter", tcc.sharding = #tcc.sharding<@tcc_mesh, {{\[\[}}"tp"], []]>}
 // BIAS-SAME: %arg3: tensor<8xf32> {tcc.name = "head.bias", tcc.role = "parameter", tcc.sharding = #tcc.sharding<@tcc_mesh, {{\[\[}}"tp"]]>}
 // BIAS: %[[Z0:.*]] = tcc.matmul %arg0, %arg2 {transpose_rhs} : (tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<8x8xf32>
 // BIAS: tcc.broadcast %arg3 : tensor<8xf32> -> tensor<8x8xf32>
 // BIAS: tcc.constant dense<5.000000e-01> : tensor<8x8xf32>
-// BIAS: tcc.all_reduce max
+// BIAS: tcc.all_reduce max %{{.*}} {tcc.no_gradient} : tensor<8xf32>
 // BIAS: tcc.all_reduce sum %{{.*}} : tensor<2x8xf32>
+// BIAS: %[[ZMAX:.*]] = tcc.reduce max %{{.*}} dims = [1] keepdims : tensor<8x8xf32> -> tensor<8x1xf32>
+// BIAS-NEXT: tcc.all_reduce max %[[ZMAX]] over @tcc_mesh ["tp"] : tensor<8x1xf32>
+// BIAS: %[[ZSUM:.*]] = tcc.reduce sum %{{.*}} dims = [1] keepdims : tensor<8x8xf32> -> tensor<8x1xf32>
+// BIAS-NEXT: tcc.all_reduce sum %[[ZSUM]] over @tcc_mesh ["tp"] : tensor<8x1xf32>
 // BIAS: tcc.all_gather %{{.*}} over @tcc_mesh ["tp"] dim = 1 : tensor<8x8xf32> -> tensor<8x16xf32>
+// BIAS: %[[SQ:.*]] = tcc.reduce mean %{{.*}} dims = [0, 1] : tensor<8x8xf32> -> tensor<f32>
+// BIAS-NEXT: tcc.all_reduce avg %[[SQ]] over @tcc_mesh ["tp"] : tensor<f32>
 // BIAS: tcc.all_slice %{{.*}} over @tcc_mesh ["tp"] dim = 1 : tensor<8x16xf32> -> tensor<8x8xf32>
-// BIAS-NOT: tcc.all_
 // BIAS: return
 
 // ZeRO-3 with tp: dp shards the device's rows of the table again.

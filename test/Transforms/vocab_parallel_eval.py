@@ -2,9 +2,11 @@
 """Vocabulary parallelism computes the single-device step. Two models:
 a token table tied to the output head (looked up at the data's ids, with
 a position table that stays whole; cross-entropy with ignore_index and
-label smoothing), and an untied head with a bias, a temperature and a
-penalty on the logits' squares that reads them whole (an all_gather, whose
-gradient is each device's slice). Each pair of train steps (tcc-opt
+label smoothing), and an untied head with a bias, a temperature and three
+penalties: a z-loss and a mean square, reduced over each device's part of
+the vocabulary and combined, and the largest softmax probability, which
+reads the logits whole (an all_gather, whose gradient is each device's
+slice). Each pair of train steps (tcc-opt
 -tcc-train-step, without and with tensor-parallel=2) is evaluated by `tcc
 eval` on the same tensors, the tp=2 one on its simulated mesh. AdamW, and
 SGD (whose step is the gradient itself: a lost or doubled gradient part
