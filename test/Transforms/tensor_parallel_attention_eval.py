@@ -19,11 +19,13 @@ refused with the shape expected."""
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+import stepeval  # noqa: E402
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
@@ -72,42 +74,20 @@ MODELS = {
 
 def flags_for(model, adamw):
     """--input flags binding the model's arrays (and AdamW's zero slots)."""
-    arrays = MODELS[model][1]
-    folder = os.path.join(out, f"{model}-inputs")
-    os.makedirs(folder, exist_ok=True)
-    flags = []
-    for name, value in arrays.items():
-        path = os.path.join(folder, f"{name}.npy")
-        np.save(path, value.astype(np.float32))
-        flags.append(f"--input={name}=@{path}")
-        if adamw and "." in name:
-            for slot in ("exp_avg", "exp_avg_sq"):
-                path = os.path.join(folder, f"{name}.{slot}.npy")
-                np.save(path, np.zeros(value.shape, np.float32))
-                flags.append(f"--input={name}.{slot}=@{path}")
-    path = os.path.join(folder, "step.npy")
-    np.save(path, np.array(0, np.int64))
-    flags.append(f"--input=step=@{path}")
-    return flags
+    return stepeval.input_flags(os.path.join(out, f"{model}-inputs"),
+                                MODELS[model][1], adamw)
 
 
 def step_of(model, label, options):
-    step = os.path.join(out, f"{model}-{label}.mlir")
-    subprocess.run([os.path.join(BIN, "tcc-opt"),
-                    os.path.join(INPUTS, MODELS[model][0]),
-                    f"-tcc-train-step={options}", "-o", step], check=True)
-    return step
+    return stepeval.build_step(os.path.join(INPUTS, MODELS[model][0]),
+                               options,
+                               os.path.join(out, f"{model}-{label}.mlir"))
 
 
 def evaluate(model, label, options):
-    step = step_of(model, label, options)
-    folder = os.path.join(out, f"{model}-{label}")
-    shutil.rmtree(folder, ignore_errors=True)
-    subprocess.run([os.path.join(BIN, "tcc"), "eval", step, "--quiet",
-                    "--entry=train_step", "--output-dir", folder,
-                    *flags_for(model, "adamw" in options)], check=True)
-    return {f[:-4]: np.load(os.path.join(folder, f))
-            for f in os.listdir(folder)}
+    return stepeval.evaluate(step_of(model, label, options),
+                             os.path.join(out, f"{model}-{label}"),
+                             flags_for(model, "adamw" in options))
 
 
 failures = 0
@@ -147,8 +127,7 @@ for model in MODELS:
                       f"{model} {label}: key biases moved {moved:.2e} <= lr")
                 got, want = got.copy(), want.copy()
                 got[key] = want[key] = 0
-            error = (np.linalg.norm(got - want) /
-                     max(np.linalg.norm(want), 1e-6))
+            error = stepeval.relative_error(got, want)
             check(error <= 1e-5, f"{model} {label}: {name} {got.shape}: "
                   f"{error:.1e}")
     # Split at all: each projection's weight is a tp slice.

@@ -17,15 +17,15 @@ Ids cover every token of both halves of the vocabulary, and some
 targets are ignore_index."""
 
 import os
-import shutil
-import subprocess
 import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+import stepeval  # noqa: E402
+
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
-BIN = os.environ["TCC_BIN"]
 INPUTS = os.path.join(os.path.dirname(__file__), "Inputs")
 rng = np.random.default_rng(5)
 
@@ -49,40 +49,14 @@ MODELS = {
 }
 
 
-def flags_for(model, adamw):
-    """--input flags binding the model's arrays (and AdamW's zero slots)."""
-    folder = os.path.join(out, f"{model}-inputs")
-    os.makedirs(folder, exist_ok=True)
-    flags = []
-    for name, value in MODELS[model].items():
-        if value.dtype != np.int64:
-            value = value.astype(np.float32)
-        path = os.path.join(folder, f"{name}.npy")
-        np.save(path, value)
-        flags.append(f"--input={name}=@{path}")
-        if adamw and "." in name:
-            for slot in ("exp_avg", "exp_avg_sq"):
-                path = os.path.join(folder, f"{name}.{slot}.npy")
-                np.save(path, np.zeros(value.shape, np.float32))
-                flags.append(f"--input={name}.{slot}=@{path}")
-    path = os.path.join(folder, "step.npy")
-    np.save(path, np.array(0, np.int64))
-    flags.append(f"--input=step=@{path}")
-    return flags
-
-
 def evaluate(model, label, options):
-    step = os.path.join(out, f"{model}-{label}.mlir")
-    subprocess.run([os.path.join(BIN, "tcc-opt"),
-                    os.path.join(INPUTS, f"{model}.mlir"),
-                    f"-tcc-train-step={options}", "-o", step], check=True)
-    folder = os.path.join(out, f"{model}-{label}")
-    shutil.rmtree(folder, ignore_errors=True)
-    subprocess.run([os.path.join(BIN, "tcc"), "eval", step, "--quiet",
-                    "--entry=train_step", "--output-dir", folder,
-                    *flags_for(model, "adamw" in options)], check=True)
-    return step, {f[:-4]: np.load(os.path.join(folder, f))
-                  for f in os.listdir(folder)}
+    step = stepeval.build_step(os.path.join(INPUTS, f"{model}.mlir"),
+                               options,
+                               os.path.join(out, f"{model}-{label}.mlir"))
+    flags = stepeval.input_flags(os.path.join(out, f"{model}-inputs"),
+                                 MODELS[model], "adamw" in options)
+    return step, stepeval.evaluate(step, os.path.join(out, f"{model}-{label}"),
+                                   flags)
 
 
 failures = 0
@@ -108,8 +82,7 @@ for model in MODELS:
                 check(False, f"{model} {optimizer}: {name} {got.shape}, "
                       f"expected {want.shape}")
                 continue
-            error = (np.linalg.norm(got - want) /
-                     max(np.linalg.norm(want), 1e-6))
+            error = stepeval.relative_error(got, want)
             check(error <= 1e-5, f"{model} {optimizer}: {name} "
                   f"{got.shape}: {error:.1e}")
         # Split at all: the table is held by rows over tp.
