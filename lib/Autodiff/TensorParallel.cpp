@@ -675,5 +675,12 @@ FailureOr<unsigned> autodiff::splitMatmulRegions(func::FuncOp forward,
     inputs.push_back(argument.getType());
   forward.setType(FunctionType::get(forward.getContext(), inputs,
                                     forward.getResultTypes()));
+  if (regions.empty() && tables == 0)
+    forward.emitWarning("tensor parallelism found nothing to split (no "
+                        "matmul pair: matmul -> elementwise ops -> matmul, "
+                        "weights read nowhere else, hidden size divisible by ")
+        << tp
+        << "; no vocabulary table whose rows it divides, read only by "
+           "lookups and output heads): every device computes everything";
   return regions.size() + tables;
 }

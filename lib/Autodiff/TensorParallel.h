@@ -38,7 +38,9 @@ using SplitRequests = llvm::DenseMap<Value, SplitRequest>;
 /// device's parts (with their tcc.sharding over `axis`, and tcc.user_shape
 /// for a weight of interleaved groups such as fused qkv), the values in
 /// between are retyped to their local shapes, and each end's partial
-/// products are summed over `axis`. Returns how many regions it split.
+/// products are summed over `axis`; then the vocabulary tables
+/// (VocabParallel.h). Returns how many regions and tables it split, and
+/// warns when that is none.
 ///
 /// A `tcc.annotate` on a parameter is honoured: replicated keeps every
 /// region that would split it whole; a split over `axis` along one

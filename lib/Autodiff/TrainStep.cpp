@@ -458,14 +458,6 @@ mlir::tcc::buildTrainStep(func::FuncOp forward,
         source, mesh, kTensorParallelAxis, options.tensorParallel);
     if (failed(split))
       return failure();
-    if (*split == 0)
-      forward.emitWarning("tensor parallelism found nothing to split (no "
-                          "matmul pair: matmul -> elementwise ops -> "
-                          "matmul, weights read nowhere else, hidden size "
-                          "divisible by ")
-          << options.tensorParallel
-          << "; no vocabulary table whose rows it divides, read only by "
-             "lookups and output heads): every device computes everything";
   }
   if (options.precision == Precision::BF16) {
     source = castContractions(source, BFloat16Type::get(context),

@@ -8,6 +8,7 @@
 
 #include "tcc/Driver/Commands.h"
 
+#include "tcc/Autodiff/TensorParallelForward.h"
 #include "tcc/Autodiff/TrainStep.h"
 #include "tcc/Dialect/Tcc/IR/Contract.h"
 #include "tcc/JIT/CompilationCache.h"
@@ -265,10 +266,11 @@ int mlir::tcc::compileMain(int argc, char **argv) {
       cl::init("none"), cl::cat(category));
   cl::opt<std::string> mesh(
       "mesh",
-      cl::desc("With --train: the device mesh, e.g. dp=4 (data parallelism: "
-               "each device trains on its own batch of the model's size and "
-               "gradients are averaged; run with mpirun -np 4), tp=2 "
-               "(Megatron's MLP and per-head attention splits) or dp=2,tp=2"),
+      cl::desc("The device mesh, e.g. dp=4 (with --train, data "
+               "parallelism: each device trains on its own batch of the "
+               "model's size and gradients are averaged; run with mpirun -np "
+               "4), tp=2 (Megatron's splits of MLPs, attention heads and the "
+               "vocabulary; for training or inference) or dp=2,tp=2"),
       cl::cat(category));
   cl::opt<int> zero(
       "zero",
@@ -310,13 +312,37 @@ int mlir::tcc::compileMain(int argc, char **argv) {
   }
   bool cuda = target == "cuda";
   if (explain && mesh.empty()) {
-    error() << "--explain describes a distributed step: give --train "
-               "--mesh=dp=N too\n";
+    error() << "--explain describes a distributed program: give --mesh "
+               "(--train --mesh=dp=N, or --mesh=tp=M) too\n";
     return 1;
   }
-  if (!mesh.empty() && !train) {
-    error() << "--mesh partitions a training step: give --train too "
-               "(forward-only programs are not partitioned yet)\n";
+  int64_t dataParallel = 1, tensorParallel = 1;
+  if (!mesh.empty()) {
+    // dp=N, tp=M or dp=N,tp=M: each axis once.
+    SmallVector<StringRef> axes;
+    StringRef(mesh).split(axes, ',');
+    std::set<std::string> seen;
+    for (StringRef entry : axes) {
+      auto [axis, size] = entry.split('=');
+      axis = axis.trim();
+      int64_t devices = 0;
+      if ((axis != "dp" && axis != "tp") || !seen.insert(axis.str()).second ||
+          size.trim().getAsInteger(10, devices) || devices < 1 ||
+          devices > (1 << 20)) {
+        error() << "--mesh=" << mesh
+                << ": expected dp=N, tp=M or dp=N,tp=M (data parallelism "
+                   "over N devices, tensor parallelism over M; each >= 1); "
+                   "pipeline parallelism (pp) is not implemented yet\n";
+        return 1;
+      }
+      (axis == "dp" ? dataParallel : tensorParallel) = devices;
+    }
+  }
+  if (!train && dataParallel > 1) {
+    error() << "--mesh=" << mesh
+            << ": a forward-only program is split over tp only (its batch "
+               "is not split over dp yet); dp=N partitions a training step: "
+               "give --train\n";
     return 1;
   }
   if (cuda ? emit == Emit::Llvm || compileTo == Phase::LlvmDialect
@@ -382,28 +408,8 @@ int mlir::tcc::compileMain(int argc, char **argv) {
       return 1;
     }
     trainOptions.remat = *policy;
-    if (!mesh.empty()) {
-      // dp=N, tp=M or dp=N,tp=M: each axis once.
-      SmallVector<StringRef> axes;
-      StringRef(mesh).split(axes, ',');
-      std::set<std::string> seen;
-      for (StringRef entry : axes) {
-        auto [axis, size] = entry.split('=');
-        axis = axis.trim();
-        int64_t devices = 0;
-        if ((axis != "dp" && axis != "tp") || !seen.insert(axis.str()).second ||
-            size.trim().getAsInteger(10, devices) || devices < 1 ||
-            devices > (1 << 20)) {
-          error() << "--mesh=" << mesh
-                  << ": expected dp=N, tp=M or dp=N,tp=M (data parallelism "
-                     "over N devices, tensor parallelism over M; each >= 1); "
-                     "pipeline parallelism (pp) is not implemented yet\n";
-          return 1;
-        }
-        (axis == "dp" ? trainOptions.dataParallel
-                      : trainOptions.tensorParallel) = devices;
-      }
-    }
+    trainOptions.dataParallel = dataParallel;
+    trainOptions.tensorParallel = tensorParallel;
     if (!(bucketMb >= 0) || bucketMb > 1e6) {
       error() << "--bucket-mb must be in [0, 1e6]\n";
       return 1;
@@ -484,6 +490,23 @@ int mlir::tcc::compileMain(int argc, char **argv) {
     }
     settings.append("check_numerics", rt::JsonValue::boolean(checkNumerics));
     extraMetadata.emplace_back("training", rt::serializeJson(settings));
+  } else if (tensorParallel > 1) {
+    // Inference over tp: the forward itself becomes the per-device program.
+    FailureOr<func::FuncOp> forward = findEntryFunction(loaded->module(), entry);
+    if (failed(forward) ||
+        failed(splitForwardOverTensorParallel(*forward, tensorParallel)))
+      return 1;
+    if (failed(mlir::verify(loaded->module()))) {
+      error() << "internal error: @" << forward->getName()
+              << " split over tp does not verify (see above)\n";
+      return 1;
+    }
+    if (explain) {
+      raw_ostream &os = outputFile == "-" ? llvm::errs() : llvm::outs();
+      explainDistribution(*forward, os);
+      os.flush();
+    }
+    forward->walk([](Operation *op) { op->removeAttr(attrs::kWhy); });
   }
   options.cpu = cpu;
   options.features = features;
