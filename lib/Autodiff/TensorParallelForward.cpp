@@ -12,9 +12,8 @@ using namespace mlir::tcc;
 
 LogicalResult mlir::tcc::splitForwardOverTensorParallel(func::FuncOp forward,
                                                         int64_t tp) {
-  FlatSymbolRefAttr mesh =
-      autodiff::declareMesh(forward->getParentOfType<ModuleOp>(),
-                            forward.getLoc(), /*dp=*/1, tp);
+  FlatSymbolRefAttr mesh = autodiff::declareMesh(
+      forward->getParentOfType<ModuleOp>(), forward.getLoc(), /*dp=*/1, tp);
   if (failed(autodiff::splitMatmulRegions(forward, mesh,
                                           autodiff::kTensorParallelAxis, tp)))
     return failure();
