@@ -58,6 +58,14 @@ std::string mpiError(int code) {
   return std::string(text, static_cast<size_t>(length));
 }
 
+/// From this many bytes of input, reductions go in parts (an all-to-all,
+/// then an all-gather: a ring's traffic in two rounds) rather than by
+/// gathering every input (one round, N-1 times the bytes). Both combine
+/// each element in rank order, so the choice never changes a bit; 2 MiB
+/// is where parts became faster with 4 ranks on the 2-core machine
+/// (`tcc-run comm-check --bench`, benchmarks/RESULTS.md).
+constexpr size_t kReduceInPartsFromBytes = size_t(2) << 20;
+
 class MpiCommunicator final : public Communicator {
 public:
   MpiCommunicator(MPI_Comm comm, std::chrono::milliseconds timeout)
@@ -74,7 +82,9 @@ public:
     Header header = makeHeader(Kind::AllReduce, count, dtype, op, 0);
     if (Status s = begin(header, checkReducibleDType(dtype)); !s)
       return s;
-    return gatherAndReduce(header, in, out, count, count, 0);
+    if (count * dtypeSize(dtype) < kReduceInPartsFromBytes)
+      return gatherAndReduce(header, in, out, count, count, 0);
+    return reduceInParts(header, in, out, count, count);
   }
 
   Status allGather(const void *in, void *out, size_t countPerRank,
@@ -96,8 +106,11 @@ public:
     Header header = makeHeader(Kind::ReduceScatter, countPerRank, dtype, op, 0);
     if (Status s = begin(header, checkReducibleDType(dtype)); !s)
       return s;
-    return gatherAndReduce(header, in, out, countPerRank * size_t(size_),
-                           countPerRank, countPerRank * size_t(rank_));
+    size_t total = countPerRank * size_t(size_);
+    if (total * dtypeSize(dtype) < kReduceInPartsFromBytes)
+      return gatherAndReduce(header, in, out, total, countPerRank,
+                             countPerRank * size_t(rank_));
+    return reduceInParts(header, in, out, total, countPerRank);
   }
 
   Status broadcast(void *buffer, size_t count, DType dtype,
@@ -370,7 +383,8 @@ private:
   }
 
   /// Gathers every rank's `total` input elements and reduces, in rank
-  /// order, the `count` elements from `offset` into `out`.
+  /// order, the `count` elements from `offset` into `out`: one round, the
+  /// fastest for small tensors, but each rank receives N-1 inputs whole.
   Status gatherAndReduce(const Header &header, const void *in, void *out,
                          size_t total, size_t count, size_t offset) {
     DType dtype = static_cast<DType>(header.dtype);
@@ -388,6 +402,56 @@ private:
     comm::reduceInto(dtype, static_cast<ReduceOp>(header.op), inputs, out,
                      count);
     return Status::ok();
+  }
+
+  /// Reduces `in` (`total` elements on every rank) in parts: rank r
+  /// receives every rank's part r (an all-to-all) and reduces it in rank
+  /// order. With `count` == `total` (allReduce: N near-equal parts) the
+  /// reduced parts are then gathered into `out` on every rank; otherwise
+  /// (reduceScatter: parts of `count`) part r is rank r's `out`. Each rank
+  /// sends (N-1)/N of the bytes per phase, a ring's traffic, where
+  /// gathering every input sent N-1 times the bytes; each element is still
+  /// combined in rank order, once, so every rank holds the same bits as
+  /// before.
+  Status reduceInParts(const Header &header, const void *in, void *out,
+                       size_t total, size_t count) {
+    DType dtype = static_cast<DType>(header.dtype);
+    size_t element = dtypeSize(dtype);
+    bool whole = count == total;
+    size_t ranks = size_t(size_);
+    std::vector<int> partBytes(ranks), partStart(ranks);
+    for (size_t r = 0; r < ranks; ++r) {
+      size_t begin = whole ? total * r / ranks : count * r;
+      size_t end = whole ? total * (r + 1) / ranks : count * (r + 1);
+      partStart[r] = static_cast<int>(begin * element);
+      partBytes[r] = static_cast<int>((end - begin) * element);
+    }
+    int mine = partBytes[size_t(rank_)];
+    std::vector<char> received(size_t(mine) * ranks);
+    std::vector<int> receivedBytes(ranks, mine), receivedStart(ranks);
+    for (size_t r = 0; r < ranks; ++r)
+      receivedStart[r] = static_cast<int>(r) * mine;
+    MPI_Request request;
+    int code = MPI_Ialltoallv(in, partBytes.data(), partStart.data(), MPI_BYTE,
+                              received.data(), receivedBytes.data(),
+                              receivedStart.data(), MPI_BYTE, comm_, &request);
+    if (Status s = wait(header, code, &request, 1); !s)
+      return s;
+    std::vector<const void *> inputs;
+    for (size_t r = 0; r < ranks; ++r)
+      inputs.push_back(received.data() + r * size_t(mine));
+    if (!whole) {
+      comm::reduceInto(dtype, static_cast<ReduceOp>(header.op), inputs, out,
+                       count);
+      return Status::ok();
+    }
+    std::vector<char> reduced(static_cast<size_t>(mine));
+    comm::reduceInto(dtype, static_cast<ReduceOp>(header.op), inputs,
+                     reduced.data(), size_t(mine) / element);
+    code = MPI_Iallgatherv(reduced.data(), mine, MPI_BYTE, out,
+                           partBytes.data(), partStart.data(), MPI_BYTE, comm_,
+                           &request);
+    return wait(header, code, &request, 1);
   }
 
   /// Drops the buffered sends that have completed.

@@ -6,11 +6,15 @@
 // values made from r), and compares. Launched as
 //
 //   mpirun -np N tcc-run comm-check [--timeout-ms T] [--elements E]
-//                                   [--skip RANK:CALL]
+//                                   [--skip RANK:CALL] [--bench R]
 //
 // --skip makes rank RANK leave out collective number CALL (counted from 0),
 // the fault the communicator must turn into a clear error on every rank
-// within the timeout instead of a hang.
+// within the timeout instead of a hang. --bench R then times R calls of
+// allReduce and reduceScatter of E floats and prints, from rank 0, the
+// time per call and the bus bandwidth as nccl-tests defines it (the bytes
+// a ring moves per rank over the time: 2 (N-1)/N x size for allReduce,
+// (N-1)/N x size for reduceScatter), comparable across algorithms.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,6 +24,7 @@
 
 #include "tcc/runtime/MpiCommunicator.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -92,6 +97,67 @@ std::string firstDifference(const std::vector<T> &got,
   return "";
 }
 
+/// Times `repeats` calls each of allReduce of `elements` floats and of
+/// reduceScatter of as many (a whole share per rank), after a warm-up
+/// call; rank 0 prints the table.
+bool bench(Communicator &comm, const char *tool, size_t elements,
+           long repeats) {
+  int size = comm.size();
+  size_t share = elements / size_t(size);
+  std::vector<float> in = inputOf<float>(comm.rank(), elements), out(elements);
+  double bytes = double(elements) * sizeof(float);
+  double ring = double(size - 1) / double(size);
+  struct Case {
+    const char *name;
+    double busBytes; // what a ring moves per rank, as nccl-tests counts
+    std::function<Status()> call;
+  };
+  Case cases[] = {
+      {"allReduce", 2 * ring * bytes,
+       [&] {
+         return comm.allReduce(in.data(), out.data(), elements, DType::F32,
+                               ReduceOp::Sum);
+       }},
+      {"reduceScatter", ring * double(share * size_t(size)) * sizeof(float),
+       [&] {
+         return comm.reduceScatter(in.data(), out.data(), share, DType::F32,
+                                   ReduceOp::Sum);
+       }},
+  };
+  // Every rank starts and stops the clock after the same collective.
+  float token = 0;
+  auto sync = [&] {
+    return comm.allReduce(&token, &token, 1, DType::F32, ReduceOp::Sum);
+  };
+  if (comm.rank() == 0)
+    std::printf("%s: %d ranks, %zu floats (%.0f bytes), %ld calls each\n"
+                "  %-16s %12s %12s\n",
+                tool, size, elements, bytes, repeats, "collective",
+                "us per call", "bus GB/s");
+  for (Case &c : cases) {
+    Status s = c.call();
+    if (s)
+      s = sync();
+    auto start = std::chrono::steady_clock::now();
+    for (long i = 0; s && i < repeats; ++i)
+      s = c.call();
+    if (s)
+      s = sync();
+    if (!s)
+      return fail(tool, comm.rank(),
+                  std::string(c.name) + ": " + s.message()) == 0;
+    double seconds = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+    if (comm.rank() == 0)
+      std::printf("  %-16s %12.1f %12.3f\n", c.name,
+                  seconds / double(repeats) * 1e6,
+                  c.busBytes * double(repeats) / seconds / 1e9);
+  }
+  std::fflush(stdout);
+  return true;
+}
+
 } // namespace
 
 int tcc::rt::commCheckMain(int argc, char **argv, const char *tool) {
@@ -99,11 +165,14 @@ int tcc::rt::commCheckMain(int argc, char **argv, const char *tool) {
   size_t elements = 1000;
   int skipRank = -1;
   long skipCall = -1;
+  long repeats = 0;
   for (int i = 0; i < argc; ++i) {
     if (const char *v = flagValue(argc, argv, i, "--timeout-ms")) {
       timeoutMs = std::strtol(v, nullptr, 10);
     } else if (const char *v = flagValue(argc, argv, i, "--elements")) {
       elements = std::strtoul(v, nullptr, 10);
+    } else if (const char *v = flagValue(argc, argv, i, "--bench")) {
+      repeats = std::strtol(v, nullptr, 10);
     } else if (const char *v = flagValue(argc, argv, i, "--skip")) {
       if (std::sscanf(v, "%d:%ld", &skipRank, &skipCall) != 2) {
         std::fprintf(stderr, "%s: error: --skip takes RANK:CALL, got '%s'\n",
@@ -113,14 +182,15 @@ int tcc::rt::commCheckMain(int argc, char **argv, const char *tool) {
     } else {
       std::fprintf(stderr,
                    "%s: error: unknown argument '%s' (comm-check takes "
-                   "--timeout-ms T, --elements E, --skip RANK:CALL)\n",
+                   "--timeout-ms T, --elements E, --skip RANK:CALL, "
+                   "--bench R)\n",
                    tool, argv[i]);
       return 1;
     }
   }
-  if (timeoutMs <= 0 || elements == 0) {
+  if (timeoutMs <= 0 || elements == 0 || repeats < 0) {
     std::fprintf(stderr, "%s: error: --timeout-ms and --elements must be "
-                         "positive\n", tool);
+                         "positive, --bench not negative\n", tool);
     return 1;
   }
   if (!launchedByMpi())
@@ -229,5 +299,7 @@ int tcc::rt::commCheckMain(int argc, char **argv, const char *tool) {
   std::printf("%s: rank %d of %d: %d checks passed (%zu elements, MPI)\n",
               tool, rank, size, checks, elements);
   std::fflush(stdout);
+  if (repeats > 0 && !bench(comm, tool, elements, repeats))
+    return 1;
   return 0;
 }
