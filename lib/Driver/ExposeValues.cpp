@@ -46,7 +46,8 @@ std::vector<std::string> mlir::tcc::exposeValues(func::FuncOp function,
     if (labelInName)
       name += ": " + labels[i - original];
     resultAttrs.push_back(b.getDictionaryAttr(
-        b.getNamedAttr(attrs::kName, b.getStringAttr(name))));
+        {b.getNamedAttr(attrs::kName, b.getStringAttr(name)),
+         b.getNamedAttr(attrs::kRole, b.getStringAttr("probe"))}));
   }
   function.setAllResultAttrs(resultAttrs);
   return labels;

@@ -13,7 +13,8 @@
 // sums over it) must not vary along it. A gradient that was never averaged
 // over dp, a loss not reduced, a ZeRO shard returned as if whole: each is
 // an error naming the result, the axis, and the argument or op the
-// difference comes from. It also checks that no collective runs inside a
+// difference comes from (a result of role `probe`, exposed for inspection,
+// is each device's own and not checked). It also checks that no collective runs inside a
 // pipeline stage over the stage's own axis (the devices outside the stage
 // would never join it).
 //

@@ -20,7 +20,8 @@ namespace mlir::tcc {
 /// Appends the results of `function`'s top-level ops (only the float ones
 /// with `floatOnly`) to its results, in program order, each named
 /// `namePrefix` + its index and, with `labelInName`, ": " + what computes
-/// it ("tcc.log at model.py:12:5"). Returns what computes each, in order.
+/// it ("tcc.log at model.py:12:5"), with role `probe` (in a per-device
+/// program, each device's own value). Returns what computes each, in order.
 std::vector<std::string> exposeValues(func::FuncOp function,
                                       StringRef namePrefix, bool floatOnly,
                                       bool labelInName);

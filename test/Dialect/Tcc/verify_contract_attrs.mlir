@@ -25,7 +25,7 @@ func.func @argument_role(%x: tensor<4xf32> {tcc.role = "output"}) {
 
 // -----
 
-// expected-error@+1 {{'tcc.role' on a function result must be one of output, loss, parameter, buffer, optimizer_state, gradient, got "input"}}
+// expected-error@+1 {{'tcc.role' on a function result must be one of output, loss, parameter, buffer, optimizer_state, gradient, probe, got "input"}}
 func.func @result_role(%x: tensor<4xf32>) -> (tensor<4xf32> {tcc.role = "input"}) {
   return %x : tensor<4xf32>
 }

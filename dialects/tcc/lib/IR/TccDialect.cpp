@@ -44,7 +44,7 @@ constexpr StringLiteral kArgumentRoles[] = {"input", "parameter", "buffer",
                                             "optimizer_state"};
 constexpr StringLiteral kResultRoles[] = {"output", "loss", "parameter",
                                           "buffer", "optimizer_state",
-                                          "gradient"};
+                                          "gradient", "probe"};
 
 LogicalResult verifyValueAttr(Operation *op, NamedAttribute attr, Type type,
                               ArrayRef<StringLiteral> roles, StringRef what) {
