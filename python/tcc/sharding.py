@@ -11,7 +11,8 @@ Called eagerly it returns `tensor` and does nothing else. While
 `tcc.trace` runs it is recorded (as the op `tcc::shard`, which make_fx
 keeps as it is), and the tracer writes a `tcc.annotate` of the value: `tcc
 compile --train --mesh=...` honours the hint on a parameter (tensor
-parallelism's split, or kept whole) and says why when it cannot.
+parallelism's split, or kept whole) and says why when it cannot (with
+--mesh=tp=N and no --train too: inference).
 Hints name axes only; `--mesh` gives their sizes. A hint does not need its
 result to be used: a hint on a parameter an nn.Linear reads is enough.
 """
@@ -22,7 +23,6 @@ import re
 import torch
 
 _AXIS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
-
 
 
 def _define_op():
